@@ -1,0 +1,171 @@
+"""Command line: ``inspector [TARGET]`` opens the app; ``check``, ``messages``, ``rewind``
+and ``repair`` work without it.
+
+Textual is imported only when the app starts, so ``inspector check`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import orjson
+
+from inspector import __version__
+from inspector.safe_text import printable
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_UNCHECKABLE = 2
+
+COMMANDS = ("check", "messages", "rewind", "repair")
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: one line on stderr, exit 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if arguments and arguments[0] in COMMANDS:
+            return _run_command(arguments)
+        return _run_app(arguments)
+    except UsageError as error:
+        print(f"inspector: {printable(str(error))}", file=sys.stderr)
+        return EXIT_UNCHECKABLE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inspector",
+        description="Find tool_use/tool_result defects the API rejects in agent sessions.",
+    )
+    parser.add_argument("--version", action="version", version=f"inspector {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser(
+        "check",
+        help="check transcripts and report what the API would reject",
+        description="Check transcripts. Exit 0: no errors; 1: errors found; 2: could not check.",
+    )
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="transcript files or project folders (default: every session under the "
+        "Claude config root, $CLAUDE_CONFIG_DIR or ~/.claude)",
+    )
+    check.add_argument(
+        "--json", action="store_true", help="one JSON object per transcript per line"
+    )
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    messages = commands.add_parser(
+        "messages",
+        help="print the conversation as the client will send it to the API",
+        description='Print {"messages": [...]}: the conversation rebuilt from the transcript '
+        "as recorded, before any repair.",
+    )
+    messages.add_argument("path", type=Path)
+
+    for name, summary in (
+        ("rewind", "write a new session cut at the last valid turn"),
+        ("repair", "write a new session with only what the API rejects fixed"),
+    ):
+        sub = commands.add_parser(name, help=summary, description=summary)
+        sub.add_argument("path", type=Path)
+        if name == "rewind":
+            target = sub.add_mutually_exclusive_group()
+            target.add_argument("--to", metavar="UUID", help="cut after this entry")
+            target.add_argument("--line", type=int, metavar="N", help="cut after this line")
+        sub.add_argument(
+            "--in-place", action="store_true", help="replace the file (after a backup)"
+        )
+        sub.add_argument("--force", action="store_true", help="even if the session is live")
+        sub.add_argument(
+            "--dry-run", action="store_true", help="say what would change; write nothing"
+        )
+        sub.add_argument("--json", action="store_true", help="print the result as JSON")
+    return parser
+
+
+def _run_command(arguments: list[str]) -> int:
+    options = _command_parser().parse_args(arguments)
+    if options.command == "check":
+        from inspector.cli_check import run_check
+
+        return run_check(options.paths, as_json=options.json, color=_use_color(options.color))
+    if options.command == "messages":
+        return _print_messages(options.path, sys.stdout)
+    from inspector.cli_rewrite import run_rewrite
+
+    return run_rewrite(options)
+
+
+def _use_color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _print_messages(path: Path, out: TextIO) -> int:
+    from inspector.formats import NotATranscript, load_conversation
+    from inspector.formats.claude_code import message_payloads
+
+    try:
+        conversation = load_conversation(path)
+        payload = {"messages": message_payloads(conversation)}
+    except (OSError, NotATranscript) as error:
+        raise UsageError(_describe(error, path)) from error
+    out.write(orjson.dumps(payload).decode())
+    out.write("\n")
+    return EXIT_OK
+
+
+def _describe(error: Exception, path: Path) -> str:
+    if isinstance(error, FileNotFoundError):
+        return f"{path}: no such file or folder"
+    if isinstance(error, PermissionError):
+        return f"{path}: permission denied"
+    if isinstance(error, IsADirectoryError):
+        return f"{path}: is a folder, not a transcript file"
+    if isinstance(error, OSError):
+        return f"{path}: {error.strerror or error}"
+    return str(error)
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inspector",
+        description="Open the session inspector. Commands: "
+        "check, messages, rewind, repair (inspector COMMAND --help).",
+    )
+    parser.add_argument("--version", action="version", version=f"inspector {__version__}")
+    parser.add_argument(
+        "target",
+        nargs="?",
+        help="a transcript file, a project folder or a session id (default: the newest "
+        "session of the current directory's project)",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="open a temporary copy of the bundled sample sessions"
+    )
+    parser.add_argument("--no-follow", action="store_true", help="do not follow the session live")
+    return parser
+
+
+def _run_app(arguments: list[str]) -> int:
+    options = _app_parser().parse_args(arguments)
+    from inspector.tui.app import run_app
+
+    return run_app(target=options.target, demo=options.demo, follow=not options.no_follow)

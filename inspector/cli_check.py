@@ -1,0 +1,145 @@
+"""``inspector check``: human and JSON reports, exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import orjson
+
+from inspector.check import check_file, report_dict
+from inspector.discovery import config_root, transcript_files
+from inspector.formats import NotATranscript
+from inspector.rules import Finding, Report, Severity
+from inspector.safe_text import printable
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_UNCHECKABLE = 2
+
+_COLORS = {
+    Severity.ERROR: "\x1b[31m",
+    Severity.WARNING: "\x1b[33m",
+    Severity.INFO: "\x1b[2m",
+}
+_BOLD = "\x1b[1m"
+_DIM = "\x1b[2m"
+_RESET = "\x1b[0m"
+_MARKS = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "·"}
+
+
+def run_check(paths: list[Path], *, as_json: bool, color: bool, out: TextIO | None = None) -> int:
+    """Check every transcript the paths name; return the exit code."""
+    stream = out or sys.stdout
+    exit_code = EXIT_OK
+    files, missing = _expand(paths)
+    for problem in missing:
+        print(f"inspector: {printable(problem)}", file=sys.stderr)
+        exit_code = EXIT_UNCHECKABLE
+    for path in files:
+        try:
+            report = check_file(path)
+        except (OSError, NotATranscript) as error:
+            print(f"inspector: {printable(_describe(error, path))}", file=sys.stderr)
+            exit_code = EXIT_UNCHECKABLE
+            continue
+        if as_json:
+            stream.write(orjson.dumps(report_dict(report)).decode())
+            stream.write("\n")
+        else:
+            _print_report(report, stream, color)
+        if not report.ok and exit_code == EXIT_OK:
+            exit_code = EXIT_FINDINGS
+    return exit_code
+
+
+def _expand(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """The transcript files to check, and why any named path could not be used."""
+    if not paths:
+        root = config_root()
+        projects = root / "projects"
+        if not projects.is_dir():
+            return [], [f"no Claude Code sessions at {projects} (set CLAUDE_CONFIG_DIR?)"]
+        paths = [projects]
+    files: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        if not path.exists():
+            problems.append(f"{path}: no such file or folder")
+            continue
+        found = transcript_files(path)
+        if not found:
+            problems.append(f"{path}: no .jsonl transcripts in this folder")
+        files.extend(found)
+    return files, problems
+
+
+def _describe(error: Exception, path: Path) -> str:
+    if isinstance(error, PermissionError):
+        return f"{path}: permission denied"
+    if isinstance(error, IsADirectoryError):
+        return f"{path}: is a folder"
+    if isinstance(error, OSError):
+        return f"{path}: {error.strerror or error}"
+    return str(error)
+
+
+def _print_report(report: Report, out: TextIO, color: bool) -> None:
+    conversation = report.conversation
+    paint = _painter(color)
+    name = printable(str(conversation.path))
+    session = printable(conversation.session_id or "no session id")
+    out.write(
+        paint(_BOLD, name)
+        + paint(
+            _DIM,
+            f"  session {session} · {len(conversation.messages)} messages · "
+            f"{report.tool_use_count} tool calls\n",
+        )
+    )
+    for finding in report.findings:
+        out.write("".join(_finding_lines(finding, conversation.path.name, paint)))
+    errors, warnings = len(report.errors), len(report.warnings)
+    if report.ok:
+        summary = "✓ the API accepts this conversation"
+        if warnings:
+            summary += f" ({warnings} warning{'s' if warnings != 1 else ''})"
+        out.write("  " + paint("\x1b[32m", summary) + "\n")
+    else:
+        out.write(
+            "  "
+            + paint(_COLORS[Severity.ERROR], f"✗ {errors} error{'s' if errors != 1 else ''}")
+            + f", {warnings} warning{'s' if warnings != 1 else ''}"
+            + "\n"
+        )
+    cut = report.last_valid
+    if cut is not None and not report.ok:
+        out.write(f"  last valid turn: messages.{cut.message_index} (line {cut.line})\n")
+    out.write("\n")
+
+
+def _finding_lines(finding: Finding, file_name: str, paint: _Paint) -> Iterator[str]:
+    severity = finding.severity
+    location = f"{file_name}:{finding.line}" if finding.line else file_name
+    head = paint(_COLORS[severity], f"{_MARKS[severity]} {severity.value} {finding.rule.value}")
+    yield f"  {head}  {printable(location)}  {printable(finding.text)}\n"
+    if finding.ids:
+        yield f"      ids: {printable(', '.join(finding.ids))}\n"
+    if finding.cause:
+        yield f"      cause: {printable(finding.cause)}\n"
+    if finding.note:
+        yield paint(_DIM, f"      note: {printable(finding.note)}") + "\n"
+
+
+class _Paint:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, style: str, text: str) -> str:
+        return f"{style}{text}{_RESET}" if self.enabled else text
+
+
+def _painter(enabled: bool) -> _Paint:
+    return _Paint(enabled)

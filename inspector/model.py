@@ -1,0 +1,164 @@
+"""The format-neutral model: a conversation as the client sends it, with provenance.
+
+Every agent format is turned into a :class:`Conversation`: the list of messages the
+client puts in its API request, each block pointing back at the line it came from.
+Blocks keep only what the rules need (type, tool id, tool name, flags); the full
+text stays on disk and is re-read on demand through the block's :class:`Origin`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+USER_ROLE = "user"
+ASSISTANT_ROLE = "assistant"
+
+TOOL_USE = "tool_use"
+TOOL_RESULT = "tool_result"
+SERVER_TOOL_USE = "server_tool_use"
+TEXT = "text"
+THINKING = "thinking"
+REDACTED_THINKING = "redacted_thinking"
+THINKING_TYPES = frozenset({THINKING, REDACTED_THINKING})
+
+
+@dataclass(slots=True, eq=False)
+class Origin:
+    """Where a piece of the conversation was read: one line of the transcript file."""
+
+    line: int
+    """1-based line number."""
+    offset: int
+    """Byte offset of the line."""
+    length: int
+    """Length of the line in bytes, without the line break."""
+    uuid: str | None
+    timestamp: str | None
+
+
+@dataclass(slots=True, eq=False)
+class Block:
+    """One content block, with what the rules need and where to find the rest."""
+
+    type: str
+    origin: Origin
+    index: int
+    """Position in the content list of its line; -1 when the line's content was a string."""
+    tool_id: str | None = None
+    """``id`` of a tool_use / server_tool_use, ``tool_use_id`` of a result."""
+    name: str | None = None
+    """Tool name of a tool_use / server_tool_use."""
+    is_error: bool = False
+    blank: bool = False
+    """A text block that is empty or whitespace only."""
+    empty: bool = False
+    """A text block that is the empty string (or has no text at all)."""
+
+    @property
+    def is_result(self) -> bool:
+        """A client tool_result (server results are ``*_tool_result`` with other names)."""
+        return self.type == TOOL_RESULT
+
+    @property
+    def is_server_result(self) -> bool:
+        return self.type != TOOL_RESULT and self.type.endswith("_tool_result")
+
+
+@dataclass(slots=True, eq=False)
+class Message:
+    """One message of the API request: a role and its content blocks."""
+
+    role: str
+    blocks: list[Block]
+    origins: list[Origin]
+    """The transcript lines this message was built from, in file order."""
+    string_content: bool = False
+    """The content is a plain string (one text block with index -1)."""
+    model: str | None = None
+    stop_reason: str | None = None
+
+    @property
+    def timestamp(self) -> str | None:
+        return self.origins[0].timestamp if self.origins else None
+
+    @property
+    def last_origin(self) -> Origin:
+        return max(self.origins, key=lambda origin: origin.line)
+
+    def tool_uses(self) -> list[Block]:
+        return [block for block in self.blocks if block.type == TOOL_USE]
+
+
+class IssueKind(StrEnum):
+    """Problems of the transcript itself, found while reading and rebuilding it."""
+
+    BADLINE = "BADLINE"
+    CHAIN = "CHAIN"
+    CYCLE = "CYCLE"
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptIssue:
+    """A problem with the file or its entry chain (not an API rule)."""
+
+    kind: IssueKind
+    line: int
+    text: str
+    uuid: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiErrorRecord:
+    """A failed API call the client stored in the transcript."""
+
+    origin: Origin
+    text: str
+    messages_before: int
+    """How many projected messages precede it: the request that failed had these."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubagentLink:
+    """A subagent conversation and the tool call that spawned it."""
+
+    tool_use_id: str
+    agent_id: str | None
+    path: Path | None
+    """The subagent's own transcript file; None for inline (≤ 1.0.x) sidechains."""
+    root_uuid: str | None = None
+    """First entry of an inline sidechain in the parent file."""
+    agent_type: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """Entries the projection leaves out: an abandoned branch (after /rewind, say)."""
+
+    fork_uuid: str | None
+    """The entry of the sent conversation the branch hangs off (None: not connected)."""
+    origins: tuple[Origin, ...]
+    """Its user/assistant entries, in file order."""
+
+
+@dataclass(slots=True)
+class Conversation:
+    """A transcript rebuilt as the client sends it to the API."""
+
+    path: Path
+    format: str
+    session_id: str | None
+    messages: list[Message]
+    issues: list[TranscriptIssue] = field(default_factory=list)
+    api_errors: list[ApiErrorRecord] = field(default_factory=list)
+    subagents: list[SubagentLink] = field(default_factory=list)
+    abandoned: list[Branch] = field(default_factory=list)
+    compacted_tool_ids: frozenset[str] = frozenset()
+    """tool_use ids that exist in the file only before the last compaction."""
+    thinking_enabled: bool = False
+    """The transcript shows extended thinking was on (the API's R12 applies)."""
+    has_content: bool = False
+    """The file held any conversation entry at all (metadata-only files do not)."""

@@ -1,0 +1,190 @@
+"""Incremental JSONL reading over byte offsets.
+
+A :class:`JsonlReader` remembers how far into a file it has read. Each call to
+:meth:`JsonlReader.read` parses only the bytes appended since the last call and
+yields complete lines; a trailing line without its newline is held back until the
+newline arrives (the writer may be in the middle of it). A file that shrank or
+was replaced (new inode, or different bytes before the remembered offset) is read
+again from the start, and the result says so.
+
+Lines are yielded one at a time and never collected, so a caller that keeps only
+what it needs from each parsed object stays small on a 100 MB transcript; the
+offset and length of every line let it re-read a line's full text later
+(:func:`read_line`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+_CHUNK_SIZE = 1 << 20
+_FINGERPRINT_SIZE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedLine:
+    """One complete line that held a JSON object."""
+
+    number: int
+    """1-based line number in the file."""
+    offset: int
+    """Byte offset of the line's first byte."""
+    length: int
+    """Length in bytes, without the line break."""
+    value: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A line that could not be read as a JSON object."""
+
+    number: int
+    offset: int
+    length: int
+    reason: str
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """What one :meth:`JsonlReader.read` call found."""
+
+    restarted: bool
+    """True when the file shrank or was replaced and is being read from the start."""
+    lines: Iterator[ParsedLine | BadLine]
+    """The new lines, parsed lazily as the caller iterates."""
+
+
+class JsonlReader:
+    """Reads the new complete lines of a JSONL file, call after call."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        """Bytes consumed so far: always the end of a complete line."""
+        self.line_count = 0
+        """Physical lines consumed so far (blank lines included)."""
+        self._identity: tuple[int, int] | None = None
+        self._fingerprint = b""
+
+    def read(self, *, final: bool = False) -> ReadResult:
+        """Parse what was appended since the last call.
+
+        With ``final`` the file is taken as complete: a last line without a newline
+        is parsed too (and reported as bad if it is not whole JSON). Raises
+        ``OSError`` when the file cannot be opened.
+        """
+        handle = open(self.path, "rb")  # noqa: SIM115 - closed by the generator
+        try:
+            stat = os.fstat(handle.fileno())
+            restarted = self._must_restart(handle, stat)
+            if restarted:
+                self.offset = 0
+                self.line_count = 0
+            self._identity = (stat.st_dev, stat.st_ino)
+        except BaseException:
+            handle.close()
+            raise
+        return ReadResult(restarted, self._iter_lines(handle, final))
+
+    def _must_restart(self, handle: Any, stat: os.stat_result) -> bool:
+        if self._identity is None:
+            return False
+        if (stat.st_dev, stat.st_ino) != self._identity or stat.st_size < self.offset:
+            return True
+        if not self._fingerprint:
+            return False
+        start = self.offset - len(self._fingerprint)
+        return os.pread(handle.fileno(), len(self._fingerprint), start) != self._fingerprint
+
+    def _iter_lines(self, handle: Any, final: bool) -> Iterator[ParsedLine | BadLine]:
+        with handle:
+            handle.seek(self.offset)
+            pending: list[bytes] = []
+            while chunk := handle.read(_CHUNK_SIZE):
+                last_break = chunk.rfind(b"\n")
+                if last_break < 0:
+                    pending.append(chunk)
+                    continue
+                pending.append(chunk[: last_break + 1])
+                data = b"".join(pending)
+                pending = [chunk[last_break + 1 :]] if last_break + 1 < len(chunk) else []
+                yield from self._parse_block(data)
+                self._remember_tail(data)
+            tail = b"".join(pending)
+            if final and tail.strip():
+                yield from self._parse_block(tail + b"\n", unterminated=True)
+                self._remember_tail(tail)
+
+    def _parse_block(
+        self, data: bytes, *, unterminated: bool = False
+    ) -> Iterator[ParsedLine | BadLine]:
+        """Parse ``data``, which ends with a line break, line by line."""
+        offset = self.offset
+        number = self.line_count
+        loads = orjson.loads
+        for raw in data.split(b"\n")[:-1]:
+            number += 1
+            length = len(raw)
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            if raw and not raw.isspace():
+                try:
+                    value = loads(raw)
+                except orjson.JSONDecodeError as error:
+                    value = _parse_lenient(raw, error)
+                if isinstance(value, dict):
+                    yield ParsedLine(number, offset, len(raw), value)
+                elif isinstance(value, _Unreadable):
+                    reason = _UNTERMINATED if unterminated else value.reason
+                    yield BadLine(number, offset, len(raw), reason)
+                else:
+                    yield BadLine(number, offset, len(raw), "not a JSON object")
+            offset += length + 1
+            # Commit progress line by line so a caller that stops early resumes here.
+            self.offset = offset - (1 if unterminated else 0)
+            self.line_count = number
+
+    def _remember_tail(self, data: bytes) -> None:
+        self._fingerprint = data[-_FINGERPRINT_SIZE:]
+
+
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    reason: str
+
+
+_UNTERMINATED = "incomplete last line (no line break: cut off, or still being written)"
+
+
+def _parse_lenient(raw: bytes, error: orjson.JSONDecodeError) -> Any:
+    """Retry a line that is not valid UTF-8 the way Node reads it (bad bytes → U+FFFD).
+
+    Returns the parsed value, or :class:`_Unreadable` saying why the line is unreadable.
+    """
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return orjson.loads(raw.decode("utf-8", errors="replace"))
+        except orjson.JSONDecodeError as retry_error:
+            return _Unreadable(f"not valid JSON: {retry_error}")
+    return _Unreadable(f"not valid JSON: {error}")
+
+
+def read_line(path: Path, offset: int, length: int) -> dict[str, Any]:
+    """Re-read and parse one line whose position a reader reported."""
+    with open(path, "rb") as handle:
+        raw = os.pread(handle.fileno(), length, offset)
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        value = _parse_lenient(raw, error)
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: the line at byte {offset} is not a JSON object")
+    return value

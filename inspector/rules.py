@@ -1,0 +1,713 @@
+"""The validator: what the API would reject about a conversation, in its own words.
+
+Implements ``docs/api-rules.md`` on a projected :class:`~inspector.model.Conversation`.
+Like the API, it first merges consecutive messages of the same role into one turn,
+then checks tool-call pairing turn by turn. Every API-rule finding carries the API's
+exact text with the ``messages.N[.content.M]`` index of the projected conversation,
+the line and uuid of the offending block, the cause, and a note on what Claude Code
+itself does with the defect. The report also pairs every tool_use with its result
+(for the views) and computes the last valid turn (the rewind target).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from inspector.model import (
+    ASSISTANT_ROLE,
+    SERVER_TOOL_USE,
+    THINKING_TYPES,
+    TOOL_RESULT,
+    TOOL_USE,
+    USER_ROLE,
+    Block,
+    Conversation,
+    Message,
+)
+
+_ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
+_MESSAGE_INDEX = re.compile(r"messages\.(\d+)")
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Rule(StrEnum):
+    """Finding ids: the API rules of ``docs/api-rules.md`` and the transcript checks."""
+
+    R1 = "R1"
+    R2 = "R2"
+    R3 = "R3"
+    R4 = "R4"
+    R5 = "R5"
+    R5B = "R5b"
+    R6 = "R6"
+    R7 = "R7"
+    R8 = "R8"
+    R9 = "R9"
+    R12 = "R12"
+    R13 = "R13"
+    CHAIN = "CHAIN"
+    CYCLE = "CYCLE"
+    BADLINE = "BADLINE"
+    APIERROR = "APIERROR"
+    PENDING = "PENDING"
+
+
+class CallStatus(StrEnum):
+    """How a tool call fared, for the views."""
+
+    ANSWERED = "answered"
+    ANSWERED_ERROR = "answered with is_error"
+    OUT_OF_ORDER = "out of order"
+    MISSING = "missing result"
+    MISPLACED = "result after other content"
+    LATE = "late result"
+    DUPLICATE = "duplicate id"
+    ORPHAN_RESULT = "result without a call"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing the API would reject (error), or that deserves a look."""
+
+    rule: Rule
+    severity: Severity
+    text: str
+    """The API's exact words for API rules; a plain explanation otherwise."""
+    ids: tuple[str, ...] = ()
+    message_index: int | None = None
+    content_index: int | None = None
+    line: int | None = None
+    """1-based line of the offending block in the transcript file."""
+    uuid: str | None = None
+    cause: str | None = None
+    note: str | None = None
+    """What Claude Code itself does with this, when it differs from sending it as is."""
+    cut_before: int | None = None
+    """Index of the first message that must go for the conversation to be accepted."""
+
+
+@dataclass(slots=True)
+class ToolCall:
+    """A tool_use paired with its result (either side may be missing)."""
+
+    tool_id: str | None
+    use: Block | None
+    use_message: int | None
+    result: Block | None = None
+    result_message: int | None = None
+    status: CallStatus = CallStatus.ANSWERED
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """A point in the projected conversation: after message ``message_index``."""
+
+    message_index: int
+    line: int
+    uuid: str | None
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything the validator found about one conversation."""
+
+    conversation: Conversation
+    findings: list[Finding]
+    calls: list[ToolCall]
+    last_valid: Cut | None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def tool_use_count(self) -> int:
+        return sum(1 for call in self.calls if call.use is not None)
+
+    @property
+    def tool_result_count(self) -> int:
+        return sum(1 for m in self.conversation.messages for b in m.blocks if b.type == TOOL_RESULT)
+
+    def verdict(self) -> str:
+        """One line: accepted, or the first rejection in the API's words."""
+        errors = self.errors
+        if not errors:
+            return "the API accepts this conversation"
+        return errors[0].text
+
+
+@dataclass(slots=True)
+class _Turn:
+    """Consecutive messages of one role, as the API merges them."""
+
+    role: str
+    first_message: int
+    blocks: list[tuple[int, int, Block]] = field(default_factory=list)
+    """(message index, content index, block) in order."""
+
+
+NOTE_DROPPED_ON_RESUME = (
+    "Claude Code 2.1.x drops this tool_use silently when it resumes the session (the model "
+    "forgets a call that may have changed files) and, at send time, would insert an is_error "
+    'result "[Tool result missing due to internal error]". Other clients and older versions '
+    "send it as recorded and get this 400."
+)
+NOTE_ORPHAN_STRIPPED = (
+    "Claude Code 2.1.x strips an orphan result when it resumes the session; other clients and "
+    "older versions send it as recorded and get this 400."
+)
+NOTE_DUPLICATE_STRIPPED = (
+    "Claude Code 2.1.x strips a tool_use id that repeats in a later message, with its result, "
+    "when it resumes; other clients send it and get this 400."
+)
+NOTE_RESULTS_MOVED = (
+    "Claude Code moves tool_result blocks before other blocks when it sends a user turn; a "
+    "client that sends the turn as recorded gets this 400."
+)
+
+
+def validate(conversation: Conversation) -> Report:
+    """Check a projected conversation against the API rules and the transcript checks."""
+    return _Validator(conversation).run()
+
+
+class _Validator:
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+        self.messages = conversation.messages
+        self.findings: list[Finding] = []
+        self.calls: list[ToolCall] = []
+        self.turns = list(_turns(self.messages))
+
+    def run(self) -> Report:
+        self._check_blocks()
+        result_turns = self._result_turns()
+        for position, turn in enumerate(self.turns):
+            if turn.role == ASSISTANT_ROLE:
+                following = self.turns[position + 1] if position + 1 < len(self.turns) else None
+                self._check_answers(turn, following, result_turns)
+                self._check_server_tools(turn, is_final=following is None)
+            else:
+                previous = self.turns[position - 1] if position > 0 else None
+                self._check_results(turn, previous)
+        self._check_thinking()
+        self._add_transcript_issues()
+        self._add_api_errors()
+        self.findings.sort(key=_finding_order)
+        return Report(self.conversation, self.findings, self.calls, self._last_valid())
+
+    # ------------------------------------------------------------------ block-level rules
+
+    def _check_blocks(self) -> None:
+        """R5, R5b, R7, R8, R9: rules that look at single blocks and messages."""
+        seen_uses: set[str] = set()
+        seen_results: set[str] = set()
+        last = len(self.messages) - 1
+        for index, message in enumerate(self.messages):
+            if not message.blocks and not (message.role == ASSISTANT_ROLE and index == last):
+                self._error(
+                    Rule.R9,
+                    f"messages.{index}: all messages must have non-empty content except for "
+                    "the optional final assistant message",
+                    message_index=index,
+                    origin_message=message,
+                )
+            for position, block in enumerate(message.blocks):
+                self._check_block(index, position, message, block, seen_uses, seen_results)
+
+    def _check_block(
+        self,
+        index: int,
+        position: int,
+        message: Message,
+        block: Block,
+        seen_uses: set[str],
+        seen_results: set[str],
+    ) -> None:
+        is_use = block.type == TOOL_USE or block.type == SERVER_TOOL_USE
+        if block.type == TOOL_USE and message.role != ASSISTANT_ROLE:
+            self._error(
+                Rule.R7,
+                f"messages.{index}: `tool_use` blocks can only be in `assistant` messages",
+                message_index=index,
+                content_index=position,
+                block=block,
+            )
+        if block.type == TOOL_RESULT and message.role != USER_ROLE:
+            self._error(
+                Rule.R7,
+                f"messages.{index}: `tool_result` blocks can only be in `user` messages",
+                message_index=index,
+                content_index=position,
+                block=block,
+            )
+        if is_use or block.type == TOOL_RESULT:
+            tool_id = block.tool_id or ""
+            if not _ID_PATTERN.fullmatch(tool_id):
+                field_name = "tool_use.id" if is_use else "tool_result.tool_use_id"
+                self._error(
+                    Rule.R8,
+                    f"messages.{index}.content.{position}.{field_name}: String should match "
+                    "pattern '^[a-zA-Z0-9_-]+$'",
+                    ids=(tool_id,),
+                    message_index=index,
+                    content_index=position,
+                    block=block,
+                )
+        if is_use and block.tool_id:
+            if block.tool_id in seen_uses:
+                self._error(
+                    Rule.R5,
+                    f"messages.{index}.content.{position}: `tool_use` ids must be unique",
+                    ids=(block.tool_id,),
+                    cause="the same id was used by an earlier tool_use in this conversation",
+                    note=NOTE_DUPLICATE_STRIPPED,
+                    message_index=index,
+                    content_index=position,
+                    block=block,
+                )
+            seen_uses.add(block.tool_id)
+        if block.type == TOOL_RESULT and block.tool_id:
+            if block.tool_id in seen_results:
+                self._error(
+                    Rule.R5B,
+                    f"messages.{index}.content.{position}: each tool_use must have a single "
+                    f"result. Found multiple tool_result blocks with id: {block.tool_id}",
+                    ids=(block.tool_id,),
+                    cause="an earlier tool_result already answers this id",
+                    note="Claude Code keeps the first result and drops later duplicates.",
+                    message_index=index,
+                    content_index=position,
+                    block=block,
+                )
+            seen_results.add(block.tool_id)
+        if block.blank and block.type == "text" and message.role == USER_ROLE:
+            text = (
+                "messages: text content blocks must be non-empty"
+                if block.empty
+                else "messages: text content blocks must contain non-whitespace text"
+            )
+            self._error(Rule.R9, text, message_index=index, content_index=position, block=block)
+
+    # ------------------------------------------------------------------ pairing rules
+
+    def _result_turns(self) -> dict[str, int]:
+        """tool_use id → index of the first user turn holding a result for it."""
+        found: dict[str, int] = {}
+        for position, turn in enumerate(self.turns):
+            if turn.role == USER_ROLE:
+                for _, _, block in turn.blocks:
+                    if block.type == TOOL_RESULT and block.tool_id:
+                        found.setdefault(block.tool_id, position)
+        return found
+
+    def _check_answers(
+        self, turn: _Turn, following: _Turn | None, result_turns: dict[str, int]
+    ) -> None:
+        """R1, R3, R4, R6 and PENDING for the client tool_use blocks of an assistant turn."""
+        uses = [(m, c, b) for m, c, b in turn.blocks if b.type == TOOL_USE]
+        if not uses:
+            return
+        text_after = _uses_followed_by_text(turn)
+        if following is None:
+            for message_index, _, block in uses:
+                self.calls.append(
+                    ToolCall(block.tool_id, block, message_index, status=CallStatus.PENDING)
+                )
+            self._pending(uses)
+            return
+        leading, later = _split_results(following)
+        unanswered: dict[str, list[tuple[int, Block]]] = {}
+        for message_index, _, block in uses:
+            call = ToolCall(block.tool_id, block, message_index)
+            self.calls.append(call)
+            tool_id = block.tool_id or ""
+            if tool_id in leading and id(block) not in text_after:
+                result_message, _, result = leading[tool_id]
+                call.result, call.result_message = result, result_message
+                call.status = CallStatus.ANSWERED_ERROR if result.is_error else CallStatus.ANSWERED
+                continue
+            if id(block) in text_after:
+                cause = "R6"
+                call.status = CallStatus.MISSING
+            elif tool_id in later:
+                cause = "R3"
+                call.result_message, _, call.result = later[tool_id]
+                call.status = CallStatus.MISPLACED
+            elif tool_id in result_turns and result_turns[tool_id] > self.turns.index(turn):
+                cause = "late"
+                call.status = CallStatus.LATE
+            else:
+                cause = "absent"
+                call.status = CallStatus.MISSING
+            unanswered.setdefault(cause, []).append((message_index, block))
+        if unanswered:
+            self._report_unanswered(unanswered, following)
+        self._check_order(uses, leading)
+
+    def _report_unanswered(
+        self, unanswered: dict[str, list[tuple[int, Block]]], following: _Turn
+    ) -> None:
+        all_ids = [block.tool_id or "" for group in unanswered.values() for _, block in group]
+        expected_at = following.first_message
+        text = (
+            f"messages.{expected_at}: `tool_use` ids were found without `tool_result` blocks "
+            f"immediately after: {', '.join(all_ids)}. Each `tool_use` block must have a "
+            "corresponding `tool_result` block in the next message."
+        )
+        causes = {
+            "absent": (
+                Rule.R1,
+                "result absent: no tool_result for this id anywhere after it",
+                NOTE_DROPPED_ON_RESUME,
+            ),
+            "late": (
+                Rule.R1,
+                "late result: the tool_result only comes in a later turn",
+                NOTE_DROPPED_ON_RESUME,
+            ),
+            "R3": (
+                Rule.R3,
+                "result present but after a non-result block in the next message",
+                NOTE_RESULTS_MOVED,
+            ),
+            "R6": (Rule.R6, "text after the tool_use in the same assistant turn", None),
+        }
+        for cause_key, group in unanswered.items():
+            rule, cause, note = causes[cause_key]
+            first_message, first_block = group[0]
+            self.findings.append(
+                Finding(
+                    rule,
+                    Severity.ERROR,
+                    text,
+                    ids=tuple(block.tool_id or "" for _, block in group),
+                    message_index=expected_at,
+                    line=first_block.origin.line,
+                    uuid=first_block.origin.uuid,
+                    cause=cause,
+                    note=note,
+                    cut_before=first_message,
+                )
+            )
+
+    def _check_order(
+        self, uses: list[tuple[int, int, Block]], leading: dict[str, tuple[int, int, Block]]
+    ) -> None:
+        """R4: results answered in another order than the calls (accepted, but worth a look)."""
+        call_order = [b.tool_id for _, _, b in uses if b.tool_id in leading]
+        result_order = sorted(call_order, key=lambda tool_id: leading[tool_id or ""][:2])
+        if call_order == result_order:
+            return
+        batch = tuple(tool_id or "" for tool_id in result_order)
+        first_message, first_position, first_result = leading[batch[0]]
+        for call in self.calls:
+            if call.tool_id in batch and call.status is CallStatus.ANSWERED:
+                call.status = CallStatus.OUT_OF_ORDER
+        self.findings.append(
+            Finding(
+                Rule.R4,
+                Severity.WARNING,
+                "tool_result blocks are out of order: the API accepts results in any order "
+                "(parallel calls are unordered), but they do not follow the order of the calls",
+                ids=batch,
+                message_index=first_message,
+                content_index=first_position,
+                line=first_result.origin.line,
+                uuid=first_result.origin.uuid,
+                cause=f"calls in order {', '.join(t or '' for t in call_order)}",
+            )
+        )
+
+    def _pending(self, uses: list[tuple[int, int, Block]]) -> None:
+        first_message, _, first = uses[0]
+        self.findings.append(
+            Finding(
+                Rule.PENDING,
+                Severity.INFO,
+                "the session ends on a tool call with no result yet: still running, or interrupted",
+                ids=tuple(block.tool_id or "" for _, _, block in uses),
+                message_index=first_message,
+                line=first.origin.line,
+                uuid=first.origin.uuid,
+                cause="no next message",
+                note=(
+                    "If the call is not running any more, Claude Code 2.1.x drops it silently "
+                    "on resume; a client that sends it with a new prompt and no result gets R1."
+                ),
+                cut_before=first_message,
+            )
+        )
+
+    def _check_results(self, turn: _Turn, previous: _Turn | None) -> None:
+        """R2: every tool_result answers a tool_use of the previous assistant turn."""
+        called = (
+            {b.tool_id for _, _, b in previous.blocks if b.type == TOOL_USE}
+            if previous is not None and previous.role == ASSISTANT_ROLE
+            else set()
+        )
+        earlier = {
+            block.tool_id: message_index
+            for message_index, message in enumerate(self.messages[: turn.first_message])
+            for block in message.blocks
+            if block.type == TOOL_USE
+        }
+        for message_index, position, block in turn.blocks:
+            if block.type != TOOL_RESULT or block.tool_id in called:
+                continue
+            tool_id = block.tool_id or ""
+            if tool_id in self.conversation.compacted_tool_ids:
+                cause = "call compacted away: its tool_use is before the last compaction"
+                note = "Claude Code 2.1.x strips a result whose call was compacted away."
+            elif tool_id in earlier:
+                cause = (
+                    f"late result: its call is in messages.{earlier[tool_id]}, "
+                    "not the previous turn"
+                )
+                note = NOTE_ORPHAN_STRIPPED
+            else:
+                cause = "no tool_use with this id anywhere before it"
+                note = NOTE_ORPHAN_STRIPPED
+            self.calls.append(
+                ToolCall(block.tool_id, None, None, block, message_index, CallStatus.ORPHAN_RESULT)
+            )
+            self._error(
+                Rule.R2,
+                f"messages.{message_index}.content.{position}: unexpected `tool_use_id` found "
+                f"in `tool_result` blocks: {tool_id}. Each `tool_result` block must have a "
+                "corresponding `tool_use` block in the previous message.",
+                ids=(tool_id,),
+                message_index=message_index,
+                content_index=position,
+                block=block,
+                cause=cause,
+                note=note,
+            )
+
+    def _check_server_tools(self, turn: _Turn, *, is_final: bool) -> None:
+        """R13: server tool calls are answered inside the same assistant turn."""
+        answered = {b.tool_id for _, _, b in turn.blocks if b.is_server_result}
+        for message_index, position, block in turn.blocks:
+            if block.type != SERVER_TOOL_USE or block.tool_id in answered:
+                continue
+            message = self.messages[message_index]
+            if is_final and message.stop_reason in ("tool_use", "pause_turn"):
+                continue
+            name = block.name or "server"
+            self._error(
+                Rule.R13,
+                f"messages.{message_index}: `{name}` tool use with id `{block.tool_id}` was "
+                f"found without a corresponding `{name}_tool_result` block",
+                ids=(block.tool_id or "",),
+                message_index=message_index,
+                content_index=position,
+                block=block,
+                cause="no server tool result in the same assistant turn",
+            )
+
+    def _check_thinking(self) -> None:
+        """R12: with thinking on, the open tool loop's assistant turn starts with thinking.
+
+        The loop is the run of assistant turns answered by tool results only, back to the
+        last user turn that brought anything else (a prompt, an interrupt, hook text).
+        """
+        if not self.conversation.thinking_enabled or len(self.turns) < 2:
+            return
+        last = self.turns[-1]
+        if last.role != USER_ROLE or not last.blocks or last.blocks[0][2].type != TOOL_RESULT:
+            return
+        loop_start: _Turn | None = None
+        for position in range(len(self.turns) - 2, -1, -1):
+            turn = self.turns[position]
+            if turn.role == ASSISTANT_ROLE:
+                loop_start = turn
+            elif any(block.type != TOOL_RESULT for _, _, block in turn.blocks):
+                break
+        if loop_start is None or not loop_start.blocks:
+            return
+        message_index, _, first = loop_start.blocks[0]
+        if first.type in THINKING_TYPES or first.type != TOOL_USE:
+            return
+        self._error(
+            Rule.R12,
+            f"messages.{message_index}.content.0.type: Expected `thinking` or "
+            f"`redacted_thinking`, but found `{first.type}`. When `thinking` is enabled, a "
+            "final `assistant` message must start with a thinking block (preceeding the "
+            "lastmost set of `tool_use` and `tool_result` blocks). We recommend you include "
+            "thinking blocks from previous turns. To avoid this requirement, disable `thinking`.",
+            message_index=message_index,
+            content_index=0,
+            block=first,
+            cause="the open tool loop's first assistant turn has no leading thinking block",
+            note="Thinking blocks must be sent back unmodified; a repair never edits them.",
+        )
+
+    # ------------------------------------------------------------------ transcript checks
+
+    def _add_transcript_issues(self) -> None:
+        for issue in self.conversation.issues:
+            self.findings.append(
+                Finding(
+                    Rule(issue.kind.value),
+                    Severity.WARNING,
+                    issue.text,
+                    line=issue.line,
+                    uuid=issue.uuid,
+                    note=issue.note,
+                )
+            )
+
+    def _add_api_errors(self) -> None:
+        defects = [f for f in self.findings if f.severity is Severity.ERROR]
+        for record in self.conversation.api_errors:
+            named = _MESSAGE_INDEX.search(record.text.replace("`", ""))
+            cause_finding = next(
+                (
+                    f
+                    for f in defects
+                    if (named and f.message_index == int(named.group(1)))
+                    or (not named and (f.cut_before or 0) < record.messages_before)
+                ),
+                None,
+            )
+            tool_related = "tool" in record.text.lower()
+            if cause_finding is not None:
+                cause = (
+                    f"caused by {cause_finding.rule} at line {cause_finding.line}: "
+                    f"{cause_finding.cause or cause_finding.text}"
+                )
+            else:
+                cause = "no defect found before it in the conversation (a passing error?)"
+            self.findings.append(
+                Finding(
+                    Rule.APIERROR,
+                    Severity.WARNING if tool_related or cause_finding else Severity.INFO,
+                    record.text or "API error",
+                    ids=cause_finding.ids if cause_finding else (),
+                    message_index=record.messages_before,
+                    line=record.origin.line,
+                    uuid=record.origin.uuid,
+                    cause=cause,
+                    note="Claude Code stored this failed request in the transcript; "
+                    "it is not sent.",
+                )
+            )
+
+    # ------------------------------------------------------------------ last valid turn
+
+    def _last_valid(self) -> Cut | None:
+        limits = [
+            f.cut_before
+            for f in self.findings
+            if f.cut_before is not None and (f.severity is Severity.ERROR or f.rule is Rule.PENDING)
+        ]
+        limit = min(limits, default=len(self.messages))
+        for index in range(min(limit, len(self.messages)) - 1, -1, -1):
+            message = self.messages[index]
+            if message.role == ASSISTANT_ROLE and any(
+                b.type == TOOL_USE or b.type == SERVER_TOOL_USE for b in message.blocks
+            ):
+                continue
+            origin = message.last_origin
+            return Cut(index, origin.line, origin.uuid)
+        return None
+
+    def _error(
+        self,
+        rule: Rule,
+        text: str,
+        *,
+        message_index: int,
+        content_index: int | None = None,
+        block: Block | None = None,
+        origin_message: Message | None = None,
+        ids: tuple[str, ...] = (),
+        cause: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        origin = block.origin if block is not None else None
+        if origin is None and origin_message is not None and origin_message.origins:
+            origin = origin_message.origins[0]
+        self.findings.append(
+            Finding(
+                rule,
+                Severity.ERROR,
+                text,
+                ids=ids,
+                message_index=message_index,
+                content_index=content_index,
+                line=origin.line if origin else None,
+                uuid=origin.uuid if origin else None,
+                cause=cause,
+                note=note,
+                cut_before=message_index,
+            )
+        )
+
+
+def _turns(messages: list[Message]) -> Iterator[_Turn]:
+    """Merge consecutive same-role messages, as the API does."""
+    turn: _Turn | None = None
+    for index, message in enumerate(messages):
+        if message.role not in (USER_ROLE, ASSISTANT_ROLE):
+            continue
+        if turn is None or turn.role != message.role:
+            if turn is not None:
+                yield turn
+            turn = _Turn(message.role, index)
+        turn.blocks.extend(
+            (index, position, block) for position, block in enumerate(message.blocks)
+        )
+    if turn is not None:
+        yield turn
+
+
+def _split_results(
+    turn: _Turn,
+) -> tuple[dict[str, tuple[int, int, Block]], dict[str, tuple[int, int, Block]]]:
+    """The results at the start of a user turn, and those after its first other block."""
+    leading: dict[str, tuple[int, int, Block]] = {}
+    later: dict[str, tuple[int, int, Block]] = {}
+    in_leading_run = True
+    for message_index, position, block in turn.blocks:
+        if block.type != TOOL_RESULT:
+            in_leading_run = False
+            continue
+        target = leading if in_leading_run else later
+        target.setdefault(block.tool_id or "", (message_index, position, block))
+    return leading, later
+
+
+def _uses_followed_by_text(turn: _Turn) -> set[int]:
+    """ids (``id()``) of tool_use blocks with a non-tool block after them in the turn (R6)."""
+    flagged: set[int] = set()
+    open_uses: list[Block] = []
+    for _, _, block in turn.blocks:
+        if block.type == TOOL_USE:
+            open_uses.append(block)
+        elif block.type not in THINKING_TYPES and open_uses:
+            flagged.update(id(use) for use in open_uses)
+            open_uses = []
+    return flagged
+
+
+def _finding_order(finding: Finding) -> tuple[int, int, str]:
+    index = finding.message_index if finding.message_index is not None else -1
+    return (index, finding.line or 0, finding.rule.value)
