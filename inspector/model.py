@@ -152,6 +152,9 @@ class Conversation:
     format: str
     session_id: str | None
     messages: list[Message]
+    chain: list[Origin] = field(default_factory=list)
+    """Every line the rebuild walked, sent or not (system lines, attachments, stored API
+    errors), in the order the conversation runs: what a rewind keeps a prefix of."""
     issues: list[TranscriptIssue] = field(default_factory=list)
     api_errors: list[ApiErrorRecord] = field(default_factory=list)
     subagents: list[SubagentLink] = field(default_factory=list)

@@ -27,7 +27,7 @@ _CHUNK_SIZE = 1 << 20
 _FINGERPRINT_SIZE = 64
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ParsedLine:
     """One complete line that held a JSON object."""
 

@@ -195,6 +195,12 @@ class _Validator:
         self.findings: list[Finding] = []
         self.calls: list[ToolCall] = []
         self.turns = list(_turns(self.messages))
+        self.first_use: dict[str, int] = {}
+        """tool_use id → index of the first message that calls it."""
+        for index, message in enumerate(self.messages):
+            for block in message.blocks:
+                if block.type == TOOL_USE and block.tool_id:
+                    self.first_use.setdefault(block.tool_id, index)
 
     def run(self) -> Report:
         self._check_blocks()
@@ -202,7 +208,7 @@ class _Validator:
         for position, turn in enumerate(self.turns):
             if turn.role == ASSISTANT_ROLE:
                 following = self.turns[position + 1] if position + 1 < len(self.turns) else None
-                self._check_answers(turn, following, result_turns)
+                self._check_answers(position, following, result_turns)
                 self._check_server_tools(turn, is_final=following is None)
             else:
                 previous = self.turns[position - 1] if position > 0 else None
@@ -319,9 +325,10 @@ class _Validator:
         return found
 
     def _check_answers(
-        self, turn: _Turn, following: _Turn | None, result_turns: dict[str, int]
+        self, position: int, following: _Turn | None, result_turns: dict[str, int]
     ) -> None:
         """R1, R3, R4, R6 and PENDING for the client tool_use blocks of an assistant turn."""
+        turn = self.turns[position]
         uses = [(m, c, b) for m, c, b in turn.blocks if b.type == TOOL_USE]
         if not uses:
             return
@@ -351,7 +358,7 @@ class _Validator:
                 cause = "R3"
                 call.result_message, _, call.result = later[tool_id]
                 call.status = CallStatus.MISPLACED
-            elif tool_id in result_turns and result_turns[tool_id] > self.turns.index(turn):
+            elif result_turns.get(tool_id, -1) > position:
                 cause = "late"
                 call.status = CallStatus.LATE
             else:
@@ -463,12 +470,6 @@ class _Validator:
             if previous is not None and previous.role == ASSISTANT_ROLE
             else set()
         )
-        earlier = {
-            block.tool_id: message_index
-            for message_index, message in enumerate(self.messages[: turn.first_message])
-            for block in message.blocks
-            if block.type == TOOL_USE
-        }
         for message_index, position, block in turn.blocks:
             if block.type != TOOL_RESULT or block.tool_id in called:
                 continue
@@ -476,9 +477,9 @@ class _Validator:
             if tool_id in self.conversation.compacted_tool_ids:
                 cause = "call compacted away: its tool_use is before the last compaction"
                 note = "Claude Code 2.1.x strips a result whose call was compacted away."
-            elif tool_id in earlier:
+            elif self.first_use.get(tool_id, turn.first_message) < turn.first_message:
                 cause = (
-                    f"late result: its call is in messages.{earlier[tool_id]}, "
+                    f"late result: its call is in messages.{self.first_use[tool_id]}, "
                     "not the previous turn"
                 )
                 note = NOTE_ORPHAN_STRIPPED
