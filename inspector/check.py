@@ -6,15 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from inspector.formats import load_conversation
-from inspector.formats.claude_code import gc_paused
 from inspector.model import Conversation
 from inspector.rules import Cut, Finding, Report, validate
 
 
 def check_file(path: Path) -> Report:
     """Read, rebuild and validate one transcript. Raises OSError or NotATranscript."""
-    with gc_paused():
-        return validate(load_conversation(path))
+    return validate(load_conversation(path))
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:

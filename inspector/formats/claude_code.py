@@ -15,9 +15,7 @@ conversation from what it holds.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -592,23 +590,6 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many long-lived objects are made.
-
-    Every entry we keep survives collections, so each full collection walks them all
-    again: on a 50k-line transcript that is a third of the load time. Nothing here makes
-    reference cycles that would need collecting meanwhile.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def load(path: Path) -> Conversation:
     """Read a whole Claude Code transcript and rebuild its conversation."""
     return load_transcript(path).project()
@@ -617,8 +598,7 @@ def load(path: Path) -> Conversation:
 def load_transcript(path: Path) -> ClaudeCodeTranscript:
     """Read a whole Claude Code transcript file (treating its end as final)."""
     transcript = ClaudeCodeTranscript(path)
-    with gc_paused():
-        transcript.feed(JsonlReader(path).read(final=True).lines)
+    transcript.feed(JsonlReader(path).read(final=True).lines)
     return transcript
 
 
