@@ -10,9 +10,9 @@ from inspector.model import Conversation
 from inspector.rules import Cut, Finding, Report, validate
 
 
-def check_file(path: Path) -> Report:
+def check_file(path: Path, format_name: str | None = None) -> Report:
     """Read, rebuild and validate one transcript. Raises OSError or NotATranscript."""
-    return validate(load_conversation(path))
+    return validate(load_conversation(path, format_name))
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:

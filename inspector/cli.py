@@ -23,6 +23,7 @@ EXIT_FINDINGS = 1
 EXIT_UNCHECKABLE = 2
 
 COMMANDS = ("check", "messages", "rewind", "repair")
+FORMAT_NAMES = ("claude-code", "roo-code", "cline", "codex", "anthropic-messages", "openai-chat")
 
 
 class UsageError(Exception):
@@ -69,6 +70,7 @@ def _command_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="one JSON object per transcript per line"
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--format", choices=FORMAT_NAMES, help="skip detection: read as this")
 
     messages = commands.add_parser(
         "messages",
@@ -77,6 +79,7 @@ def _command_parser() -> argparse.ArgumentParser:
         "as recorded, before any repair.",
     )
     messages.add_argument("path", type=Path)
+    messages.add_argument("--format", choices=FORMAT_NAMES, help="skip detection: read as this")
 
     for name, summary in (
         ("rewind", "write a new session cut at the last valid turn"),
@@ -104,9 +107,14 @@ def _run_command(arguments: list[str]) -> int:
     if options.command == "check":
         from inspector.cli_check import run_check
 
-        return run_check(options.paths, as_json=options.json, color=_use_color(options.color))
+        return run_check(
+            options.paths,
+            as_json=options.json,
+            color=_use_color(options.color),
+            format_name=options.format,
+        )
     if options.command == "messages":
-        return _print_messages(options.path, sys.stdout)
+        return _print_messages(options.path, options.format, sys.stdout)
     from inspector.cli_rewrite import run_rewrite
 
     return run_rewrite(options)
@@ -118,12 +126,11 @@ def _use_color(choice: str) -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def _print_messages(path: Path, out: TextIO) -> int:
-    from inspector.formats import NotATranscript, load_conversation
-    from inspector.formats.claude_code import message_payloads
+def _print_messages(path: Path, format_name: str | None, out: TextIO) -> int:
+    from inspector.formats import NotATranscript, load_conversation, message_payloads
 
     try:
-        conversation = load_conversation(path)
+        conversation = load_conversation(path, format_name)
         payload = {"messages": message_payloads(conversation)}
     except (OSError, NotATranscript) as error:
         raise UsageError(_describe(error, path)) from error

@@ -11,7 +11,7 @@ from typing import TextIO
 import orjson
 
 from inspector.check import check_file, report_dict
-from inspector.discovery import config_root, transcript_files
+from inspector.discovery import config_root, other_agent_sessions, transcript_files
 from inspector.formats import NotATranscript
 from inspector.rules import Finding, Report, Severity
 from inspector.safe_text import printable
@@ -31,7 +31,14 @@ _RESET = "\x1b[0m"
 _MARKS = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "·"}
 
 
-def run_check(paths: list[Path], *, as_json: bool, color: bool, out: TextIO | None = None) -> int:
+def run_check(
+    paths: list[Path],
+    *,
+    as_json: bool,
+    color: bool,
+    format_name: str | None = None,
+    out: TextIO | None = None,
+) -> int:
     """Check every transcript the paths name; return the exit code."""
     # A one-shot process that keeps every entry it reads: full collections would walk
     # them all again and again (a third of the time on a 50k-line transcript), and
@@ -45,7 +52,7 @@ def run_check(paths: list[Path], *, as_json: bool, color: bool, out: TextIO | No
         exit_code = EXIT_UNCHECKABLE
     for path in files:
         try:
-            report = check_file(path)
+            report = check_file(path, format_name)
         except (OSError, NotATranscript) as error:
             print(f"inspector: {printable(_describe(error, path))}", file=sys.stderr)
             exit_code = EXIT_UNCHECKABLE
@@ -63,11 +70,7 @@ def run_check(paths: list[Path], *, as_json: bool, color: bool, out: TextIO | No
 def _expand(paths: list[Path]) -> tuple[list[Path], list[str]]:
     """The transcript files to check, and why any named path could not be used."""
     if not paths:
-        root = config_root()
-        projects = root / "projects"
-        if not projects.is_dir():
-            return [], [f"no Claude Code sessions at {projects} (set CLAUDE_CONFIG_DIR?)"]
-        paths = [projects]
+        return _every_known_session()
     files: list[Path] = []
     problems: list[str] = []
     for path in paths:
@@ -79,6 +82,19 @@ def _expand(paths: list[Path]) -> tuple[list[Path], list[str]]:
             problems.append(f"{path}: no .jsonl transcripts in this folder")
         files.extend(found)
     return files, problems
+
+
+def _every_known_session() -> tuple[list[Path], list[str]]:
+    """Claude Code sessions under the config root, then other agents' sessions."""
+    projects = config_root() / "projects"
+    files = transcript_files(projects) if projects.is_dir() else []
+    files.extend(session.path for session in other_agent_sessions())
+    if not files:
+        return [], [
+            f"no sessions found: nothing under {projects} (set CLAUDE_CONFIG_DIR?), "
+            "no Roo Code, Cline or Codex sessions either"
+        ]
+    return files, []
 
 
 def _describe(error: Exception, path: Path) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,3 +148,70 @@ def iter_subagent_files(transcript: Path, session_id: str | None) -> Iterator[Pa
     for folder in sorted(folders):
         if folder.is_dir():
             yield from sorted(folder.glob("agent-*.jsonl"))
+
+
+# ---------------------------------------------------------------------- other agents
+
+EDITORS = ("Code", "Code - Insiders", "VSCodium", "Cursor", "Windsurf")
+"""VS Code-family editors whose global storage may hold Roo Code or Cline tasks."""
+EXTENSIONS = {"rooveterinaryinc.roo-cline": "Roo Code", "saoudrizwan.claude-dev": "Cline"}
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSession:
+    """A session of another agent, found where that agent keeps them."""
+
+    path: Path
+    agent: str
+    size: int
+    mtime: float
+
+
+def editor_storage_roots(
+    home: Path | None = None, environ: Mapping[str, str] | None = None
+) -> list[Path]:
+    """``…/<Editor>/User/globalStorage`` folders on Linux, macOS and Windows."""
+    home = home or Path.home()
+    env = os.environ if environ is None else environ
+    bases = [
+        Path(env.get("XDG_CONFIG_HOME") or home / ".config"),
+        home / "Library" / "Application Support",
+    ]
+    if env.get("APPDATA"):
+        bases.append(Path(env["APPDATA"]))
+    return [base / editor / "User" / "globalStorage" for base in bases for editor in EDITORS]
+
+
+def codex_sessions_root(home: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """``$CODEX_HOME/sessions``, else ``~/.codex/sessions``."""
+    env = os.environ if environ is None else environ
+    codex_home = env.get("CODEX_HOME")
+    return (Path(codex_home) if codex_home else (home or Path.home()) / ".codex") / "sessions"
+
+
+def other_agent_sessions(
+    home: Path | None = None, environ: Mapping[str, str] | None = None
+) -> list[AgentSession]:
+    """Roo Code and Cline tasks, Cline ≥ 4 sessions and Codex CLI rollouts, newest first."""
+    home = home or Path.home()
+    found: list[tuple[Path, str]] = []
+    for storage in editor_storage_roots(home, environ):
+        for extension, agent in EXTENSIONS.items():
+            tasks = storage / extension / "tasks"
+            if tasks.is_dir():
+                found.extend((p, agent) for p in tasks.glob("*/api_conversation_history.json"))
+    cline_sessions = home / ".cline" / "data" / "sessions"
+    if cline_sessions.is_dir():
+        found.extend((p, "Cline") for p in cline_sessions.glob("*/*.messages.json"))
+    codex = codex_sessions_root(home, environ)
+    if codex.is_dir():
+        found.extend((p, "Codex CLI") for p in codex.rglob("rollout-*.jsonl"))
+    sessions: list[AgentSession] = []
+    for path, agent in found:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        sessions.append(AgentSession(path, agent, stat.st_size, stat.st_mtime))
+    sessions.sort(key=lambda session: session.mtime, reverse=True)
+    return sessions

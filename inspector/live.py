@@ -1,13 +1,19 @@
-"""A session followed as it is written: re-read only new bytes, rebuild, re-check.
+"""A session followed as it is written: re-read what changed, rebuild, re-check.
 
+Claude Code appends to its transcripts, so only the new bytes are read. Other agents
+rewrite their history files whole (Roo Code, Cline) or are small enough to re-read
+(Codex rollouts): those are reloaded when the file's size, time or identity changes.
 Used by the app (and usable from any script); it never imports Textual.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from inspector.formats import detect_format, load_conversation
+from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.claude_code import ClaudeCodeTranscript
 from inspector.model import Conversation
 from inspector.reader import JsonlReader
@@ -23,19 +29,22 @@ class Snapshot:
     restarted: bool
     """The file shrank or was replaced and was read again from the start."""
     lines_read: int
-    """Lines consumed by this refresh."""
+    """Lines consumed by this refresh (for a reloaded file: all of them)."""
     size: int
     """Bytes of the file consumed so far."""
 
 
 class LiveSession:
-    """One transcript, refreshed incrementally."""
+    """One session file, refreshed as it changes."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, format_name: str | None = None) -> None:
+        """Raises OSError, or NotATranscript when the format cannot be recognised."""
         self.path = path
+        self.format = format_name or detect_format(path)
         self._reader = JsonlReader(path)
         self._transcript = ClaudeCodeTranscript(path)
         self._snapshot: Snapshot | None = None
+        self._stamp: tuple[int, int, int] | None = None
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -43,10 +52,16 @@ class LiveSession:
         return self._snapshot
 
     def refresh(self) -> Snapshot | None:
-        """Read what was appended; return a new snapshot, or None when nothing changed.
+        """Read what changed; return a new snapshot, or None when nothing changed.
 
-        Raises OSError when the file cannot be read (it may have been removed).
+        Raises OSError when the file cannot be read (it may have been removed), and
+        NotATranscript when a rewritten file no longer reads as its format.
         """
+        if self.format == CLAUDE_CODE:
+            return self._append()
+        return self._reload()
+
+    def _append(self) -> Snapshot | None:
         result = self._reader.read()
         if result.restarted:
             self._transcript.reset()
@@ -56,7 +71,20 @@ class LiveSession:
         if self._snapshot is not None and not result.restarted and lines_read == 0:
             return None
         conversation = self._transcript.project()
-        self._snapshot = Snapshot(
-            conversation, validate(conversation), result.restarted, lines_read, self._reader.offset
-        )
+        return self._keep(conversation, result.restarted, lines_read, self._reader.offset)
+
+    def _reload(self) -> Snapshot | None:
+        stat = os.stat(self.path)
+        stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if stamp == self._stamp:
+            return None
+        restarted = self._stamp is not None
+        self._stamp = stamp
+        conversation = load_conversation(self.path, self.format)
+        return self._keep(conversation, restarted, len(conversation.messages), stat.st_size)
+
+    def _keep(
+        self, conversation: Conversation, restarted: bool, lines_read: int, size: int
+    ) -> Snapshot:
+        self._snapshot = Snapshot(conversation, validate(conversation), restarted, lines_read, size)
         return self._snapshot

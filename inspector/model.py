@@ -15,6 +15,11 @@ from pathlib import Path
 USER_ROLE = "user"
 ASSISTANT_ROLE = "assistant"
 
+ANTHROPIC = "anthropic"
+OPENAI_CHAT = "openai-chat"
+OPENAI_RESPONSES = "openai-responses"
+"""The API a conversation is sent to: it decides the rules and their wording."""
+
 TOOL_USE = "tool_use"
 TOOL_RESULT = "tool_result"
 SERVER_TOOL_USE = "server_tool_use"
@@ -152,6 +157,8 @@ class Conversation:
     format: str
     session_id: str | None
     messages: list[Message]
+    api: str = ANTHROPIC
+    """The API the client sends to (``ANTHROPIC``, ``OPENAI_CHAT``, ``OPENAI_RESPONSES``)."""
     chain: list[Origin] = field(default_factory=list)
     """Every line the rebuild walked, sent or not (system lines, attachments, stored API
     errors), in the order the conversation runs: what a rewind keeps a prefix of."""

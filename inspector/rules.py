@@ -16,8 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from inspector import api_texts
 from inspector.model import (
+    ANTHROPIC,
     ASSISTANT_ROLE,
+    OPENAI_RESPONSES,
     SERVER_TOOL_USE,
     THINKING_TYPES,
     TOOL_RESULT,
@@ -163,26 +166,6 @@ class _Turn:
     """(message index, content index, block) in order."""
 
 
-NOTE_DROPPED_ON_RESUME = (
-    "Claude Code 2.1.x drops this tool_use silently when it resumes the session (the model "
-    "forgets a call that may have changed files) and, at send time, would insert an is_error "
-    'result "[Tool result missing due to internal error]". Other clients and older versions '
-    "send it as recorded and get this 400."
-)
-NOTE_ORPHAN_STRIPPED = (
-    "Claude Code 2.1.x strips an orphan result when it resumes the session; other clients and "
-    "older versions send it as recorded and get this 400."
-)
-NOTE_DUPLICATE_STRIPPED = (
-    "Claude Code 2.1.x strips a tool_use id that repeats in a later message, with its result, "
-    "when it resumes; other clients send it and get this 400."
-)
-NOTE_RESULTS_MOVED = (
-    "Claude Code moves tool_result blocks before other blocks when it sends a user turn; a "
-    "client that sends the turn as recorded gets this 400."
-)
-
-
 def validate(conversation: Conversation) -> Report:
     """Check a projected conversation against the API rules and the transcript checks."""
     return _Validator(conversation).run()
@@ -194,6 +177,8 @@ class _Validator:
         self.messages = conversation.messages
         self.findings: list[Finding] = []
         self.calls: list[ToolCall] = []
+        self.api = conversation.api
+        self.notes = api_texts.notes_for(conversation.format)
         self.turns = list(_turns(self.messages))
         self.first_use: dict[str, int] = {}
         """tool_use id → index of the first message that calls it."""
@@ -203,21 +188,30 @@ class _Validator:
                     self.first_use.setdefault(block.tool_id, index)
 
     def run(self) -> Report:
-        self._check_blocks()
+        if self.api == OPENAI_RESPONSES:
+            self._check_responses_pairing()
+        else:
+            self._check_turns()
+        if self.api == ANTHROPIC:
+            self._check_blocks()
+            self._check_thinking()
+        self._add_transcript_issues()
+        self._add_api_errors()
+        self.findings.sort(key=_finding_order)
+        return Report(self.conversation, self.findings, self.calls, self._last_valid())
+
+    def _check_turns(self) -> None:
+        """Pairing rules turn by turn: results must come in the very next turn."""
         result_turns = self._result_turns()
         for position, turn in enumerate(self.turns):
             if turn.role == ASSISTANT_ROLE:
                 following = self.turns[position + 1] if position + 1 < len(self.turns) else None
                 self._check_answers(position, following, result_turns)
-                self._check_server_tools(turn, is_final=following is None)
+                if self.api == ANTHROPIC:
+                    self._check_server_tools(turn, is_final=following is None)
             else:
                 previous = self.turns[position - 1] if position > 0 else None
                 self._check_results(turn, previous)
-        self._check_thinking()
-        self._add_transcript_issues()
-        self._add_api_errors()
-        self.findings.sort(key=_finding_order)
-        return Report(self.conversation, self.findings, self.calls, self._last_valid())
 
     # ------------------------------------------------------------------ block-level rules
 
@@ -230,8 +224,7 @@ class _Validator:
             if not message.blocks and not (message.role == ASSISTANT_ROLE and index == last):
                 self._error(
                     Rule.R9,
-                    f"messages.{index}: all messages must have non-empty content except for "
-                    "the optional final assistant message",
+                    api_texts.empty_message(index),
                     message_index=index,
                     origin_message=message,
                 )
@@ -251,7 +244,7 @@ class _Validator:
         if block.type == TOOL_USE and message.role != ASSISTANT_ROLE:
             self._error(
                 Rule.R7,
-                f"messages.{index}: `tool_use` blocks can only be in `assistant` messages",
+                api_texts.misplaced(index, TOOL_USE),
                 message_index=index,
                 content_index=position,
                 block=block,
@@ -259,7 +252,7 @@ class _Validator:
         if block.type == TOOL_RESULT and message.role != USER_ROLE:
             self._error(
                 Rule.R7,
-                f"messages.{index}: `tool_result` blocks can only be in `user` messages",
+                api_texts.misplaced(index, TOOL_RESULT),
                 message_index=index,
                 content_index=position,
                 block=block,
@@ -267,11 +260,9 @@ class _Validator:
         if is_use or block.type == TOOL_RESULT:
             tool_id = block.tool_id or ""
             if not _ID_PATTERN.fullmatch(tool_id):
-                field_name = "tool_use.id" if is_use else "tool_result.tool_use_id"
                 self._error(
                     Rule.R8,
-                    f"messages.{index}.content.{position}.{field_name}: String should match "
-                    "pattern '^[a-zA-Z0-9_-]+$'",
+                    api_texts.bad_id(index, position, is_use),
                     ids=(tool_id,),
                     message_index=index,
                     content_index=position,
@@ -281,10 +272,10 @@ class _Validator:
             if block.tool_id in seen_uses:
                 self._error(
                     Rule.R5,
-                    f"messages.{index}.content.{position}: `tool_use` ids must be unique",
+                    api_texts.duplicate_use(index, position),
                     ids=(block.tool_id,),
                     cause="the same id was used by an earlier tool_use in this conversation",
-                    note=NOTE_DUPLICATE_STRIPPED,
+                    note=self.notes.duplicate,
                     message_index=index,
                     content_index=position,
                     block=block,
@@ -294,23 +285,23 @@ class _Validator:
             if block.tool_id in seen_results:
                 self._error(
                     Rule.R5B,
-                    f"messages.{index}.content.{position}: each tool_use must have a single "
-                    f"result. Found multiple tool_result blocks with id: {block.tool_id}",
+                    api_texts.duplicate_result(index, position, block.tool_id),
                     ids=(block.tool_id,),
                     cause="an earlier tool_result already answers this id",
-                    note="Claude Code keeps the first result and drops later duplicates.",
+                    note=self.notes.duplicate,
                     message_index=index,
                     content_index=position,
                     block=block,
                 )
             seen_results.add(block.tool_id)
         if block.blank and block.type == "text" and message.role == USER_ROLE:
-            text = (
-                "messages: text content blocks must be non-empty"
-                if block.empty
-                else "messages: text content blocks must contain non-whitespace text"
+            self._error(
+                Rule.R9,
+                api_texts.blank_text(block.empty),
+                message_index=index,
+                content_index=position,
+                block=block,
             )
-            self._error(Rule.R9, text, message_index=index, content_index=position, block=block)
 
     # ------------------------------------------------------------------ pairing rules
 
@@ -374,26 +365,22 @@ class _Validator:
     ) -> None:
         all_ids = [block.tool_id or "" for group in unanswered.values() for _, block in group]
         expected_at = following.first_message
-        text = (
-            f"messages.{expected_at}: `tool_use` ids were found without `tool_result` blocks "
-            f"immediately after: {', '.join(all_ids)}. Each `tool_use` block must have a "
-            "corresponding `tool_result` block in the next message."
-        )
+        text = api_texts.missing_results(self.api, expected_at, all_ids)
         causes = {
             "absent": (
                 Rule.R1,
                 "result absent: no tool_result for this id anywhere after it",
-                NOTE_DROPPED_ON_RESUME,
+                self.notes.missing,
             ),
             "late": (
                 Rule.R1,
                 "late result: the tool_result only comes in a later turn",
-                NOTE_DROPPED_ON_RESUME,
+                self.notes.missing,
             ),
             "R3": (
                 Rule.R3,
                 "result present but after a non-result block in the next message",
-                NOTE_RESULTS_MOVED,
+                self.notes.moved,
             ),
             "R6": (Rule.R6, "text after the tool_use in the same assistant turn", None),
         }
@@ -432,8 +419,7 @@ class _Validator:
             Finding(
                 Rule.R4,
                 Severity.WARNING,
-                "tool_result blocks are out of order: the API accepts results in any order "
-                "(parallel calls are unordered), but they do not follow the order of the calls",
+                api_texts.OUT_OF_ORDER,
                 ids=batch,
                 message_index=first_message,
                 content_index=first_position,
@@ -449,16 +435,13 @@ class _Validator:
             Finding(
                 Rule.PENDING,
                 Severity.INFO,
-                "the session ends on a tool call with no result yet: still running, or interrupted",
+                api_texts.PENDING,
                 ids=tuple(block.tool_id or "" for _, _, block in uses),
                 message_index=first_message,
                 line=first.origin.line,
                 uuid=first.origin.uuid,
                 cause="no next message",
-                note=(
-                    "If the call is not running any more, Claude Code 2.1.x drops it silently "
-                    "on resume; a client that sends it with a new prompt and no result gets R1."
-                ),
+                note=self.notes.pending,
                 cut_before=first_message,
             )
         )
@@ -476,31 +459,95 @@ class _Validator:
             tool_id = block.tool_id or ""
             if tool_id in self.conversation.compacted_tool_ids:
                 cause = "call compacted away: its tool_use is before the last compaction"
-                note = "Claude Code 2.1.x strips a result whose call was compacted away."
+                note = self.notes.compacted or self.notes.orphan
             elif self.first_use.get(tool_id, turn.first_message) < turn.first_message:
                 cause = (
                     f"late result: its call is in messages.{self.first_use[tool_id]}, "
                     "not the previous turn"
                 )
-                note = NOTE_ORPHAN_STRIPPED
+                note = self.notes.orphan
             else:
                 cause = "no tool_use with this id anywhere before it"
-                note = NOTE_ORPHAN_STRIPPED
-            self.calls.append(
-                ToolCall(block.tool_id, None, None, block, message_index, CallStatus.ORPHAN_RESULT)
+                note = self.notes.orphan
+            self._orphan(message_index, position, block, cause, note)
+
+    def _orphan(
+        self, message_index: int, position: int, block: Block, cause: str, note: str | None
+    ) -> None:
+        tool_id = block.tool_id or ""
+        self.calls.append(
+            ToolCall(block.tool_id, None, None, block, message_index, CallStatus.ORPHAN_RESULT)
+        )
+        self._error(
+            Rule.R2,
+            api_texts.unexpected_result(self.api, message_index, position, tool_id),
+            ids=(tool_id,),
+            message_index=message_index,
+            content_index=position,
+            block=block,
+            cause=cause,
+            note=note,
+        )
+
+    def _check_responses_pairing(self) -> None:
+        """Responses API (Codex): a call's output may come anywhere after it, not only next."""
+        outputs: dict[str, tuple[int, int, Block]] = {}
+        for index, message in enumerate(self.messages):
+            for position, block in enumerate(message.blocks):
+                if block.type == TOOL_RESULT and block.tool_id:
+                    if self.first_use.get(block.tool_id, index) >= index:
+                        cause = "no call with this call_id before it"
+                        self._orphan(index, position, block, cause, self.notes.orphan)
+                    else:
+                        outputs.setdefault(block.tool_id, (index, position, block))
+        last_content = max(
+            (i for i, m in enumerate(self.messages) if any(not b.tool_id for b in m.blocks)),
+            default=-1,
+        )
+        for turn in self.turns:
+            uses = [(m, c, b) for m, c, b in turn.blocks if b.type == TOOL_USE]
+            answered: dict[str, tuple[int, int, Block]] = {}
+            missing: list[tuple[int, Block]] = []
+            pending: list[tuple[int, int, Block]] = []
+            for message_index, position, block in uses:
+                call = ToolCall(block.tool_id, block, message_index)
+                self.calls.append(call)
+                output = outputs.get(block.tool_id or "")
+                if output is not None:
+                    call.result_message, _, call.result = output
+                    call.status = (
+                        CallStatus.ANSWERED_ERROR if output[2].is_error else CallStatus.ANSWERED
+                    )
+                    answered[block.tool_id or ""] = output
+                elif message_index > last_content:
+                    call.status = CallStatus.PENDING
+                    pending.append((message_index, position, block))
+                else:
+                    call.status = CallStatus.MISSING
+                    missing.append((message_index, block))
+            if missing:
+                self._report_missing_output(missing)
+            if pending:
+                self._pending(pending)
+            self._check_order(uses, answered)
+
+    def _report_missing_output(self, missing: list[tuple[int, Block]]) -> None:
+        ids = [block.tool_id or "" for _, block in missing]
+        first_message, first = missing[0]
+        self.findings.append(
+            Finding(
+                Rule.R1,
+                Severity.ERROR,
+                api_texts.missing_results(self.api, first_message, ids),
+                ids=tuple(ids),
+                message_index=first_message,
+                line=first.origin.line,
+                uuid=first.origin.uuid,
+                cause="result absent: no output for this call_id anywhere after it",
+                note=self.notes.missing,
+                cut_before=first_message,
             )
-            self._error(
-                Rule.R2,
-                f"messages.{message_index}.content.{position}: unexpected `tool_use_id` found "
-                f"in `tool_result` blocks: {tool_id}. Each `tool_result` block must have a "
-                "corresponding `tool_use` block in the previous message.",
-                ids=(tool_id,),
-                message_index=message_index,
-                content_index=position,
-                block=block,
-                cause=cause,
-                note=note,
-            )
+        )
 
     def _check_server_tools(self, turn: _Turn, *, is_final: bool) -> None:
         """R13: server tool calls are answered inside the same assistant turn."""
@@ -514,8 +561,7 @@ class _Validator:
             name = block.name or "server"
             self._error(
                 Rule.R13,
-                f"messages.{message_index}: `{name}` tool use with id `{block.tool_id}` was "
-                f"found without a corresponding `{name}_tool_result` block",
+                api_texts.unanswered_server_tool(message_index, name, block.tool_id),
                 ids=(block.tool_id or "",),
                 message_index=message_index,
                 content_index=position,
@@ -548,11 +594,7 @@ class _Validator:
             return
         self._error(
             Rule.R12,
-            f"messages.{message_index}.content.0.type: Expected `thinking` or "
-            f"`redacted_thinking`, but found `{first.type}`. When `thinking` is enabled, a "
-            "final `assistant` message must start with a thinking block (preceeding the "
-            "lastmost set of `tool_use` and `tool_result` blocks). We recommend you include "
-            "thinking blocks from previous turns. To avoid this requirement, disable `thinking`.",
+            api_texts.thinking_first(message_index, first.type),
             message_index=message_index,
             content_index=0,
             block=first,
@@ -606,8 +648,7 @@ class _Validator:
                     line=record.origin.line,
                     uuid=record.origin.uuid,
                     cause=cause,
-                    note="Claude Code stored this failed request in the transcript; "
-                    "it is not sent.",
+                    note="The client stored this failed request in the session; it is not sent.",
                 )
             )
 

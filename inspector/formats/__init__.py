@@ -1,20 +1,177 @@
-"""Agent formats: each turns its files into the shared :class:`~inspector.model.Conversation`."""
+"""Agent formats: each turns its files into the shared :class:`~inspector.model.Conversation`.
+
+The format is recognised from the content (the file name only breaks ties between Roo
+Code and Cline), and can be forced by name.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from inspector.formats import claude_code
-from inspector.model import Conversation
+import orjson
+
+from inspector.formats import anthropic_history, claude_code, openai
+from inspector.formats.stored import (
+    NotAHistory,
+    StoredMessage,
+    read_history,
+    request_messages,
+    stored_message,
+)
+from inspector.model import Block, Conversation
 
 
 class NotATranscript(Exception):
     """The file is not a session log of any format the inspector reads."""
 
 
-def load_conversation(path: Path) -> Conversation:
+@dataclass(frozen=True, slots=True)
+class Format:
+    """How to read one agent's history."""
+
+    name: str
+    agent: str
+    """Who writes it, for people."""
+    load: Callable[[Path], Conversation]
+    payload: Callable[[Path, Block, dict[int, Any]], Any]
+    """A block's full JSON, re-read from the file."""
+    appends: bool
+    """The client appends to the file (else it rewrites it whole)."""
+
+
+def _history(name: str) -> Callable[[Path], Conversation]:
+    return lambda path: anthropic_history.load(path, name)
+
+
+FORMATS: dict[str, Format] = {
+    format.name: format
+    for format in (
+        Format(
+            claude_code.FORMAT,
+            "Claude Code",
+            claude_code.load_checked,
+            claude_code.block_payload,
+            True,
+        ),
+        Format(
+            anthropic_history.ROO_CODE,
+            "Roo Code",
+            _history(anthropic_history.ROO_CODE),
+            anthropic_history.payload,
+            False,
+        ),
+        Format(
+            anthropic_history.CLINE,
+            "Cline",
+            _history(anthropic_history.CLINE),
+            anthropic_history.payload,
+            False,
+        ),
+        Format(openai.CODEX, "Codex CLI", openai.load_codex, openai.codex_payload, True),
+        Format(
+            anthropic_history.ANTHROPIC_MESSAGES,
+            "Anthropic Messages API request",
+            _history(anthropic_history.ANTHROPIC_MESSAGES),
+            anthropic_history.payload,
+            False,
+        ),
+        Format(
+            openai.CHAT,
+            "OpenAI Chat Completions request",
+            openai.load_chat,
+            openai.chat_payload,
+            False,
+        ),
+    )
+}
+_SNIFF_BYTES = 1 << 16
+ROO_KEYS = frozenset({"isSummary", "condenseParent", "truncationParent"})
+
+
+def detect_format(path: Path) -> str:
+    """The format of a history file, recognised from its content. Raises NotATranscript."""
+    with open(path, "rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    start = head.lstrip()
+    if not start:
+        return claude_code.FORMAT
+    first_line = start.split(b"\n", 1)[0]
+    try:
+        first = orjson.loads(first_line)
+    except orjson.JSONDecodeError:
+        first = None
+    if isinstance(first, dict) and openai.looks_like_codex(first):
+        return openai.CODEX
+    messages = request_messages(first)
+    if messages is not None:
+        return _message_array_format(path, messages)
+    if isinstance(first, dict):
+        return claude_code.FORMAT
+    if start[:1] in (b"[", b"{"):  # a JSON document over several lines
+        try:
+            return _message_array_format(path, read_history(path).messages)
+        except (NotAHistory, orjson.JSONDecodeError) as error:
+            raise NotATranscript(f"{path}: {error}") from error
+    return claude_code.FORMAT
+
+
+def _message_array_format(path: Path, messages: list[Any]) -> str:
+    if openai.looks_like_chat(messages):
+        return openai.CHAT
+    parts = {part.lower() for part in path.parts}
+    keys = {key for m in messages if isinstance(m, dict) for key in m}
+    if "rooveterinaryinc.roo-cline" in parts or keys & ROO_KEYS:
+        return anthropic_history.ROO_CODE
+    if "saoudrizwan.claude-dev" in parts or path.name == "api_conversation_history.json":
+        return anthropic_history.CLINE
+    if path.name.endswith(".messages.json"):
+        return anthropic_history.CLINE
+    return anthropic_history.ANTHROPIC_MESSAGES
+
+
+def load_conversation(path: Path, format_name: str | None = None) -> Conversation:
     """Read a session file and rebuild its conversation. Raises OSError or NotATranscript."""
-    transcript = claude_code.load_transcript(path)
-    if not transcript.is_transcript:
-        raise NotATranscript(f"{path}: not a Claude Code transcript (no line reads as one)")
-    return transcript.project()
+    name = format_name or detect_format(path)
+    if name not in FORMATS:
+        raise NotATranscript(f"unknown format {name!r} (known: {', '.join(FORMATS)})")
+    try:
+        return FORMATS[name].load(path)
+    except NotAHistory as error:
+        raise NotATranscript(str(error)) from error
+    except claude_code.NotClaudeCode as error:
+        raise NotATranscript(str(error)) from error
+
+
+def block_payload(conversation: Conversation, block: Block, cache: dict[int, Any]) -> Any:
+    """A block's full JSON as stored in the file (re-read from disk, cached per caller)."""
+    return FORMATS[conversation.format].payload(conversation.path, block, cache)
+
+
+def message_payloads(conversation: Conversation) -> list[Any]:
+    """The conversation as the client sends it, with content re-read from disk."""
+    if conversation.format == claude_code.FORMAT:
+        return claude_code.message_payloads(conversation)
+    cache: dict[int, Any] = {}
+    payloads: list[Any] = []
+    seen: set[int] = set()
+    for message in conversation.messages:
+        for origin in message.origins:
+            if id(origin) in seen:
+                continue
+            seen.add(id(origin))
+            if isinstance(origin, StoredMessage):
+                payloads.append(_client_fields(stored_message(conversation.path, origin, cache)))
+            elif message.blocks:  # a Codex response item: one per line
+                payloads.append(block_payload(conversation, message.blocks[0], cache))
+    return payloads
+
+
+def _client_fields(message: Any) -> Any:
+    """A stored message without the client's own bookkeeping keys (Roo's ts, isSummary…)."""
+    if not isinstance(message, dict):
+        return message
+    sent = {"role", "content", "tool_calls", "tool_call_id", "name"}
+    return {key: value for key, value in message.items() if key in sent}

@@ -22,11 +22,10 @@ from typing import Any
 
 import orjson
 
+from inspector.formats.anthropic_blocks import anthropic_block, str_or_none, text_block
 from inspector.model import (
-    REDACTED_THINKING,
-    SERVER_TOOL_USE,
     TEXT,
-    THINKING,
+    THINKING_TYPES,
     TOOL_RESULT,
     TOOL_USE,
     ApiErrorRecord,
@@ -168,7 +167,7 @@ class ClaudeCodeTranscript:
             entry.subtype = value.get("subtype")
             if entry.subtype == LOCAL_COMMAND:
                 content = value.get("content")
-                entry.blocks.append(_text_block(entry, -1, content))
+                entry.blocks.append(text_block(entry, -1, content))
                 entry.string_content = True
             elif entry.subtype == COMPACT_BOUNDARY:
                 logical_parent = value.get("logicalParentUuid")
@@ -185,7 +184,7 @@ class ClaudeCodeTranscript:
             entry.api_error = value.get("isApiErrorMessage") is True
         content = message.get("content")
         if isinstance(content, str):
-            entry.blocks.append(_text_block(entry, -1, content))
+            entry.blocks.append(text_block(entry, -1, content))
             entry.string_content = True
         elif isinstance(content, list):
             for index, raw in enumerate(content):
@@ -197,32 +196,14 @@ class ClaudeCodeTranscript:
             self._note_links(entry, value, content)
 
     def _block(self, entry: Entry, index: int, raw: dict[str, Any]) -> Block:
-        kind = raw.get("type")
-        if kind == TEXT:
-            return _text_block(entry, index, raw.get("text"))
-        if kind in (TOOL_USE, SERVER_TOOL_USE):
-            tool_id = raw.get("id")
-            name = raw.get("name")
-            block = Block(kind, entry, index, _str_or_none(tool_id), _str_or_none(name))
-            if name in AGENT_TOOLS and block.tool_id and not entry.sidechain:
-                tool_input = raw.get("input")
-                if isinstance(tool_input, dict) and isinstance(tool_input.get("prompt"), str):
-                    self.agent_prompts[block.tool_id] = tool_input["prompt"]
-            return block
-        if not isinstance(kind, str):
-            return Block("unknown", entry, index)
-        if kind == TOOL_RESULT or kind.endswith("_tool_result"):
-            return Block(
-                kind,
-                entry,
-                index,
-                _str_or_none(raw.get("tool_use_id")),
-                None,
-                bool(raw.get("is_error")),
-            )
-        if kind in (THINKING, REDACTED_THINKING):
+        block = anthropic_block(entry, index, raw)
+        if block.type in THINKING_TYPES:
             self.thinking_enabled = True
-        return Block(kind, entry, index)
+        elif block.name in AGENT_TOOLS and block.tool_id and not entry.sidechain:
+            tool_input = raw.get("input")
+            if isinstance(tool_input, dict) and isinstance(tool_input.get("prompt"), str):
+                self.agent_prompts[block.tool_id] = tool_input["prompt"]
+        return block
 
     def _note_links(self, entry: Entry, value: dict[str, Any], content: Any) -> None:
         tool_result = value.get("toolUseResult")
@@ -568,12 +549,7 @@ def _subagent_meta(path: Path | None) -> tuple[str | None, str | None]:
         return None, None
     if not isinstance(meta, dict):
         return None, None
-    return _str_or_none(meta.get("agentType")), _str_or_none(meta.get("description"))
-
-
-def _text_block(entry: Entry, index: int, text: Any) -> Block:
-    empty = not isinstance(text, str) or not text
-    return Block(TEXT, entry, index, blank=empty or text.isspace(), empty=empty)
+    return str_or_none(meta.get("agentType")), str_or_none(meta.get("description"))
 
 
 def _first_text(content: Any) -> str:
@@ -586,8 +562,16 @@ def _first_text(content: Any) -> str:
     return ""
 
 
-def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+class NotClaudeCode(ValueError):
+    """No line of the file reads as a Claude Code entry."""
+
+
+def load_checked(path: Path) -> Conversation:
+    """Like :func:`load`, but refuse a file that is not a Claude Code transcript."""
+    transcript = load_transcript(path)
+    if not transcript.is_transcript:
+        raise NotClaudeCode(f"{path}: not a Claude Code transcript (no line reads as one)")
+    return transcript.project()
 
 
 def load(path: Path) -> Conversation:

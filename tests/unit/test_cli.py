@@ -122,9 +122,47 @@ def test_no_path_checks_every_session_under_the_config_root(tmp_path: Path) -> N
     project.mkdir(parents=True)
     (project / "a.jsonl").write_bytes((SAMPLES / "healthy-parallel.jsonl").read_bytes())
     (project / "b.jsonl").write_bytes((SAMPLES / "orphan-result.jsonl").read_bytes())
-    done = run("check", "--json", env={"CLAUDE_CONFIG_DIR": str(tmp_path)})
+    done = run("check", "--json", env={"CLAUDE_CONFIG_DIR": str(tmp_path), "HOME": str(tmp_path)})
     assert done.returncode == 1
     assert len(done.stdout.splitlines()) == 2
+
+
+def test_no_path_also_finds_roo_cline_and_codex_sessions(tmp_path: Path) -> None:
+    roo = tmp_path / ".config/Code/User/globalStorage/rooveterinaryinc.roo-cline/tasks/t1"
+    roo.mkdir(parents=True)
+    (roo / "api_conversation_history.json").write_bytes(
+        b'[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]'
+    )
+    codex = tmp_path / "codex/sessions/2026/01/02"
+    codex.mkdir(parents=True)
+    (codex / "rollout-2026-01-02T00-00-00-x.jsonl").write_bytes(
+        b'{"timestamp":"t","type":"session_meta","payload":{"id":"x"}}\n'
+    )
+    done = run(
+        "check",
+        "--json",
+        env={
+            "CLAUDE_CONFIG_DIR": str(tmp_path / "none"),
+            "HOME": str(tmp_path),
+            "CODEX_HOME": str(tmp_path / "codex"),
+        },
+    )
+    formats = sorted(orjson.loads(line)["format"] for line in done.stdout.splitlines())
+    assert formats == ["codex", "roo-code"]
+    assert done.returncode == 0
+
+
+def test_no_sessions_anywhere_exits_2(tmp_path: Path) -> None:
+    done = run(
+        "check",
+        env={
+            "CLAUDE_CONFIG_DIR": str(tmp_path),
+            "HOME": str(tmp_path),
+            "CODEX_HOME": str(tmp_path / "codex"),
+        },
+    )
+    assert done.returncode == 2
+    assert "no sessions found" in done.stderr
 
 
 def test_human_output_groups_by_file_with_locations_and_no_colour_off_a_tty() -> None:

@@ -1,0 +1,183 @@
+"""The APIs' own words for each rule, and what each client does about a defect.
+
+Texts are verbatim from ``docs/api-rules.md`` (collected from real 400 responses); keep
+them that way. The validator decides *what* is wrong; this module says it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inspector.model import ANTHROPIC, OPENAI_CHAT, OPENAI_RESPONSES
+
+
+def missing_results(api: str, expected_at: int, ids: list[str]) -> str:
+    """R1 (and R3/R6, which the APIs report with the same words)."""
+    joined = ", ".join(ids)
+    if api == OPENAI_CHAT:
+        return (
+            "An assistant message with 'tool_calls' must be followed by tool messages "
+            "responding to each 'tool_call_id'. The following tool_call_ids did not have "
+            f"response messages: {joined}"
+        )
+    if api == OPENAI_RESPONSES:
+        return " ".join(f"No tool output found for function call {tool_id}." for tool_id in ids)
+    return (
+        f"messages.{expected_at}: `tool_use` ids were found without `tool_result` blocks "
+        f"immediately after: {joined}. Each `tool_use` block must have a corresponding "
+        "`tool_result` block in the next message."
+    )
+
+
+def unexpected_result(api: str, message_index: int, position: int, tool_id: str) -> str:
+    """R2."""
+    if api == OPENAI_CHAT:
+        return (
+            "Invalid parameter: messages with role 'tool' must be a response to a "
+            "preceeding message with 'tool_calls'."
+        )
+    if api == OPENAI_RESPONSES:
+        return f"No tool call found for function call output with call_id {tool_id}."
+    return (
+        f"messages.{message_index}.content.{position}: unexpected `tool_use_id` found in "
+        f"`tool_result` blocks: {tool_id}. Each `tool_result` block must have a "
+        "corresponding `tool_use` block in the previous message."
+    )
+
+
+def empty_message(index: int) -> str:
+    return (
+        f"messages.{index}: all messages must have non-empty content except for the optional "
+        "final assistant message"
+    )
+
+
+def blank_text(empty: bool) -> str:
+    if empty:
+        return "messages: text content blocks must be non-empty"
+    return "messages: text content blocks must contain non-whitespace text"
+
+
+def misplaced(index: int, block_type: str) -> str:
+    """R7."""
+    if block_type == "tool_use":
+        return f"messages.{index}: `tool_use` blocks can only be in `assistant` messages"
+    return f"messages.{index}: `tool_result` blocks can only be in `user` messages"
+
+
+def bad_id(index: int, position: int, is_use: bool) -> str:
+    """R8."""
+    field = "tool_use.id" if is_use else "tool_result.tool_use_id"
+    return (
+        f"messages.{index}.content.{position}.{field}: String should match pattern "
+        "'^[a-zA-Z0-9_-]+$'"
+    )
+
+
+def duplicate_use(index: int, position: int) -> str:
+    """R5."""
+    return f"messages.{index}.content.{position}: `tool_use` ids must be unique"
+
+
+def duplicate_result(index: int, position: int, tool_id: str) -> str:
+    """R5b."""
+    return (
+        f"messages.{index}.content.{position}: each tool_use must have a single result. "
+        f"Found multiple tool_result blocks with id: {tool_id}"
+    )
+
+
+def thinking_first(index: int, found: str) -> str:
+    """R12."""
+    return (
+        f"messages.{index}.content.0.type: Expected `thinking` or `redacted_thinking`, but "
+        f"found `{found}`. When `thinking` is enabled, a final `assistant` message must "
+        "start with a thinking block (preceeding the lastmost set of `tool_use` and "
+        "`tool_result` blocks). We recommend you include thinking blocks from previous "
+        "turns. To avoid this requirement, disable `thinking`."
+    )
+
+
+def unanswered_server_tool(index: int, name: str, tool_id: str | None) -> str:
+    """R13."""
+    return (
+        f"messages.{index}: `{name}` tool use with id `{tool_id}` was found without a "
+        f"corresponding `{name}_tool_result` block"
+    )
+
+
+OUT_OF_ORDER = (
+    "tool results are out of order: the API accepts results in any order (parallel calls "
+    "are unordered), but they do not follow the order of the calls"
+)
+PENDING = "the session ends on a tool call with no result yet: still running, or interrupted"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientNotes:
+    """What a client does with a defect when it sends the history (None: sends it as is)."""
+
+    missing: str | None = None
+    orphan: str | None = None
+    duplicate: str | None = None
+    moved: str | None = None
+    compacted: str | None = None
+    pending: str | None = None
+
+
+CLIENT_NOTES: dict[str, ClientNotes] = {
+    "claude-code": ClientNotes(
+        missing=(
+            "Claude Code 2.1.x drops this tool_use silently when it resumes the session (the "
+            "model forgets a call that may have changed files) and, at send time, would "
+            'insert an is_error result "[Tool result missing due to internal error]". Other '
+            "clients and older versions send it as recorded and get this 400."
+        ),
+        orphan=(
+            "Claude Code 2.1.x strips an orphan result when it resumes the session; other "
+            "clients and older versions send it as recorded and get this 400."
+        ),
+        duplicate=(
+            "Claude Code 2.1.x strips a tool_use id that repeats in a later message, with its "
+            "result, when it resumes; other clients send it and get this 400."
+        ),
+        moved=(
+            "Claude Code moves tool_result blocks before other blocks when it sends a user "
+            "turn; a client that sends the turn as recorded gets this 400."
+        ),
+        compacted="Claude Code 2.1.x strips a result whose call was compacted away.",
+        pending=(
+            "If the call is not running any more, Claude Code 2.1.x drops it silently on "
+            "resume; a client that sends it with a new prompt and no result gets R1."
+        ),
+    ),
+    "roo-code": ClientNotes(
+        missing=(
+            'Roo Code fills a missing result with "Tool execution was interrupted before '
+            'completion." (on resume: "Task was interrupted before this tool call could be '
+            'completed.") — when its repair runs; the history on disk is sent as stored.'
+        ),
+        orphan='Roo Code converts an orphan result to text ("Tool result: …") or drops it.',
+        duplicate="Roo Code de-duplicates results.",
+    ),
+    "cline": ClientNotes(
+        missing=(
+            "Cline rebuilds the user turn with results in tool_use order and the placeholder "
+            '"[migration] Tool result missing in legacy conversation history."'
+        ),
+        orphan="Cline drops an orphan result.",
+        moved="Cline moves other blocks to a follow-up user message.",
+    ),
+    "codex": ClientNotes(
+        missing='Codex CLI inserts the output "aborted" right after a call that has none.',
+        orphan="Codex CLI drops an output whose call is gone.",
+        pending="A call still running in a live session gets its output when it ends.",
+    ),
+}
+
+
+def notes_for(format_name: str) -> ClientNotes:
+    return CLIENT_NOTES.get(format_name, ClientNotes())
+
+
+__all__ = ["ANTHROPIC", "CLIENT_NOTES", "ClientNotes", "notes_for"]

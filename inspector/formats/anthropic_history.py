@@ -1,0 +1,99 @@
+"""Anthropic-shaped message arrays: Roo Code, Cline, and raw Messages API requests.
+
+* Roo Code / Cline keep ``tasks/<taskId>/api_conversation_history.json``: an array of
+  ``{role, content}`` messages with extra keys (``ts``, ``isSummary``, ``condenseParent``,
+  ``truncationParent``, …). Roo sends its *effective* history: from the last
+  ``isSummary`` message on, without messages a truncation or condensation hid.
+* Cline ≥ 4 also writes ``<id>.messages.json`` (an array, or an object with messages).
+* A raw request body ``{model, system?, messages: [...], tools?}``, a bare array, or a
+  JSONL log of such requests (the last one is checked).
+
+The API merges consecutive same-role messages itself; the validator does the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from inspector.formats.anthropic_blocks import anthropic_blocks
+from inspector.formats.stored import (
+    NotAHistory,
+    StoredHistory,
+    origin_for,
+    read_history,
+    stored_message,
+)
+from inspector.model import ASSISTANT_ROLE, THINKING_TYPES, USER_ROLE, Conversation, Message
+
+ROO_CODE = "roo-code"
+CLINE = "cline"
+ANTHROPIC_MESSAGES = "anthropic-messages"
+FORMATS = (ROO_CODE, CLINE, ANTHROPIC_MESSAGES)
+
+ROO_HIDING_KEYS = ("truncationParent", "condenseParent")
+"""A Roo message carrying one of these was hidden by a truncation or a condensation."""
+
+
+def load(path: Path, format_name: str) -> Conversation:
+    """Read an Anthropic-shaped history and project it as its client sends it."""
+    history = read_history(path)
+    positions = effective_positions(history.messages, format_name)
+    return conversation_of(path, format_name, history, positions)
+
+
+def effective_positions(messages: list[Any], format_name: str) -> list[int]:
+    """Positions of the stored messages the client sends, in order."""
+    valid = [i for i, m in enumerate(messages) if isinstance(m, dict)]
+    if format_name != ROO_CODE:
+        return valid
+    start = max((i for i in valid if messages[i].get("isSummary") is True), default=0)
+    return [i for i in valid if i >= start and not any(messages[i].get(k) for k in ROO_HIDING_KEYS)]
+
+
+def conversation_of(
+    path: Path, format_name: str, history: StoredHistory, positions: list[int]
+) -> Conversation:
+    messages: list[Message] = []
+    thinking = False
+    for position in positions:
+        stored = history.messages[position]
+        role = stored.get("role")
+        if role not in (USER_ROLE, ASSISTANT_ROLE):
+            continue
+        origin = origin_for(history, position, stored)
+        blocks, is_string = anthropic_blocks(origin, stored.get("content"))
+        thinking = thinking or any(block.type in THINKING_TYPES for block in blocks)
+        messages.append(Message(role, blocks, [origin], is_string))
+    session_id = path.parent.name if format_name in (ROO_CODE, CLINE) else None
+    return Conversation(
+        path=path,
+        format=format_name,
+        session_id=session_id,
+        messages=messages,
+        thinking_enabled=thinking,
+        has_content=bool(messages),
+    )
+
+
+def payload(path: Path, block: Any, cache: dict[int, Any]) -> Any:
+    """A block's full JSON, re-read from the stored history."""
+    message = stored_message(path, block.origin, cache)
+    content = message.get("content")
+    return content if block.index < 0 else content[block.index]
+
+
+def looks_like(messages: list[Any]) -> bool:
+    """Anthropic-shaped: content block lists with tool_use/tool_result, or plain turns."""
+    for message in messages:
+        if not isinstance(message, dict):
+            return False
+        content = message.get("content")
+        if isinstance(content, list) and any(
+            isinstance(b, dict) and b.get("type") in ("tool_use", "tool_result") for b in content
+        ):
+            return True
+    return all(isinstance(m, dict) and "role" in m for m in messages)
+
+
+__all__ = ["FORMATS", "NotAHistory", "load", "looks_like", "payload"]

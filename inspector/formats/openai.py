@@ -1,0 +1,188 @@
+"""OpenAI-shaped histories: Chat Completions requests and Codex CLI rollouts.
+
+Both map onto the shared model: a call (``tool_calls[i]``, ``function_call``,
+``custom_tool_call``, ``local_shell_call``) is a ``tool_use`` block of an assistant
+message, its answer (a ``tool`` message, ``function_call_output``,
+``custom_tool_call_output``) a ``tool_result`` block of a user message, paired by id.
+The validator then speaks the right API's words (``Conversation.api``).
+
+* Chat Completions request: ``{messages: [...]}``, a bare array, or a JSONL log of
+  requests (the last one is checked). System/developer messages after the first turn
+  are kept as user text, so a call answered after one is caught.
+* Codex CLI rollout ``rollout-<time>-<uuid>.jsonl``: lines ``{timestamp, type, payload}``;
+  ``response_item`` payloads are the Responses API input items. A ``compacted`` line
+  replaces the history before it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from inspector.formats.anthropic_blocks import str_or_none, text_block
+from inspector.formats.stored import StoredHistory, origin_for, read_history, stored_message
+from inspector.model import (
+    ASSISTANT_ROLE,
+    OPENAI_CHAT,
+    OPENAI_RESPONSES,
+    TEXT,
+    TOOL_RESULT,
+    TOOL_USE,
+    USER_ROLE,
+    Block,
+    Conversation,
+    Message,
+    Origin,
+)
+from inspector.reader import JsonlReader, ParsedLine, read_line
+
+CHAT = "openai-chat"
+CODEX = "codex"
+
+CODEX_LINE_TYPES = frozenset(
+    {"session_meta", "response_item", "event_msg", "turn_context", "compacted"}
+)
+CALL_ITEMS = {"function_call": "name", "custom_tool_call": "name", "local_shell_call": None}
+OUTPUT_ITEMS = frozenset({"function_call_output", "custom_tool_call_output"})
+_SYSTEM_ROLES = ("system", "developer")
+
+
+# ---------------------------------------------------------------------- Chat Completions
+
+
+def load_chat(path: Path) -> Conversation:
+    history = read_history(path)
+    return Conversation(
+        path=path,
+        format=CHAT,
+        session_id=None,
+        messages=chat_messages(history),
+        api=OPENAI_CHAT,
+        has_content=bool(history.messages),
+    )
+
+
+def chat_messages(history: StoredHistory) -> list[Message]:
+    messages: list[Message] = []
+    for position, stored in enumerate(history.messages):
+        if not isinstance(stored, dict):
+            continue
+        origin = origin_for(history, position, stored)
+        role = stored.get("role")
+        if role == "tool":
+            tool_id = str_or_none(stored.get("tool_call_id"))
+            messages.append(Message(USER_ROLE, [Block(TOOL_RESULT, origin, -1, tool_id)], [origin]))
+        elif role == ASSISTANT_ROLE:
+            blocks = _chat_text(origin, stored.get("content"))
+            for index, call in enumerate(stored.get("tool_calls") or []):
+                if isinstance(call, dict):
+                    function = call.get("function")
+                    name = function.get("name") if isinstance(function, dict) else None
+                    blocks.append(Block(TOOL_USE, origin, index, str_or_none(call.get("id")), name))
+            messages.append(Message(ASSISTANT_ROLE, blocks, [origin]))
+        elif role == USER_ROLE or (role in _SYSTEM_ROLES and messages):
+            messages.append(Message(USER_ROLE, _chat_text(origin, stored.get("content")), [origin]))
+    return messages
+
+
+def _chat_text(origin: Origin, content: Any) -> list[Block]:
+    if isinstance(content, str):
+        return [text_block(origin, -1, content)] if content else []
+    if isinstance(content, list):
+        return [
+            Block(str(part.get("type", "unknown")), origin, index)
+            for index, part in enumerate(content)
+            if isinstance(part, dict)
+        ]
+    return []
+
+
+def chat_payload(path: Path, block: Block, cache: dict[int, Any]) -> Any:
+    message = stored_message(path, block.origin, cache)
+    if block.type == TOOL_USE:
+        return message["tool_calls"][block.index]
+    if block.type == TOOL_RESULT:
+        return message
+    content = message.get("content")
+    return content if block.index < 0 else content[block.index]
+
+
+def looks_like_chat(messages: list[Any]) -> bool:
+    return any(
+        isinstance(m, dict) and ("tool_calls" in m or m.get("role") == "tool") for m in messages
+    )
+
+
+# ---------------------------------------------------------------------- Codex CLI rollouts
+
+
+def load_codex(path: Path) -> Conversation:
+    messages: list[Message] = []
+    session_id: str | None = None
+    for line in JsonlReader(path).read(final=True).lines:
+        if not isinstance(line, ParsedLine):
+            continue
+        kind, item = line.value.get("type"), line.value.get("payload")
+        if not isinstance(item, dict):
+            continue
+        origin = Origin(line.number, line.offset, line.length, None, line.value.get("timestamp"))
+        if kind == "session_meta" and session_id is None:
+            session_id = str_or_none(item.get("id"))
+        elif kind == "compacted":
+            messages = _compacted(origin, item)
+        elif kind == "response_item":
+            message = _codex_item(origin, item)
+            if message is not None:
+                messages.append(message)
+    return Conversation(
+        path=path,
+        format=CODEX,
+        session_id=session_id,
+        messages=messages,
+        api=OPENAI_RESPONSES,
+        has_content=bool(messages),
+    )
+
+
+def _codex_item(origin: Origin, item: dict[str, Any]) -> Message | None:
+    kind = item.get("type")
+    if kind in CALL_ITEMS:
+        name_key = CALL_ITEMS[kind]
+        name = str_or_none(item.get(name_key)) if name_key else "local_shell"
+        call = Block(TOOL_USE, origin, -1, str_or_none(item.get("call_id")), name)
+        return Message(ASSISTANT_ROLE, [call], [origin])
+    if kind in OUTPUT_ITEMS:
+        answer = Block(TOOL_RESULT, origin, -1, str_or_none(item.get("call_id")))
+        return Message(USER_ROLE, [answer], [origin])
+    if kind == "message":
+        role = ASSISTANT_ROLE if item.get("role") == ASSISTANT_ROLE else USER_ROLE
+        parts = item.get("content")
+        blocks = [
+            Block(str(part.get("type", TEXT)), origin, -1)
+            for part in (parts if isinstance(parts, list) else [])
+            if isinstance(part, dict)
+        ]
+        return Message(role, blocks, [origin])
+    return None
+
+
+def _compacted(origin: Origin, item: dict[str, Any]) -> list[Message]:
+    replacement = item.get("replacement_history")
+    if isinstance(replacement, list):
+        return [
+            m for raw in replacement if isinstance(raw, dict) and (m := _codex_item(origin, raw))
+        ]
+    return [Message(USER_ROLE, [Block(TEXT, origin, -1)], [origin])]
+
+
+def codex_payload(path: Path, block: Block, cache: dict[int, Any]) -> Any:
+    origin = block.origin
+    value = cache.get(origin.line)
+    if value is None:
+        value = read_line(path, origin.offset, origin.length)
+        cache[origin.line] = value
+    return value.get("payload")
+
+
+def looks_like_codex(first_line: dict[str, Any]) -> bool:
+    return first_line.get("type") in CODEX_LINE_TYPES and "payload" in first_line

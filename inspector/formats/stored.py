@@ -1,0 +1,104 @@
+"""Histories stored as one JSON document, or as a JSONL log of whole requests.
+
+Roo Code, Cline, raw API request bodies and OpenAI Chat requests keep the conversation
+as a message array. These helpers read that array and let a block's full JSON be found
+again later (:class:`StoredMessage` remembers where its message was).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from inspector.model import Origin
+from inspector.reader import JsonlReader, ParsedLine
+
+
+class NotAHistory(ValueError):
+    """The file holds no message array this module can read."""
+
+
+@dataclass(slots=True, eq=False)
+class StoredMessage(Origin):
+    """Where one stored message is: its position in the array, on a line of the file.
+
+    ``line`` is the message's 1-based position in the stored array for a JSON document,
+    and the file line of the request for a JSONL request log.
+    """
+
+    position: int
+    """Index of the message in the stored array."""
+
+
+@dataclass(slots=True)
+class StoredHistory:
+    """A message array and where it was read from."""
+
+    messages: list[Any]
+    document: Any
+    """The whole parsed document (or the chosen request line)."""
+    request_line: ParsedLine | None = None
+    """For a JSONL request log: the line whose request is checked (the last one)."""
+
+
+def request_messages(value: Any) -> list[Any] | None:
+    """The message array of a request body, a bare array, or a wrapped request."""
+    if isinstance(value, list):
+        return value
+    if not isinstance(value, dict):
+        return None
+    for holder in (value, value.get("request"), value.get("body")):
+        if isinstance(holder, dict) and isinstance(holder.get("messages"), list):
+            return list(holder["messages"])
+    return None
+
+
+def read_history(path: Path) -> StoredHistory:
+    """Read a JSON document, or the last request of a JSONL request log."""
+    data = path.read_bytes()
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return _last_request(path)
+    messages = request_messages(document)
+    if messages is None:
+        raise NotAHistory(f"{path}: no message array in this JSON document")
+    return StoredHistory(messages, document)
+
+
+def _last_request(path: Path) -> StoredHistory:
+    chosen: ParsedLine | None = None
+    for line in JsonlReader(path).read(final=True).lines:
+        if isinstance(line, ParsedLine) and request_messages(line.value) is not None:
+            chosen = line
+    if chosen is None:
+        raise NotAHistory(f"{path}: no line holds a request with a message array")
+    messages = request_messages(chosen.value) or []
+    return StoredHistory(messages, chosen.value, chosen)
+
+
+def origin_for(history: StoredHistory, position: int, message: dict[str, Any]) -> StoredMessage:
+    line = history.request_line
+    timestamp = message.get("ts", message.get("timestamp"))
+    return StoredMessage(
+        line.number if line else position + 1,
+        line.offset if line else -1,
+        line.length if line else 0,
+        None,
+        str(timestamp) if timestamp is not None else None,
+        position,
+    )
+
+
+def stored_message(path: Path, origin: object, cache: dict[int, Any]) -> Any:
+    """The stored message an origin points at (the document is parsed once per cache)."""
+    if not isinstance(origin, StoredMessage):
+        raise TypeError("not a stored-history origin")
+    history = cache.get(-1)
+    if history is None:
+        history = read_history(path)
+        cache[-1] = history
+    return history.messages[origin.position]
