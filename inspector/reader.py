@@ -177,6 +177,16 @@ def _parse_lenient(raw: bytes, error: orjson.JSONDecodeError) -> Any:
     return _Unreadable(f"not valid JSON: {error}")
 
 
+def parse_object(raw: bytes) -> dict[str, Any] | None:
+    """One line as a JSON object, read as the reader reads it (None: unreadable or not
+    an object). For code that holds raw lines, like the rewind snapshot."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        value = _parse_lenient(raw, error)
+    return value if isinstance(value, dict) else None
+
+
 def read_line(path: Path, offset: int, length: int) -> dict[str, Any]:
     """Re-read and parse one line whose position a reader reported."""
     with open(path, "rb") as handle:

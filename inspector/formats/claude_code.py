@@ -218,9 +218,13 @@ class ClaudeCodeTranscript:
 
     # ------------------------------------------------------------------ projection
 
-    def project(self) -> Conversation:
-        """Rebuild the conversation Claude Code would send on resume."""
-        return _Projector(self).run()
+    def project(self, leaf: str | None = None) -> Conversation:
+        """Rebuild the conversation Claude Code would send on resume.
+
+        ``leaf`` (a uuid) resumes from that entry instead of the newest leaf: what Claude
+        Code would load if it were the newest entry (a rewind's cut point).
+        """
+        return _Projector(self, leaf).run()
 
     @property
     def is_transcript(self) -> bool:
@@ -233,6 +237,7 @@ class _Projector:
     """One run of the reconstruction over a transcript's entries."""
 
     transcript: ClaudeCodeTranscript
+    leaf: str | None = None
     issues: list[TranscriptIssue] = field(default_factory=list)
     progress: dict[str, Entry] = field(default_factory=dict)
 
@@ -252,7 +257,12 @@ class _Projector:
         else:
             named = {entry.parent for entry in candidates}
         leaves = [entry for entry in candidates if entry.uuid not in named]
-        chain = self._walk(self._newest_leaf(leaves), candidates)
+        if self.leaf is not None:
+            chosen = transcript.by_uuid.get(self.leaf)
+            start = self._message_ancestor(chosen) if chosen is not None else None
+        else:
+            start = self._newest_leaf(leaves)
+        chain = self._walk(start, candidates)
         selected = self._with_siblings(chain, candidates)
         messages, api_errors = _build_messages(selected, transcript.api_error_texts)
         chain_ids = {id(entry) for entry in selected}

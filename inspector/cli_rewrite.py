@@ -1,0 +1,266 @@
+"""``inspector rewind`` and ``inspector repair``: plan, say what changes, write safely.
+
+Exit codes: 0 done (or nothing to fix, or a dry run), 1 refused (the session is live, or
+changed meanwhile), 2 error (one line on stderr; nothing was written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
+
+from inspector.check import cut_dict, finding_dict
+from inspector.formats import NotATranscript
+from inspector.repair import plan_repair
+from inspector.rewind import plan_rewind
+from inspector.rewrite import (
+    Action,
+    RewriteFailed,
+    RewritePlan,
+    RewriteRefused,
+    RewriteResult,
+    apply,
+)
+from inspector.safe_text import one_line, printable
+from inspector.safe_write import describe_os_error
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_ERROR = 2
+
+_LABELS = {
+    "lines": ("line", "lines"),
+    "messages": ("message", "messages"),
+    "tool_uses": ("tool call", "tool calls"),
+    "tool_results": ("tool result", "tool results"),
+    "chain_entries": ("chain entry", "chain entries"),
+    "history_lines": ("line of history before the compaction", "lines of history"),
+    "metadata_lines": ("metadata line", "metadata lines"),
+    "progress_lines": ("progress line", "progress lines"),
+    "sidechain_lines": ("subagent line", "subagent lines"),
+    "subagents": ("subagent transcript", "subagent transcripts"),
+    "unreadable_lines": ("unreadable line", "unreadable lines"),
+    "added_lines": ("added line", "added lines"),
+    "changed_lines": ("changed line", "changed lines"),
+    "tool_results_as_text": ("orphan result kept as text", "orphan results kept as text"),
+    "duplicate_ids_renamed": ("duplicate id renamed", "duplicate ids renamed"),
+}
+
+
+def run_rewrite(
+    options: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run ``inspector rewind|repair`` with parsed options; return the exit code."""
+    stream = out or sys.stdout
+    errors = err or sys.stderr
+    action = Action(options.command)
+    path: Path = options.path
+    as_json: bool = bool(options.json)
+    try:
+        plan = _plan(action, options)
+    except (OSError, NotATranscript, RewriteFailed) as error:
+        return _fail(stream, errors, action, path, _describe(error, path), EXIT_ERROR, as_json)
+    except Exception as error:  # never a traceback
+        return _fail(
+            stream, errors, action, path, f"internal error: {error!r}", EXIT_ERROR, as_json
+        )
+
+    if plan.nothing_to_fix:
+        _report(stream, plan, None, as_json, status="nothing to fix")
+        return EXIT_OK
+    if plan.unfixable:
+        first = plan.unfixable[0]
+        reason = (
+            f"cannot {action.value} {first.rule.value} at line {first.line} automatically "
+            f"({one_line(first.text, 160)}); nothing was written"
+        )
+        if action is Action.REPAIR:
+            reason += "; `inspector rewind` can cut the conversation before it"
+        _report(stream, plan, None, as_json, status="error", reason=reason, quiet=not as_json)
+        print(f"inspector: {printable(reason)}", file=errors)
+        return EXIT_ERROR
+    if options.dry_run:
+        _report(stream, plan, None, as_json, status="dry run", in_place=options.in_place)
+        return EXIT_OK
+    try:
+        result = apply(plan, in_place=options.in_place, force=options.force)
+    except RewriteRefused as error:
+        reason = f"refused: {error}"
+        _report(stream, plan, None, as_json, status="refused", reason=reason, quiet=not as_json)
+        print(f"inspector: {printable(reason)}", file=errors)
+        return EXIT_REFUSED
+    except (RewriteFailed, OSError) as error:
+        reason = _describe(error, path)
+        _report(stream, plan, None, as_json, status="error", reason=reason, quiet=not as_json)
+        print(f"inspector: {printable(reason)}", file=errors)
+        return EXIT_ERROR
+    except Exception as error:  # never a traceback
+        reason = f"internal error: {error!r}; the original is untouched"
+        print(f"inspector: {printable(reason)}", file=errors)
+        return EXIT_ERROR
+    _report(stream, plan, result, as_json, status="written", in_place=options.in_place)
+    return EXIT_OK
+
+
+def _plan(action: Action, options: argparse.Namespace) -> RewritePlan:
+    if action is Action.REWIND:
+        return plan_rewind(options.path, to=options.to, line=options.line)
+    return plan_repair(options.path)
+
+
+def _describe(error: Exception, path: Path) -> str:
+    if isinstance(error, FileNotFoundError):
+        return f"{path}: no such file"
+    if isinstance(error, IsADirectoryError):
+        return f"{path}: is a folder, not a transcript file"
+    if isinstance(error, OSError):
+        return f"{path}: {describe_os_error(error)}"
+    return str(error)
+
+
+def _fail(
+    stream: TextIO,
+    errors: TextIO,
+    action: Action,
+    path: Path,
+    reason: str,
+    code: int,
+    as_json: bool,
+) -> int:
+    if as_json:
+        payload = {"action": action.value, "source": str(path), "status": "error", "error": reason}
+        stream.write(orjson.dumps(payload).decode() + "\n")
+    print(f"inspector: {printable(reason)}", file=errors)
+    return code
+
+
+# ---------------------------------------------------------------------- output
+
+
+def result_dict(
+    plan: RewritePlan,
+    result: RewriteResult | None,
+    *,
+    status: str,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """The ``--json`` document (also what the app can show)."""
+    written = result.written if result is not None else None
+    grew_by = result.grew_by if result is not None else 0
+    return {
+        "action": plan.action.value,
+        "source": str(plan.source),
+        "status": status,
+        "written": str(written) if written is not None else None,
+        "session_id": result.session_id if result is not None else None,
+        "backup": str(result.backup) if result is not None and result.backup else None,
+        "cut": cut_dict(plan.cut),
+        "kept": plan.kept,
+        "dropped": plan.dropped,
+        "resume": result.resume if result is not None else None,
+        "cwd": plan.cwd,
+        "first_error": finding_dict(plan.first_error) if plan.first_error else None,
+        "changes": [
+            {"kind": c.kind, "line": c.line, "tool_id": c.tool_id, "text": c.text}
+            for c in plan.changes
+        ],
+        "notes": plan.notes,
+        "snapshot": {
+            "bytes": plan.snapshot.size,
+            "lines": len(plan.snapshot.lines),
+            "grew_by": grew_by,
+        },
+        "error": reason,
+    }
+
+
+def _report(
+    stream: TextIO,
+    plan: RewritePlan,
+    result: RewriteResult | None,
+    as_json: bool,
+    *,
+    status: str,
+    reason: str | None = None,
+    in_place: bool = False,
+    quiet: bool = False,
+) -> None:
+    if as_json:
+        stream.write(orjson.dumps(result_dict(plan, result, status=status, reason=reason)).decode())
+        stream.write("\n")
+        return
+    if quiet:
+        return
+    stream.write("".join(_human(plan, result, status, in_place)))
+
+
+def _human(
+    plan: RewritePlan, result: RewriteResult | None, status: str, in_place: bool
+) -> list[str]:
+    session = plan.session_id or "no session id"
+    lines = [f"{plan.action.value} {printable(str(plan.source))}  (session {session})\n"]
+    first = plan.first_error
+    if first is not None:
+        lines.append(
+            f"  first error: {first.rule.value} at line {first.line}: "
+            f"{printable(one_line(first.text, 140))}\n"
+        )
+    if status == "nothing to fix":
+        lines.extend(f"  {printable(note)}\n" for note in plan.notes)
+        lines.append("  nothing written\n")
+        return lines
+    if plan.cut is not None:
+        lines.append(
+            f"  cut: after line {plan.cut.line} (uuid {plan.cut.uuid}); the conversation "
+            f"keeps messages.0 to messages.{plan.cut.message_index}\n"
+        )
+    for change in plan.changes:
+        where = f"line {change.line}" if change.line is not None else "new line"
+        tool = f" {change.tool_id}" if change.tool_id else ""
+        lines.append(f"  {where}{printable(tool)}: {printable(change.text)}\n")
+    verb = "would keep" if status == "dry run" else "kept"
+    lines.append(f"  {verb}: {_counts(plan.kept)}\n")
+    dropped = _counts(plan.dropped)
+    if dropped:
+        lines.append(f"  {'would drop' if status == 'dry run' else 'dropped'}: {dropped}\n")
+    lines.extend(f"  note: {printable(note)}\n" for note in plan.notes)
+    if status == "dry run":
+        destination = plan.source if in_place else plan.target
+        lines.append(
+            f"  dry run: would write {printable(str(destination))}"
+            + (" (after a backup)" if in_place else "")
+            + "; nothing written\n"
+        )
+        return lines
+    if result is None or result.written is None:
+        return lines
+    if result.backup is not None:
+        lines.append(f"  backup: {printable(str(result.backup))}\n")
+    lines.append(
+        f"  wrote: {printable(str(result.written))} (read back and checked: the API accepts it)\n"
+    )
+    for path in result.subagents:
+        lines.append(f"  wrote: {printable(str(path))}\n")
+    if result.grew_by:
+        lines.append(
+            f"  note: the session grew by {result.grew_by} bytes while this ran; the "
+            "new lines are not in the written session\n"
+        )
+    if result.resume:
+        where = f"  (in {printable(plan.cwd)})" if plan.cwd else ""
+        lines.append(f"  resume: {result.resume}{where}\n")
+    return lines
+
+
+def _counts(counts: dict[str, int]) -> str:
+    parts = []
+    for key, value in counts.items():
+        if not value:
+            continue
+        singular, plural = _LABELS.get(key, (key, key))
+        parts.append(f"{value} {singular if value == 1 else plural}")
+    return ", ".join(parts)

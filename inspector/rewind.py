@@ -1,0 +1,536 @@
+"""Rewind: keep a session's conversation up to its last valid turn (or a chosen entry).
+
+The cut is an entry *T* of the transcript (by default the end of the rules' last valid
+turn). What is kept is what Claude Code would resume if *T* were the newest entry: the
+snapshot's lines up to *T* are projected with *T* as the leaf, and the entries that walk
+reaches (with the parallel siblings it re-attaches) form the new chain. Around it the plan
+keeps what belongs to those entries: the history before the compaction the chain starts
+at, ``file-history-snapshot`` lines of kept prompts, session metadata (titles, tags,
+permission mode), progress lines and inline subagent lines hanging off kept entries, and
+the subagent transcripts of kept ``Task``/``Agent`` calls.
+
+**Re-linking.** The kept chain entries are linked one after the other in the order the
+conversation runs (``parentUuid`` = the entry before; the first one's is null), which is
+the order Claude Code itself sorts them in when it rebuilds the conversation. Where the
+original already links an entry to the one before it (directly or through a kept legacy
+progress line), the line is left alone; only tree/DAG links (parallel results hanging off
+their own ``tool_use`` line) and parents that were dropped or missing change. The new
+file then has exactly one chain leaf, *T*, newer than every other leaf, and every walker,
+old or new, reaches the root from it without a gap.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from inspector.discovery import is_subagent_file
+from inspector.formats.claude_code import (
+    AGENT_TOOLS,
+    ASSISTANT,
+    COMPACT_BOUNDARY,
+    PROGRESS,
+    USER,
+    ClaudeCodeTranscript,
+    Entry,
+)
+from inspector.model import TOOL_RESULT, TOOL_USE, Conversation
+from inspector.rewrite import (
+    KEEP,
+    Action,
+    Expectation,
+    OutLine,
+    RewriteFailed,
+    RewritePlan,
+    SidecarFile,
+    Snapshot,
+    count_blocks,
+    first_cwd,
+    new_session_id,
+    read_source,
+    simulate,
+    tool_structure,
+    transcript_of,
+)
+from inspector.rules import Cut, Report, Rule, validate
+
+"""A timestamp newer than any real one: makes the cut entry the leaf of a simulation."""
+
+SESSION_METADATA = frozenset(
+    {"custom-title", "ai-title", "tag", "permission-mode", "pr-link", "agent-name", "agent-color"}
+)
+"""Metadata about the whole session: kept wherever it is in the file."""
+
+_MAX_SEARCH = 40
+
+
+def plan_rewind(path: Path, *, to: str | None = None, line: int | None = None) -> RewritePlan:
+    """Plan a rewind of ``path``: to its last valid turn, or after entry ``to`` / ``line``.
+
+    Writes nothing. Raises RewriteFailed (unreadable file, not a transcript, no usable cut:
+    the message says why and what to try).
+    """
+    snapshot, transcript = read_source(path)
+    conversation = transcript.project()
+    report = validate(conversation)
+    plan = RewritePlan(
+        Action.REWIND,
+        path,
+        snapshot,
+        transcript.session_id,
+        new_session_id(),
+        report,
+        cwd=first_cwd(snapshot),
+    )
+    refuse_subagent_file(path, transcript)
+    if snapshot.left_out:
+        plan.notes.append(
+            f"an incomplete last line ({snapshot.left_out} bytes, still being written?) "
+            "is not part of the snapshot"
+        )
+    if to is None and line is None:
+        if not has_conversation(transcript):
+            plan.nothing_to_fix = True
+            plan.notes.append("the file holds no conversation (metadata only): nothing to rewind")
+            return plan
+        if report.ok:
+            plan.nothing_to_fix = True
+            plan.notes.append("the API accepts this conversation: nothing to rewind")
+            return plan
+        target, result = _default_cut(snapshot, conversation, report)
+    else:
+        target = _explicit_target(snapshot, transcript, to, line, plan.notes)
+        result = simulate_cut(snapshot, target)
+        _accept_explicit(result, target)
+    _build(plan, transcript, conversation, target, result)
+    return plan
+
+
+def refuse_subagent_file(path: Path, transcript: ClaudeCodeTranscript) -> None:
+    main = [entry for entry in transcript.entries if not entry.sidechain]
+    if transcript.entries and not main:
+        raise RewriteFailed(
+            f"{path.name} is a subagent transcript, which `claude --resume` does not load: "
+            "rewind or repair its parent session"
+        )
+    if not transcript.entries and is_subagent_file(path):
+        raise RewriteFailed(f"{path.name} is a subagent transcript with no conversation")
+
+
+def has_conversation(transcript: ClaudeCodeTranscript) -> bool:
+    return any(entry.is_message and not entry.sidechain for entry in transcript.entries)
+
+
+# ---------------------------------------------------------------------- choosing the cut
+
+
+def simulate_cut(snapshot: Snapshot, target: Entry) -> Report:
+    """The check of the conversation Claude Code would resume if ``target`` were newest."""
+
+    lines = ((source.number, source.value, source.raw) for source in snapshot.lines[: target.line])
+    transcript = transcript_of(snapshot.path, lines)
+    return validate(transcript.project(leaf=target.uuid))
+
+
+def _usable(result: Report, target: Entry) -> bool:
+    chain = result.conversation.chain
+    return (
+        result.ok
+        and bool(result.conversation.messages)
+        and bool(chain)
+        and chain[-1].line == target.line
+        and not any(finding.rule is Rule.PENDING for finding in result.findings)
+    )
+
+
+def _default_cut(
+    snapshot: Snapshot, conversation: Conversation, report: Report
+) -> tuple[Entry, Report]:
+    """The last valid turn; when the rules find none that works, the latest entry before the
+    first error whose conversation the API accepts (a compaction summary, say)."""
+    by_line = {origin.line: origin for origin in conversation.chain}
+    tried: set[int] = set()
+    cut = report.last_valid
+    if cut is not None:
+        entry = by_line.get(cut.line)
+        if isinstance(entry, Entry):
+            tried.add(entry.line)
+            result = simulate_cut(snapshot, entry)
+            if _usable(result, entry):
+                return entry, result
+    error_lines = [f.line for f in report.errors if f.line is not None]
+    bound = min(error_lines, default=max(by_line, default=0) + 1)
+    if cut is not None:
+        bound = min(bound, cut.line + 1)
+    ends = {
+        id(message.last_origin) for message in conversation.messages if message.role == ASSISTANT
+    }
+    searched = 0
+    for origin in reversed(conversation.chain):
+        if searched >= _MAX_SEARCH:
+            break
+        if not isinstance(origin, Entry) or origin.line >= bound or origin.line in tried:
+            continue
+        if not origin.is_message or origin.api_error:
+            continue
+        if origin.kind == ASSISTANT and id(origin) not in ends:
+            continue
+        searched += 1
+        result = simulate_cut(snapshot, origin)
+        if _usable(result, origin):
+            return origin, result
+    first = report.errors[0]
+    raise RewriteFailed(
+        f"no valid turn to rewind to: the conversation is rejected from its start "
+        f"({first.rule.value} at line {first.line}); try `inspector repair`"
+    )
+
+
+def _explicit_target(
+    snapshot: Snapshot,
+    transcript: ClaudeCodeTranscript,
+    to: str | None,
+    line: int | None,
+    notes: list[str],
+) -> Entry:
+    entry: Entry | None
+    name = snapshot.path.name
+    if to is not None:
+        entry = transcript.by_uuid.get(to)
+        if entry is None:
+            raise RewriteFailed(f"no entry with uuid {to} in {name}")
+        where = f"entry {to} (line {entry.line})"
+    else:
+        assert line is not None
+        if not 1 <= line <= len(snapshot.lines):
+            raise RewriteFailed(f"line {line} is out of range: {name} has {len(snapshot.lines)}")
+        entry = next((e for e in transcript.entries if e.line == line), None)
+        if entry is None:
+            raise RewriteFailed(f"line {line} is {_describe_line(snapshot, line)}")
+        where = f"line {line}"
+    if entry.sidechain:
+        raise RewriteFailed(
+            f"{where} belongs to a subagent (sidechain) conversation, which "
+            "`claude --resume` does not load"
+        )
+    if entry.kind == PROGRESS:
+        raise RewriteFailed(f"{where} is a progress line; pick a user or assistant line")
+    if not entry.is_message:
+        ancestor = _message_ancestor(transcript, entry)
+        if ancestor is None:
+            raise RewriteFailed(f"{where} is a {entry.kind} line that hangs off no message")
+        notes.append(
+            f"{where} is a {entry.kind} line: the cut is after the message entry it "
+            f"hangs off, line {ancestor.line}"
+        )
+        entry = ancestor
+    return entry
+
+
+def _describe_line(snapshot: Snapshot, line: int) -> str:
+    source = snapshot.lines[line - 1]
+    if source.blank:
+        return "blank"
+    if source.value is None:
+        return "unreadable (not JSON)"
+    kind = source.value.get("type")
+    return f"a {kind!s} line: metadata, not part of the conversation"
+
+
+def _message_ancestor(transcript: ClaudeCodeTranscript, entry: Entry) -> Entry | None:
+    seen: set[int] = set()
+    current: Entry | None = entry
+    while current is not None and not current.is_message:
+        if id(current) in seen:
+            return None
+        seen.add(id(current))
+        current = transcript.by_uuid.get(current.parent) if current.parent else None
+    return current
+
+
+def _accept_explicit(result: Report, target: Entry) -> None:
+    conversation = result.conversation
+    where = f"line {target.line}"
+    hint = (
+        f"; its last valid turn ends at line {result.last_valid.line}"
+        if result.last_valid is not None
+        else ""
+    )
+    if not result.ok:
+        first = result.errors[0]
+        raise RewriteFailed(
+            f"the conversation up to {where} is still rejected ({first.rule.value} at line "
+            f"{first.line}: {first.text}){hint}"
+        )
+    pending = [f for f in result.findings if f.rule is Rule.PENDING]
+    if pending:
+        ids = ", ".join(pending[0].ids)
+        raise RewriteFailed(
+            f"the conversation up to {where} ends on tool calls whose results come after it "
+            f"({ids}){hint}"
+        )
+    if not conversation.chain or conversation.chain[-1].line != target.line:
+        end = conversation.chain[-1].line if conversation.chain else None
+        raise RewriteFailed(
+            f"{where} cannot end a resumed conversation (Claude Code would resume at line {end})"
+        )
+    if not conversation.messages:
+        raise RewriteFailed(f"nothing would be left of the conversation up to {where}")
+
+
+# ---------------------------------------------------------------------- building the file
+
+
+def _build(
+    plan: RewritePlan,
+    transcript: ClaudeCodeTranscript,
+    conversation: Conversation,
+    target: Entry,
+    result: Report,
+) -> None:
+    snapshot = plan.snapshot
+    kept_conversation = result.conversation
+    chain = kept_conversation.chain
+    position = {origin.line: index for index, origin in enumerate(chain)}
+    desired = {
+        origin.line: (chain[index - 1].uuid if index else None)
+        for index, origin in enumerate(chain)
+    }
+    kept_uuids = {origin.uuid for origin in chain if origin.uuid}
+    first = chain[0]
+    boundary = first.line if isinstance(first, Entry) and first.subtype == COMPACT_BOUNDARY else 0
+    entries = {entry.line: entry for entry in transcript.entries}
+    file_uuids = set(transcript.by_uuid)
+
+    history_lines = set(range(1, boundary))
+    kept_tool_ids = _tool_ids(entries, set(position) | history_lines, TOOL_USE, agents=True)
+    kept_roots = {
+        link.root_uuid
+        for link in conversation.subagents
+        if link.root_uuid is not None and link.tool_use_id in kept_tool_ids
+    }
+
+    counts = {"history": 0, "metadata": 0, "progress": 0, "sidechain": 0}
+    dropped = {"chain_entries": 0, "metadata_lines": 0, "unreadable_lines": 0}
+    progress_parent: dict[str, str | None] = {}
+    out: list[OutLine] = []
+    for source in snapshot.lines:
+        number, value = source.number, source.value
+        if source.blank:
+            continue
+        if number < boundary:
+            out.append(OutLine(number, source.raw, value))
+            counts["history"] += 1
+            continue
+        if value is None:
+            dropped["unreadable_lines"] += 1
+            continue
+        if number in position:
+            parent = desired[number]
+            have = value.get("parentUuid")
+            bridged = have
+            hops = 0
+            while isinstance(bridged, str) and bridged in progress_parent and hops < 10_000:
+                bridged = progress_parent[bridged]
+                hops += 1
+            keep = bridged == parent and (have is None or have in kept_uuids)
+            out.append(OutLine(number, source.raw, value, KEEP if keep else parent))
+            continue
+        entry = entries.get(number)
+        if entry is not None:
+            if number < target.line and _keeps_progress(entry, kept_uuids):
+                assert entry.uuid is not None
+                progress_parent[entry.uuid] = entry.parent
+                kept_uuids.add(entry.uuid)
+                counts["progress"] += 1
+                out.append(OutLine(number, source.raw, value))
+            elif (
+                number < target.line
+                and entry.sidechain
+                and _sidechain_root(transcript, entry) in kept_roots
+            ):
+                counts["sidechain"] += 1
+                out.append(OutLine(number, source.raw, value))
+            else:
+                dropped["chain_entries"] += 1
+            continue
+        if _keeps_metadata(value, number, target.line, kept_uuids, file_uuids):
+            counts["metadata"] += 1
+            out.append(OutLine(number, source.raw, value))
+        else:
+            dropped["metadata_lines"] += 1
+
+    plan.lines = out
+    plan.cut = Cut(len(kept_conversation.messages) - 1, target.line, target.uuid)
+    plan.sidecar = _sidecar(plan, conversation, kept_tool_ids, out)
+    plan.expected = Expectation(
+        chain=tuple(origin.uuid or "" for origin in chain),
+        exact_chain=True,
+        structure=tool_structure(kept_conversation),
+    )
+    written = simulate(snapshot.path, out)
+    plan.result = written
+    _check_plan(plan, written)
+
+    kept_lines = {line.source for line in out}
+    original_uses = _block_lines(conversation, TOOL_USE)
+    original_results = _block_lines(conversation, TOOL_RESULT)
+    kept_messages = sum(
+        1 for m in conversation.messages if any(o.line in kept_lines for o in m.origins)
+    )
+    plan.kept = {
+        "lines": len(out),
+        "messages": len(kept_conversation.messages),
+        "tool_uses": count_blocks(kept_conversation, TOOL_USE),
+        "tool_results": count_blocks(kept_conversation, TOOL_RESULT),
+        "chain_entries": len(chain),
+        "history_lines": counts["history"],
+        "metadata_lines": counts["metadata"],
+        "progress_lines": counts["progress"],
+        "sidechain_lines": counts["sidechain"],
+        "subagents": sum(1 for item in plan.sidecar if item.patch_session),
+    }
+    plan.dropped = {
+        "lines": sum(1 for s in snapshot.lines if not s.blank) - len(out),
+        "messages": len(conversation.messages) - kept_messages,
+        "tool_uses": sum(1 for line in original_uses if line not in kept_lines),
+        "tool_results": sum(1 for line in original_results if line not in kept_lines),
+        **dropped,
+    }
+    _notes(plan, conversation, target, boundary)
+
+
+def _check_plan(plan: RewritePlan, written: Report) -> None:
+    """The planned file, projected in memory, must resume exactly the kept conversation."""
+    expected = plan.expected
+    assert expected is not None
+    walked = tuple(origin.uuid or "" for origin in written.conversation.chain)
+    if not written.ok or walked != expected.chain:
+        raise RewriteFailed(
+            "internal check failed: the planned session would not resume as the cut says "
+            "(nothing was written)"
+        )
+    if tool_structure(written.conversation) != expected.structure:
+        raise RewriteFailed(
+            "internal check failed: the planned session's tool calls differ from the cut "
+            "(nothing was written)"
+        )
+
+
+def _block_lines(conversation: Conversation, kind: str) -> list[int]:
+    return [b.origin.line for m in conversation.messages for b in m.blocks if b.type == kind]
+
+
+def _tool_ids(entries: dict[int, Entry], lines: set[int], kind: str, *, agents: bool) -> set[str]:
+    found: set[str] = set()
+    for number in lines:
+        entry = entries.get(number)
+        if entry is None:
+            continue
+        for block in entry.blocks:
+            if block.type == kind and block.tool_id and (not agents or block.name in AGENT_TOOLS):
+                found.add(block.tool_id)
+    return found
+
+
+def _keeps_progress(entry: Entry, kept_uuids: set[str]) -> bool:
+    return (
+        entry.kind == PROGRESS
+        and not entry.sidechain
+        and entry.parent is not None
+        and entry.parent in kept_uuids
+    )
+
+
+def _sidechain_root(transcript: ClaudeCodeTranscript, entry: Entry) -> str | None:
+    seen: set[int] = set()
+    current = entry
+    while current.parent is not None and id(current) not in seen:
+        seen.add(id(current))
+        parent = transcript.by_uuid.get(current.parent)
+        if parent is None or not parent.sidechain:
+            break
+        current = parent
+    return current.uuid
+
+
+def _keeps_metadata(
+    value: dict[str, Any], number: int, cut_line: int, kept: set[str], in_file: set[str]
+) -> bool:
+    kind = value.get("type")
+    if kind in SESSION_METADATA:
+        return True
+    if kind == "file-history-snapshot":
+        snapshot = value.get("snapshot")
+        message = value.get("messageId")
+        if not isinstance(message, str) and isinstance(snapshot, dict):
+            message = snapshot.get("messageId")
+        if isinstance(message, str) and message in in_file:
+            return message in kept
+        return number < cut_line
+    if kind == "summary":
+        leaf = value.get("leafUuid")
+        if isinstance(leaf, str) and leaf in in_file:
+            return leaf in kept
+        return number < cut_line
+    return number < cut_line
+
+
+def _sidecar(
+    plan: RewritePlan, conversation: Conversation, tool_ids: set[str], out: list[OutLine]
+) -> list[SidecarFile]:
+    files: dict[Path, SidecarFile] = {}
+    for link in conversation.subagents:
+        if link.path is None or link.tool_use_id not in tool_ids or link.agent_id is None:
+            continue
+        relative = Path("subagents") / f"agent-{link.agent_id}.jsonl"
+        files.setdefault(relative, SidecarFile(link.path, relative, True))
+        meta = link.path.with_name(link.path.name.removesuffix(".jsonl") + ".meta.json")
+        if meta.is_file():
+            meta_relative = Path("subagents") / f"agent-{link.agent_id}.meta.json"
+            files.setdefault(meta_relative, SidecarFile(meta, meta_relative, False))
+    spilled = [
+        (folder, path)
+        for folder in _session_folders(plan, "tool-results")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    ]
+    if spilled:
+        kept_bytes = b"\n".join(line.raw for line in out)
+        for folder, path in spilled:
+            if path.name.encode() in kept_bytes or path.stem.encode() in kept_bytes:
+                relative = Path("tool-results") / path.relative_to(folder)
+                files.setdefault(relative, SidecarFile(path, relative, False))
+    return list(files.values())
+
+
+def _session_folders(plan: RewritePlan, name: str) -> list[Path]:
+    parent = plan.source.parent
+    folders = [parent / plan.source.stem / name]
+    if plan.session_id and plan.session_id != plan.source.stem:
+        folders.append(parent / plan.session_id / name)
+    return [folder for folder in folders if folder.is_dir()]
+
+
+def _notes(plan: RewritePlan, conversation: Conversation, target: Entry, boundary: int) -> None:
+    chain = conversation.chain
+    last_boundary = chain[0] if chain else None
+    if (
+        isinstance(last_boundary, Entry)
+        and last_boundary.subtype == COMPACT_BOUNDARY
+        and target.line < last_boundary.line
+    ):
+        plan.notes.append(
+            f"the cut is before the compaction at line {last_boundary.line}: the new session "
+            "holds the whole history up to the cut, which Claude Code may have to compact again"
+        )
+    if boundary:
+        plan.notes.append(
+            f"the compaction boundary (line {boundary}) and the {boundary - 1} lines of history "
+            "before it are kept; Claude Code resumes from the boundary on"
+        )
+    if target.kind == USER and not any(b.type == TOOL_RESULT for b in target.blocks):
+        plan.notes.append(
+            "the kept conversation ends on a user message: the resumed session starts by "
+            "answering it"
+        )

@@ -1,0 +1,659 @@
+"""Rewriting a session safely: what rewind and repair share.
+
+A rewrite is planned first (:func:`inspector.rewind.plan_rewind`,
+:func:`inspector.repair.plan_repair`) and applied after (:func:`apply`):
+
+* **Snapshot.** The transcript is read once; only its complete lines are used
+  (:class:`Snapshot`). A session that grows meanwhile keeps its new lines, and the result
+  says how many bytes came after the snapshot.
+* **Plan.** A :class:`RewritePlan` lists the lines of the file to write
+  (:class:`OutLine`: an original line copied as is or with ``parentUuid``/``sessionId``
+  patched, or a new object), what is kept and dropped, and what the written session must
+  look like when it is read back (:class:`Expectation`). Planning writes nothing.
+* **Apply.** The file goes to a temporary name in the same folder, is flushed to disk,
+  re-read and re-checked with :func:`inspector.check.check_file`; only a file that passes
+  takes its final name. A new session gets a fresh id (its file and subagent transcripts
+  carry it); ``in_place`` replaces the original after a timestamped backup and is refused
+  while the session is live. The original's bytes are never changed otherwise.
+
+Lines keep Claude Code's compact JSON: an unchanged line is copied byte for byte, a patched
+line changes only the bytes of the patched key (checked by parsing it back), and anything
+else is serialised with orjson, whose output is compact like Claude Code's.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import uuid as uuidlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+
+from inspector.check import check_file
+from inspector.formats import NotATranscript
+from inspector.formats.claude_code import ClaudeCodeTranscript
+from inspector.model import TOOL_USE, Conversation
+from inspector.reader import BadLine, ParsedLine, parse_object
+from inspector.rules import Cut, Finding, Report, validate
+from inspector.safe_write import (
+    StagedFile,
+    StagedFolder,
+    WriteFailed,
+    config_roots_for,
+    describe_os_error,
+    live_reason,
+    write_backup,
+)
+
+ToolStructure = list[tuple[str, tuple[tuple[str, str], ...]]]
+
+
+def is_uuid(name: str) -> bool:
+    try:
+        return str(uuidlib.UUID(name)) == name.lower()
+    except ValueError:
+        return False
+
+
+class Action(StrEnum):
+    REWIND = "rewind"
+    REPAIR = "repair"
+
+
+class RewriteFailed(Exception):
+    """The rewrite cannot be done or did not pass its check; nothing was left behind."""
+
+
+class RewriteRefused(Exception):
+    """The rewrite was refused to protect the session (it is live, or changed meanwhile)."""
+
+
+class _Keep:
+    """Marker: keep the line's own ``parentUuid``."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Final = _Keep()
+
+
+# ---------------------------------------------------------------------- snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLine:
+    """One physical line of the snapshot."""
+
+    number: int
+    """1-based line number."""
+    offset: int
+    raw: bytes
+    """The line's bytes without its line break."""
+    value: dict[str, Any] | None
+    """The parsed object; None for a blank or unreadable line."""
+
+    @property
+    def blank(self) -> bool:
+        return not self.raw.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The complete lines of a transcript, read once."""
+
+    path: Path
+    lines: list[SourceLine]
+    size: int
+    """Bytes the snapshot covers (from the start of the file)."""
+    digest: bytes
+    """blake2b of those bytes, to tell later whether the file still starts with them."""
+    file_size: int
+    """The file's size when it was read."""
+    left_out: int
+    """Bytes of an incomplete last line (no line break, not whole JSON) left out."""
+    mtime_ns: int
+    identity: tuple[int, int]
+    """(device, inode) of the file read."""
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """Read ``path`` once and keep its complete lines. Raises OSError."""
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        data = handle.read()
+    end = data.rfind(b"\n") + 1
+    tail = data[end:]
+    left_out = 0
+    if tail.strip():
+        if parse_object(tail.rstrip(b"\r")) is not None:
+            end = len(data)  # a whole last object without its line break: take it
+        else:
+            left_out = len(tail)
+    covered = data[:end]
+    lines: list[SourceLine] = []
+    offset = 0
+    for number, raw in enumerate(covered.split(b"\n"), start=1):
+        if offset >= len(covered):
+            break
+        body = raw[:-1] if raw.endswith(b"\r") else raw
+        value = parse_object(body) if body.strip() else None
+        lines.append(SourceLine(number, offset, raw, value))
+        offset += len(raw) + 1
+    return Snapshot(
+        path=path,
+        lines=lines,
+        size=len(covered),
+        digest=hashlib.blake2b(covered).digest(),
+        file_size=len(data),
+        left_out=left_out,
+        mtime_ns=info.st_mtime_ns,
+        identity=(info.st_dev, info.st_ino),
+    )
+
+
+def transcript_of(
+    path: Path, lines: Iterable[tuple[int, dict[str, Any] | None, bytes]]
+) -> ClaudeCodeTranscript:
+    """A :class:`ClaudeCodeTranscript` fed ``(line number, object or None, raw)`` triples."""
+    transcript = ClaudeCodeTranscript(path)
+    transcript.feed(_parsed(lines))
+    return transcript
+
+
+def _parsed(
+    lines: Iterable[tuple[int, dict[str, Any] | None, bytes]],
+) -> Iterator[ParsedLine | BadLine]:
+    offset = 0
+    for number, value, raw in lines:
+        if value is not None:
+            yield ParsedLine(number, offset, len(raw), value)
+        elif raw.strip():
+            yield BadLine(number, offset, len(raw), "not a JSON object")
+        offset += len(raw) + 1
+
+
+def read_source(path: Path) -> tuple[Snapshot, ClaudeCodeTranscript]:
+    """Snapshot and parse a transcript; RewriteFailed says why it cannot be read."""
+    try:
+        snapshot = read_snapshot(path)
+        return snapshot, load_snapshot(snapshot)
+    except OSError as error:
+        raise RewriteFailed(f"{path}: {describe_os_error(error)}") from error
+    except NotATranscript as error:
+        raise RewriteFailed(str(error)) from error
+
+
+def load_snapshot(snapshot: Snapshot) -> ClaudeCodeTranscript:
+    """The snapshot's transcript. Raises NotATranscript."""
+    transcript = transcript_of(
+        snapshot.path, ((line.number, line.value, line.raw) for line in snapshot.lines)
+    )
+    if not transcript.is_transcript:
+        raise NotATranscript(f"{snapshot.path}: not a Claude Code transcript")
+    return transcript
+
+
+# ---------------------------------------------------------------------- lines to write
+
+
+@dataclass(slots=True)
+class OutLine:
+    """One line of the file to write."""
+
+    source: int | None
+    """Line number in the original; None for a line the rewrite adds."""
+    raw: bytes
+    value: dict[str, Any] | None
+    """The original object; None for a line copied as is (unreadable)."""
+    parent: str | _Keep | None = KEEP
+    """The ``parentUuid`` to write, or :data:`KEEP`."""
+    replacement: dict[str, Any] | None = None
+    """A new object for the line (its content changed, or it is new)."""
+
+    @property
+    def current(self) -> dict[str, Any] | None:
+        """The object this line will hold (before the session id is rewritten)."""
+        base = self.replacement if self.replacement is not None else self.value
+        if base is None or isinstance(self.parent, _Keep):
+            return base
+        return {**base, "parentUuid": self.parent}
+
+    def editable(self) -> dict[str, Any]:
+        """The replacement object, created from a deep copy of the original on first use."""
+        if self.replacement is None:
+            assert self.value is not None
+            self.replacement = copy.deepcopy(self.value)
+        return self.replacement
+
+    @property
+    def uuid(self) -> str | None:
+        current = self.current
+        value = current.get("uuid") if current else None
+        return value if isinstance(value, str) else None
+
+
+def render(line: OutLine, session_id: str | None) -> bytes:
+    """The bytes of ``line``, its ``sessionId`` set to ``session_id`` when given."""
+    if line.value is None and line.replacement is None:
+        return line.raw
+    if line.replacement is not None:
+        obj = dict(line.replacement)
+        if not isinstance(line.parent, _Keep):
+            obj["parentUuid"] = line.parent
+        if session_id is not None and isinstance(obj.get("sessionId"), str):
+            obj["sessionId"] = session_id
+        return orjson.dumps(obj)
+    assert line.value is not None
+    changes: dict[str, Any] = {}
+    if not isinstance(line.parent, _Keep) and line.value.get("parentUuid") != line.parent:
+        changes["parentUuid"] = line.parent
+    old_session = line.value.get("sessionId")
+    if session_id is not None and isinstance(old_session, str) and old_session != session_id:
+        changes["sessionId"] = session_id
+    if not changes:
+        return line.raw
+    return patch_line(line.raw, line.value, changes)
+
+
+_MAX_TRIES = 8
+
+
+def patch_line(raw: bytes, value: dict[str, Any], changes: dict[str, Any]) -> bytes:
+    """``raw`` with the top-level ``changes`` applied to its bytes, nothing else touched.
+
+    Each key's ``"key":old`` bytes are replaced by ``"key":new``; the result must parse to
+    ``value`` with exactly those keys changed. A nested object holding the same key, or
+    bytes written in another style, make that check fail for an occurrence, and the next
+    is tried; when none fits, the line is serialised anew with orjson (compact).
+    """
+    expected = {**value, **changes}
+    line_end = b"\r" if raw.endswith(b"\r") else b""
+    body = raw[: len(raw) - len(line_end)]
+    current_value = value
+    for key, new in changes.items():
+        if key not in current_value:
+            return orjson.dumps(expected)
+        old_fragment = orjson.dumps(key) + b":" + orjson.dumps(current_value[key])
+        new_fragment = orjson.dumps(key) + b":" + orjson.dumps(new)
+        target = {**current_value, key: new}
+        patched = None
+        for start in _occurrences(body, old_fragment, from_end=key != "parentUuid"):
+            candidate = body[:start] + new_fragment + body[start + len(old_fragment) :]
+            if parse_object(candidate) == target:
+                patched = candidate
+                break
+        if patched is None:
+            return orjson.dumps(expected)
+        body, current_value = patched, target
+    return body + line_end
+
+
+def _occurrences(data: bytes, needle: bytes, *, from_end: bool) -> Iterator[int]:
+    """Start offsets of ``needle`` in ``data`` (at most a few), from the end or the start."""
+    found = 0
+    if from_end:
+        end = len(data)
+        while found < _MAX_TRIES:
+            start = data.rfind(needle, 0, end)
+            if start < 0:
+                return
+            yield start
+            found += 1
+            end = start + len(needle) - 1
+    else:
+        begin = 0
+        while found < _MAX_TRIES:
+            start = data.find(needle, begin)
+            if start < 0:
+                return
+            yield start
+            found += 1
+            begin = start + 1
+
+
+# ---------------------------------------------------------------------- plan and result
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One thing a repair changed."""
+
+    kind: str
+    """``synthetic_result``, ``result_to_text``, ``results_first``, ``text_before_tool_use``,
+    ``renamed_id`` or ``relinked``."""
+    line: int | None
+    """The original line it concerns (for an added line: the tool_use's line)."""
+    tool_id: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SidecarFile:
+    """A file of the session's folder (``<id>/subagents/…``) to copy with a new session."""
+
+    source: Path
+    relative: Path
+    """Path under the new session's folder."""
+    patch_session: bool
+    """A transcript whose lines' ``sessionId`` is rewritten."""
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """What the written session must look like when it is read back."""
+
+    chain: tuple[str, ...]
+    """uuids of the entries Claude Code must walk; exact for a rewind, a subset for a repair."""
+    exact_chain: bool
+    structure: ToolStructure | None
+    """The tool-call structure of the projected messages, when it must match exactly."""
+    min_tool_uses: int = 0
+
+
+@dataclass(slots=True)
+class RewritePlan:
+    """What a rewind or repair will write. Build with ``plan_rewind`` / ``plan_repair``."""
+
+    action: Action
+    source: Path
+    snapshot: Snapshot
+    session_id: str | None
+    """The original's session id."""
+    new_session_id: str
+    """The id a new session gets (its file is :attr:`target`)."""
+    report: Report
+    """The original's check."""
+    lines: list[OutLine] = field(default_factory=list)
+    cut: Cut | None = None
+    """Rewind: the kept conversation ends after ``message_index`` of the *written*
+    conversation, at this line and uuid of the original."""
+    kept: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unfixable: list[Finding] = field(default_factory=list)
+    """Repair: errors it cannot fix (the plan cannot be applied)."""
+    sidecar: list[SidecarFile] = field(default_factory=list)
+    expected: Expectation | None = None
+    result: Report | None = None
+    """The check of the planned session, simulated in memory."""
+    nothing_to_fix: bool = False
+    cwd: str | None = None
+    """The session's working directory (where ``claude --resume`` must run)."""
+
+    @property
+    def target(self) -> Path:
+        """Where the new session is written (unless applied in place)."""
+        return self.source.with_name(f"{self.new_session_id}.jsonl")
+
+    @property
+    def first_error(self) -> Finding | None:
+        errors = self.report.errors
+        return errors[0] if errors else None
+
+    @property
+    def applicable(self) -> bool:
+        return not self.nothing_to_fix and not self.unfixable and bool(self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteResult:
+    """What :func:`apply` did."""
+
+    plan: RewritePlan
+    written: Path | None
+    """The session file written (None: nothing to fix)."""
+    session_id: str | None
+    """The id to resume."""
+    backup: Path | None
+    in_place: bool
+    subagents: tuple[Path, ...]
+    """Files written into the new session's folder."""
+    check: Report | None
+    """The check of the written file."""
+    grew_by: int
+    """Bytes the original gained after the snapshot (not in the written session)."""
+
+    @property
+    def resume(self) -> str | None:
+        return f"claude --resume {self.session_id}" if self.session_id and self.written else None
+
+
+# ---------------------------------------------------------------------- helpers for plans
+
+
+def new_session_id() -> str:
+    return str(uuidlib.uuid4())
+
+
+def simulate(path: Path, lines: Iterable[OutLine]) -> Report:
+    """Check the lines as if they were written (line numbers = their positions)."""
+    return validate(simulate_transcript(path, lines).project())
+
+
+def simulate_transcript(path: Path, lines: Iterable[OutLine]) -> ClaudeCodeTranscript:
+    """The transcript the lines would make once written (line numbers = their positions)."""
+    return transcript_of(
+        path, ((number, line.current, line.raw) for number, line in enumerate(lines, start=1))
+    )
+
+
+def tool_structure(conversation: Conversation) -> ToolStructure:
+    """Role and (block type, tool id) of the tool blocks of each message that has any."""
+    structure: ToolStructure = []
+    for message in conversation.messages:
+        pairs = tuple(
+            (block.type, block.tool_id or "")
+            for block in message.blocks
+            if block.type in (TOOL_USE, "server_tool_use") or block.type.endswith("tool_result")
+        )
+        if pairs:
+            structure.append((message.role, pairs))
+    return structure
+
+
+def count_blocks(conversation: Conversation, kind: str) -> int:
+    return sum(1 for m in conversation.messages for b in m.blocks if b.type == kind)
+
+
+def first_cwd(snapshot: Snapshot) -> str | None:
+    for line in snapshot.lines:
+        if line.value is not None and isinstance(line.value.get("cwd"), str):
+            return str(line.value["cwd"])
+    return None
+
+
+def verify(plan: RewritePlan, path: Path, session_id: str | None) -> Report:
+    """Re-read and check a written session; raise RewriteFailed when it is not as planned."""
+    try:
+        report = check_file(path)
+    except (OSError, NotATranscript) as error:
+        raise RewriteFailed(f"the written session could not be read back: {error}") from error
+    if not report.ok:
+        first = report.errors[0]
+        raise RewriteFailed(
+            f"the written session still fails the check ({first.rule.value} at line "
+            f"{first.line}: {first.text})"
+        )
+    conversation = report.conversation
+    if session_id is not None and conversation.session_id not in (None, session_id):
+        raise RewriteFailed("the written session does not carry its new session id")
+    expected = plan.expected
+    if expected is None:
+        return report
+    walked = tuple(origin.uuid or "" for origin in conversation.chain)
+    if expected.exact_chain and walked != expected.chain:
+        raise RewriteFailed(
+            "read back, the written session does not resume where planned "
+            f"({len(walked)} entries walked, {len(expected.chain)} expected)"
+        )
+    if not expected.exact_chain and not set(expected.chain) <= set(walked):
+        missing = len(set(expected.chain) - set(walked))
+        raise RewriteFailed(f"read back, {missing} entries of the conversation are missing")
+    if expected.structure is not None and tool_structure(conversation) != expected.structure:
+        raise RewriteFailed("read back, the written session's tool calls differ from the plan")
+    if count_blocks(conversation, TOOL_USE) < expected.min_tool_uses:
+        raise RewriteFailed("read back, the written session has lost tool calls")
+    return report
+
+
+# ---------------------------------------------------------------------- apply
+
+
+def apply(
+    plan: RewritePlan,
+    *,
+    in_place: bool = False,
+    force: bool = False,
+    config_roots: Iterable[Path] | None = None,
+) -> RewriteResult:
+    """Write the planned session (new, or in place after a backup). See the module doc.
+
+    Raises RewriteRefused (live session without ``force``; the file changed since the
+    plan) and RewriteFailed (cannot write, or the written file did not pass its check;
+    nothing is left behind either way).
+    """
+    if plan.nothing_to_fix:
+        return RewriteResult(plan, None, None, None, in_place, (), None, 0)
+    if plan.unfixable:
+        first = plan.unfixable[0]
+        raise RewriteFailed(
+            f"cannot {plan.action.value} {first.rule.value} at line {first.line}: {first.text}"
+        )
+    if not plan.lines:
+        raise RewriteFailed("the plan has nothing to write")
+    try:
+        if in_place:
+            return _apply_in_place(plan, force=force, config_roots=config_roots)
+        return _apply_new(plan)
+    except OSError as error:
+        where = error.filename or plan.source.parent
+        raise RewriteFailed(
+            f"cannot write in {plan.source.parent}: {describe_os_error(error)} ({where}); "
+            "nothing was written and the original is untouched"
+        ) from error
+    except WriteFailed as error:
+        raise RewriteFailed(str(error)) from error
+
+
+def _grown_by(plan: RewritePlan) -> int:
+    try:
+        return max(0, os.stat(plan.source).st_size - plan.snapshot.size)
+    except OSError:
+        return 0
+
+
+def _apply_new(plan: RewritePlan) -> RewriteResult:
+    session_id = plan.new_session_id
+    target = plan.target
+    if os.path.lexists(target):
+        raise RewriteFailed(f"{target} already exists")
+    folder = target.with_suffix("")
+    written: list[Path] = []
+    with StagedFolder(folder) as sidecar:
+        for item in plan.sidecar:
+            data = item.source.read_bytes()
+            if item.patch_session:
+                data = _with_session_id(data, session_id)
+            sidecar.write(item.relative, data, like=item.source)
+        with StagedFile(target, like=plan.source) as staged:
+            staged.write_lines(render(line, session_id) for line in plan.lines)
+            staged.finish()
+            report = verify(plan, staged.path, session_id)
+            if plan.sidecar:
+                sidecar.commit()
+                written = list(sidecar.files)
+            try:
+                staged.commit(replace=False)
+            except BaseException:
+                sidecar.remove_committed()
+                raise
+    report.conversation.path = target  # it was checked under its temporary name
+    return RewriteResult(
+        plan, target, session_id, None, False, tuple(written), report, _grown_by(plan)
+    )
+
+
+def _with_session_id(data: bytes, session_id: str) -> bytes:
+    """A subagent transcript with every line's ``sessionId`` rewritten."""
+    out: list[bytes] = []
+    pieces = data.split(b"\n")
+    for index, raw in enumerate(pieces):
+        if index == len(pieces) - 1 and not raw:
+            break
+        body = raw[:-1] if raw.endswith(b"\r") else raw
+        value = parse_object(body) if body.strip() else None
+        if isinstance(value, dict):
+            out.append(render(OutLine(None, body, value), session_id))
+        else:
+            out.append(raw)
+    trailing = b"\n" if data.endswith(b"\n") else b""
+    return b"\n".join(out) + trailing
+
+
+def _session_ids(plan: RewritePlan) -> list[str]:
+    ids = [plan.source.stem]
+    if plan.session_id:
+        ids.append(plan.session_id)
+    return ids
+
+
+def _unchanged_since_snapshot(plan: RewritePlan) -> tuple[bytes, int]:
+    """The file's current bytes and mtime, checked to be the snapshot's; else refuse."""
+    snapshot = plan.snapshot
+    with open(plan.source, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        data = handle.read()
+    if (info.st_dev, info.st_ino) != snapshot.identity or len(data) < snapshot.size:
+        raise RewriteRefused(
+            f"{plan.source} was replaced or shortened since it was read; nothing was changed "
+            "(plan again)"
+        )
+    if hashlib.blake2b(data[: snapshot.size]).digest() != snapshot.digest:
+        raise RewriteRefused(
+            f"{plan.source} was rewritten since it was read; nothing was changed (plan again)"
+        )
+    if len(data) > snapshot.file_size:
+        raise RewriteRefused(
+            f"the session grew by {len(data) - snapshot.file_size} bytes since it was read; "
+            "replacing it would drop them; nothing was changed (plan again)"
+        )
+    return data, info.st_mtime_ns
+
+
+def _apply_in_place(
+    plan: RewritePlan, *, force: bool, config_roots: Iterable[Path] | None
+) -> RewriteResult:
+    roots = list(config_roots) if config_roots is not None else config_roots_for(plan.source)
+    reason = live_reason(plan.source, _session_ids(plan), roots=roots)
+    if reason is not None and not force:
+        raise RewriteRefused(
+            f"{reason}; replacing a live session loses what it writes next. Close it, or "
+            "pass --force to replace it anyway (a backup is written first)"
+        )
+    current, mtime_ns = _unchanged_since_snapshot(plan)
+    backup = write_backup(plan.source, current)
+    with StagedFile(plan.source, like=plan.source) as staged:
+        staged.write_lines(render(line, None) for line in plan.lines)
+        staged.finish()
+        report = verify(plan, staged.path, None)
+        try:
+            info = os.stat(plan.source)
+        except OSError as error:
+            raise RewriteRefused(f"{plan.source} disappeared meanwhile") from error
+        if info.st_size != len(current) or info.st_mtime_ns != mtime_ns:
+            raise RewriteRefused(
+                f"{plan.source} changed while it was rewritten; nothing was replaced "
+                f"(the backup {backup.name} holds it as it was)"
+            )
+        staged.commit(replace=True)
+    report.conversation.path = plan.source  # it was checked under its temporary name
+    session_id = plan.source.stem if is_uuid(plan.source.stem) else plan.session_id
+    return RewriteResult(plan, plan.source, session_id, backup, True, (), report, 0)

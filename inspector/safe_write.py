@@ -1,0 +1,308 @@
+"""Writing session files so that no failure ever leaves a partial one behind.
+
+* :class:`StagedFile`: bytes go to a hidden temporary file in the destination's folder,
+  are flushed to disk (``fsync``), can be checked there, and only then take the final
+  name with one ``os.replace`` (atomic on POSIX and Windows). Until :meth:`StagedFile.commit`
+  the destination does not exist or is untouched; on any error the temporary file is
+  removed.
+* :class:`StagedFolder`: the same for a folder of files (a session's ``subagents/``).
+* :func:`write_backup`: a copy next to the file under a timestamped name that is never
+  overwritten (created with ``os.link``, which fails when the name exists).
+* :func:`live_reason`: why a session must not be replaced now (Claude Code has it open,
+  or it was written a moment ago).
+
+Temporary names start with a dot and end in ``.inspector-tmp`` and backups end in
+``.bak``, so Claude Code (which lists ``*.jsonl``) never takes either for a session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import shutil
+import stat
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from inspector.discovery import config_root, live_session_ids
+
+TEMP_SUFFIX = ".inspector-tmp"
+BACKUP_SUFFIX = ".bak"
+LIVE_WRITE_WINDOW = 5.0
+"""A transcript modified less than this many seconds ago may belong to a running session."""
+
+_CHUNK = 1 << 20
+_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "read-only file system",
+    errno.ENOENT: "no such file or folder",
+    errno.EEXIST: "the name is already taken",
+    errno.EISDIR: "is a folder, not a file",
+}
+
+
+class WriteFailed(Exception):
+    """A write did not happen; whatever it had started was removed."""
+
+
+def describe_os_error(error: OSError) -> str:
+    """A short reason for an OS error ("no space left on the device", …)."""
+    if error.errno in _REASONS:
+        return _REASONS[error.errno]
+    return error.strerror or str(error) or type(error).__name__
+
+
+def _temp_name(final: Path) -> Path:
+    return final.with_name(f".{final.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view[:_CHUNK])
+        view = view[written:]
+
+
+class StagedFile:
+    """A file written beside its destination and moved there only when complete.
+
+    Use as a context manager: leaving the block without :meth:`commit` (an error, a
+    failed check) removes the temporary file. ``mode`` and ownership are copied from
+    ``like`` when given (the file being replaced or rewritten).
+    """
+
+    def __init__(self, final: Path, *, like: Path | None = None) -> None:
+        self.final = final
+        self.path = _temp_name(final)
+        """The temporary file: complete and on disk once :meth:`finish` returned."""
+        self._fd: int | None = None
+        self._committed = False
+        self._like = like
+
+    def __enter__(self) -> StagedFile:
+        self._fd = os.open(
+            self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600
+        )
+        if self._like is not None:
+            self._copy_mode(self._like)
+        return self
+
+    def _copy_mode(self, like: Path) -> None:
+        assert self._fd is not None
+        try:
+            info = os.stat(like)
+        except OSError:
+            return
+        with contextlib.suppress(OSError, AttributeError):
+            os.fchmod(self._fd, stat.S_IMODE(info.st_mode))
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            with contextlib.suppress(OSError, AttributeError):
+                os.fchown(self._fd, info.st_uid, info.st_gid)
+
+    def write(self, data: bytes) -> None:
+        assert self._fd is not None, "write() outside the with block"
+        _write_all(self._fd, data)
+
+    def write_lines(self, lines: Iterable[bytes]) -> int:
+        """Write each line followed by a line break; return the bytes written."""
+        total = 0
+        batch: list[bytes] = []
+        size = 0
+        for line in lines:
+            batch.append(line)
+            batch.append(b"\n")
+            size += len(line) + 1
+            if size >= _CHUNK:
+                self.write(b"".join(batch))
+                total += size
+                batch, size = [], 0
+        if batch:
+            self.write(b"".join(batch))
+            total += size
+        return total
+
+    def finish(self) -> None:
+        """Flush the bytes to disk and close the temporary file."""
+        assert self._fd is not None
+        fd, self._fd = self._fd, None
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def commit(self, *, replace: bool) -> None:
+        """Give the temporary file its final name (``replace``: the destination may exist)."""
+        if self._fd is not None:
+            self.finish()
+        if not replace and os.path.lexists(self.final):
+            raise FileExistsError(errno.EEXIST, "the name is already taken", str(self.final))
+        os.replace(self.path, self.final)
+        self._committed = True
+        fsync_folder(self.final.parent)
+
+    def discard(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+        if not self._committed:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.discard()
+
+
+class StagedFolder:
+    """A folder filled beside its destination and renamed there when complete."""
+
+    def __init__(self, final: Path) -> None:
+        self.final = final
+        self.path = _temp_name(final)
+        self._committed = False
+        self.files: list[Path] = []
+        """Final paths of the files written, relative names kept."""
+
+    def __enter__(self) -> StagedFolder:
+        os.mkdir(self.path, 0o700)
+        return self
+
+    def write(self, relative: Path, data: bytes, *, like: Path | None = None) -> None:
+        destination = self.path / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            _write_all(fd, data)
+            if like is not None:
+                with contextlib.suppress(OSError, AttributeError):
+                    os.fchmod(fd, stat.S_IMODE(os.stat(like).st_mode))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self.files.append(self.final / relative)
+
+    def commit(self) -> None:
+        if os.path.lexists(self.final):
+            raise FileExistsError(errno.EEXIST, "the name is already taken", str(self.final))
+        with contextlib.suppress(OSError):
+            os.chmod(self.path, 0o755)
+        os.replace(self.path, self.final)
+        self._committed = True
+        fsync_folder(self.final.parent)
+
+    def remove_committed(self) -> None:
+        """Undo :meth:`commit` (the main file could not be written after all)."""
+        if self._committed:
+            shutil.rmtree(self.final, ignore_errors=True)
+            self._committed = False
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def backup_name(source: Path, when: datetime, attempt: int) -> Path:
+    stamp = when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    extra = f"-{attempt}" if attempt else ""
+    return source.with_name(f"{source.name}.{stamp}{extra}{BACKUP_SUFFIX}")
+
+
+def write_backup(source: Path, data: bytes, *, when: datetime | None = None) -> Path:
+    """Write ``data`` (the file's bytes) to a new timestamped backup next to ``source``.
+
+    The backup is complete on disk before its name appears, and an existing file is
+    never overwritten (a ``-1``, ``-2``… suffix is added instead).
+    """
+    moment = when or datetime.now(UTC)
+    with StagedFile(backup_name(source, moment, 0), like=source) as staged:
+        staged.write(data)
+        staged.finish()
+        for attempt in range(1000):
+            candidate = backup_name(source, moment, attempt)
+            try:
+                os.link(staged.path, candidate)
+            except FileExistsError:
+                continue
+            except OSError as error:
+                if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+                    raise
+                if os.path.lexists(candidate):
+                    continue
+                # No hard links on this file system: a checked rename instead.
+                os.replace(staged.path, candidate)
+                fsync_folder(source.parent)
+                return candidate
+            fsync_folder(source.parent)
+            return candidate
+    raise WriteFailed(f"no free backup name next to {source}")
+
+
+def config_roots_for(path: Path) -> list[Path]:
+    """Config roots that may list a transcript's session: the configured one, and the
+    root the file sits under (``<root>/projects/<folder>/<id>.jsonl``)."""
+    roots = [config_root()]
+    parent = path.resolve().parent
+    if parent.parent.name == "projects":
+        inferred = parent.parent.parent
+        if inferred not in roots:
+            roots.append(inferred)
+    return roots
+
+
+def live_reason(
+    path: Path,
+    session_ids: Iterable[str],
+    *,
+    roots: Iterable[Path] | None = None,
+    now: float | None = None,
+) -> str | None:
+    """Why ``path`` must not be replaced now, or None when it looks idle."""
+    wanted = {session_id for session_id in session_ids if session_id}
+    for root in roots if roots is not None else config_roots_for(path):
+        live = live_session_ids(root)
+        for session_id in sorted(wanted):
+            if session_id in live:
+                return (
+                    f"session {session_id} is open in Claude Code (pid {live[session_id]}, "
+                    f"listed in {root / 'sessions'})"
+                )
+    try:
+        modified = os.stat(path).st_mtime
+    except OSError:
+        return None
+    age = (time.time() if now is None else now) - modified
+    if 0 <= age < LIVE_WRITE_WINDOW:
+        return f"the file was written {age:.1f} s ago: the session may still be running"
+    return None
