@@ -33,6 +33,7 @@ from inspector.model import (
 
 _ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
 _MESSAGE_INDEX = re.compile(r"messages\.(\d+)")
+_TOOL_BLOCKS = frozenset({TOOL_USE, TOOL_RESULT, SERVER_TOOL_USE})
 
 
 class Severity(StrEnum):
@@ -229,6 +230,8 @@ class _Validator:
                     origin_message=message,
                 )
             for position, block in enumerate(message.blocks):
+                if not block.blank and block.type not in _TOOL_BLOCKS and block.tool_id is None:
+                    continue  # text, thinking, images: nothing to check (the common case)
                 self._check_block(index, position, message, block, seen_uses, seen_results)
 
     def _check_block(
@@ -551,6 +554,8 @@ class _Validator:
 
     def _check_server_tools(self, turn: _Turn, *, is_final: bool) -> None:
         """R13: server tool calls are answered inside the same assistant turn."""
+        if not any(block.type == SERVER_TOOL_USE for _, _, block in turn.blocks):
+            return
         answered = {b.tool_id for _, _, b in turn.blocks if b.is_server_result}
         for message_index, position, block in turn.blocks:
             if block.type != SERVER_TOOL_USE or block.tool_id in answered:

@@ -453,65 +453,57 @@ def _chain_issue(entry: Entry, parent: str, cut_off: int) -> TranscriptIssue:
 def _build_messages(
     selected: list[Entry], api_error_texts: dict[int, str]
 ) -> tuple[list[Message], list[ApiErrorRecord]]:
-    """Turn the selected entries into API messages, merged the way Claude Code merges them."""
+    """Turn the selected entries into API messages, merged the way Claude Code merges them.
+
+    Assistant fragments merge by ``message.id`` (looking back past other messages), with
+    thinking/text before tool_use; consecutive user lines merge with results first. Both
+    are stable reorderings, so each group keeps the order its lines were put in.
+    """
     messages: list[Message] = []
     api_errors: list[ApiErrorRecord] = []
     assistant_by_id: dict[str, Message] = {}
+    reorder: list[Message] = []
     for entry in selected:
-        if entry.api_error:
-            text = api_error_texts.get(entry.line, "")
-            api_errors.append(ApiErrorRecord(entry, text, len(messages)))
-            continue
-        role = _role_sent(entry)
-        if role is None:
-            continue
-        blocks = entry.blocks
-        if any(block.blank for block in blocks):
-            blocks = [block for block in blocks if not block.blank]
-        if role == ASSISTANT:
+        if entry.kind == ASSISTANT:
+            if entry.api_error:
+                text = api_error_texts.get(entry.line, "")
+                api_errors.append(ApiErrorRecord(entry, text, len(messages)))
+                continue
+            blocks = [block for block in entry.blocks if not block.blank]
             if not blocks:
                 continue
             merged = assistant_by_id.get(entry.message_id) if entry.message_id else None
-            if merged is not None:
-                merged.blocks.extend(blocks)
-                merged.origins.append(entry)
-                merged.stop_reason = entry.stop_reason or merged.stop_reason
+            if merged is None:
+                message = Message(ASSISTANT, blocks, [entry], False, entry.model, entry.stop_reason)
+                if entry.message_id:
+                    assistant_by_id[entry.message_id] = message
+                messages.append(message)
                 continue
-            message = Message(
-                ASSISTANT, list(blocks), [entry], False, entry.model, entry.stop_reason
-            )
-            if entry.message_id:
-                assistant_by_id[entry.message_id] = message
-            messages.append(message)
-            continue
-        if messages and messages[-1].role == USER:
-            previous = messages[-1]
+            if merged.blocks[-1].type == TOOL_USE and any(b.type != TOOL_USE for b in blocks):
+                reorder.append(merged)
+            merged.blocks.extend(blocks)
+            merged.origins.append(entry)
+            merged.stop_reason = entry.stop_reason or merged.stop_reason
+        elif entry.kind == USER or entry.subtype == LOCAL_COMMAND:
+            previous = messages[-1] if messages else None
+            if previous is None or previous.role != USER:
+                messages.append(Message(USER, list(entry.blocks), [entry], entry.string_content))
+                continue
+            if (
+                previous.blocks
+                and previous.blocks[-1].type != TOOL_RESULT
+                and any(block.type == TOOL_RESULT for block in entry.blocks)
+            ):
+                reorder.append(previous)
             previous.blocks.extend(entry.blocks)
             previous.origins.append(entry)
             previous.string_content = False
-            continue
-        messages.append(Message(USER, list(entry.blocks), [entry], entry.string_content))
-    for message in messages:
-        if len(message.origins) > 1:
-            first = TOOL_USE if message.role == ASSISTANT else TOOL_RESULT
-            # Assistant: thinking/text before tool_use; user: results first. A stable sort,
-            # so each group keeps the order the lines were put in.
-            if message.role == ASSISTANT:
-                message.blocks.sort(key=lambda block: block.type == first)
-            else:
-                message.blocks.sort(key=lambda block: block.type != first)
+    for message in reorder:
+        if message.role == ASSISTANT:
+            message.blocks.sort(key=lambda block: block.type == TOOL_USE)
+        else:
+            message.blocks.sort(key=lambda block: block.type != TOOL_RESULT)
     return messages, api_errors
-
-
-def _role_sent(entry: Entry) -> str | None:
-    """The role an entry is sent with, or None when Claude Code does not send it."""
-    if entry.kind == ASSISTANT:
-        return ASSISTANT
-    if entry.kind == USER:
-        return USER
-    if entry.kind == SYSTEM and entry.subtype == LOCAL_COMMAND:
-        return USER
-    return None
 
 
 def _subagent_links(transcript: ClaudeCodeTranscript) -> list[SubagentLink]:

@@ -352,3 +352,15 @@ def test_api_error_line_is_linked_to_the_defect(tmp_path: Path) -> None:
     assert api_error.cause is not None
     assert api_error.cause.startswith("caused by R1")
     assert len(report.conversation.messages) == 3  # the stored error is not sent
+
+
+def test_r8_result_without_any_id(tmp_path: Path) -> None:
+    no_id = {"type": "tool_result", "content": "?"}
+    report = check(
+        tmp_path, [user("go"), assistant(tool_use("toolu_a")), user(result("toolu_a"), no_id)]
+    )
+    texts = [f.text for f in report.findings if f.rule is Rule.R8]
+    assert texts == [
+        "messages.2.content.1.tool_result.tool_use_id: String should match pattern "
+        "'^[a-zA-Z0-9_-]+$'"
+    ]
