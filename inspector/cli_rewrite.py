@@ -15,8 +15,6 @@ import orjson
 
 from inspector.check import cut_dict, finding_dict
 from inspector.formats import NotATranscript
-from inspector.repair import plan_repair
-from inspector.rewind import plan_rewind
 from inspector.rewrite import (
     Action,
     RewriteFailed,
@@ -25,6 +23,7 @@ from inspector.rewrite import (
     RewriteResult,
     apply,
 )
+from inspector.rewrite_history import plan_rewrite
 from inspector.safe_text import one_line, printable
 from inspector.safe_write import describe_os_error
 
@@ -48,6 +47,14 @@ _LABELS = {
     "changed_lines": ("changed line", "changed lines"),
     "tool_results_as_text": ("orphan result kept as text", "orphan results kept as text"),
     "duplicate_ids_renamed": ("duplicate id renamed", "duplicate ids renamed"),
+    "stored_messages": ("stored message", "stored messages"),
+    "changed_messages": ("changed message", "changed messages"),
+    "added_messages": ("added message", "added messages"),
+    "emptied_messages": (
+        "message left empty by moving its results (removed)",
+        "messages left empty by moving their results (removed)",
+    ),
+    "files": ("other file of the task", "other files of the task"),
 }
 
 
@@ -108,8 +115,8 @@ def run_rewrite(
 
 def _plan(action: Action, options: argparse.Namespace) -> RewritePlan:
     if action is Action.REWIND:
-        return plan_rewind(options.path, to=options.to, line=options.line)
-    return plan_repair(options.path)
+        return plan_rewrite(action, options.path, to=options.to, line=options.line)
+    return plan_rewrite(action, options.path)
 
 
 def _describe(error: Exception, path: Path) -> str:
@@ -214,8 +221,9 @@ def _human(
         lines.append("  nothing written\n")
         return lines
     if plan.cut is not None:
+        uuid = f" (uuid {plan.cut.uuid})" if plan.cut.uuid else ""
         lines.append(
-            f"  cut: after line {plan.cut.line} (uuid {plan.cut.uuid}); the conversation "
+            f"  cut: after line {plan.cut.line}{uuid}; the conversation "
             f"keeps messages.0 to messages.{plan.cut.message_index}\n"
         )
     for change in plan.changes:

@@ -36,7 +36,8 @@ from typing import Any, Final
 import orjson
 
 from inspector.check import check_file
-from inspector.formats import NotATranscript
+from inspector.formats import FORMATS, NotATranscript, detect_format
+from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.claude_code import ClaudeCodeTranscript
 from inspector.model import TOOL_USE, Conversation
 from inspector.reader import BadLine, ParsedLine, parse_object
@@ -180,8 +181,18 @@ def _parsed(
 
 
 def read_source(path: Path) -> tuple[Snapshot, ClaudeCodeTranscript]:
-    """Snapshot and parse a transcript; RewriteFailed says why it cannot be read."""
+    """Snapshot and parse a transcript; RewriteFailed says why it cannot be read.
+
+    Another agent's history is refused here (it would read as an empty transcript):
+    :func:`inspector.rewrite_history.plan_rewrite` picks the right planner by format.
+    """
     try:
+        name = detect_format(path)
+        if name != CLAUDE_CODE:
+            raise RewriteFailed(
+                f"{path.name} is a {FORMATS[name].agent} history ({name}), not a Claude Code "
+                "transcript: plan it with inspector.rewrite_history.plan_rewrite"
+            )
         snapshot = read_snapshot(path)
         return snapshot, load_snapshot(snapshot)
     except OSError as error:
@@ -400,7 +411,41 @@ class RewritePlan:
 
     @property
     def applicable(self) -> bool:
-        return not self.nothing_to_fix and not self.unfixable and bool(self.lines)
+        return not self.nothing_to_fix and not self.unfixable and self.has_output
+
+    # What :func:`apply` asks of a plan. These write Claude Code transcripts; another
+    # agent's plan (:class:`inspector.rewrite_history.HistoryPlan`) overrides them, and
+    # the safety path around them stays the same.
+
+    @property
+    def has_output(self) -> bool:
+        """The plan has something to write."""
+        return bool(self.lines)
+
+    def write_to(self, staged: StagedFile, session_id: str | None) -> None:
+        """Write the planned file (``session_id``: the new session's id; None in place)."""
+        staged.write_lines(render(line, session_id) for line in self.lines)
+
+    def check_written(self, path: Path, session_id: str | None) -> Report:
+        """Re-read and check the written file; raise RewriteFailed when it is not as planned."""
+        return verify(self, path, session_id)
+
+    def why_live(self, config_roots: Iterable[Path] | None) -> str | None:
+        """Why the original must not be replaced now (None: it looks idle)."""
+        roots = list(config_roots) if config_roots is not None else config_roots_for(self.source)
+        return live_reason(self.source, _session_ids(self), roots=roots)
+
+    def write_new(self) -> RewriteResult:
+        """Write the planned session as a new one beside the original."""
+        return _apply_new(self)
+
+    def in_place_session_id(self) -> str | None:
+        """The id to resume once the original was replaced."""
+        return self.source.stem if is_uuid(self.source.stem) else self.session_id
+
+    def resume_command(self, session_id: str) -> str | None:
+        """How to resume the written session (None: the agent has no such command)."""
+        return f"claude --resume {session_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,7 +468,9 @@ class RewriteResult:
 
     @property
     def resume(self) -> str | None:
-        return f"claude --resume {self.session_id}" if self.session_id and self.written else None
+        if not self.session_id or not self.written:
+            return None
+        return self.plan.resume_command(self.session_id)
 
 
 # ---------------------------------------------------------------------- helpers for plans
@@ -527,12 +574,12 @@ def apply(
         raise RewriteFailed(
             f"cannot {plan.action.value} {first.rule.value} at line {first.line}: {first.text}"
         )
-    if not plan.lines:
+    if not plan.has_output:
         raise RewriteFailed("the plan has nothing to write")
     try:
         if in_place:
             return _apply_in_place(plan, force=force, config_roots=config_roots)
-        return _apply_new(plan)
+        return plan.write_new()
     except OSError as error:
         where = error.filename or plan.source.parent
         raise RewriteFailed(
@@ -564,9 +611,9 @@ def _apply_new(plan: RewritePlan) -> RewriteResult:
                 data = _with_session_id(data, session_id)
             sidecar.write(item.relative, data, like=item.source)
         with StagedFile(target, like=plan.source) as staged:
-            staged.write_lines(render(line, session_id) for line in plan.lines)
+            plan.write_to(staged, session_id)
             staged.finish()
-            report = verify(plan, staged.path, session_id)
+            report = plan.check_written(staged.path, session_id)
             if plan.sidecar:
                 sidecar.commit()
                 written = list(sidecar.files)
@@ -631,8 +678,7 @@ def _unchanged_since_snapshot(plan: RewritePlan) -> tuple[bytes, int]:
 def _apply_in_place(
     plan: RewritePlan, *, force: bool, config_roots: Iterable[Path] | None
 ) -> RewriteResult:
-    roots = list(config_roots) if config_roots is not None else config_roots_for(plan.source)
-    reason = live_reason(plan.source, _session_ids(plan), roots=roots)
+    reason = plan.why_live(config_roots)
     if reason is not None and not force:
         raise RewriteRefused(
             f"{reason}; replacing a live session loses what it writes next. Close it, or "
@@ -641,9 +687,9 @@ def _apply_in_place(
     current, mtime_ns = _unchanged_since_snapshot(plan)
     backup = write_backup(plan.source, current)
     with StagedFile(plan.source, like=plan.source) as staged:
-        staged.write_lines(render(line, None) for line in plan.lines)
+        plan.write_to(staged, None)
         staged.finish()
-        report = verify(plan, staged.path, None)
+        report = plan.check_written(staged.path, None)
         try:
             info = os.stat(plan.source)
         except OSError as error:
@@ -655,5 +701,4 @@ def _apply_in_place(
             )
         staged.commit(replace=True)
     report.conversation.path = plan.source  # it was checked under its temporary name
-    session_id = plan.source.stem if is_uuid(plan.source.stem) else plan.session_id
-    return RewriteResult(plan, plan.source, session_id, backup, True, (), report, 0)
+    return RewriteResult(plan, plan.source, plan.in_place_session_id(), backup, True, (), report, 0)

@@ -16,6 +16,7 @@ The validator then speaks the right API's words (``Conversation.api``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +109,10 @@ def chat_payload(path: Path, block: Block, cache: dict[int, Any]) -> Any:
 
 
 def looks_like_chat(messages: list[Any]) -> bool:
+    """Chat-shaped: tool calls or tool messages, or the ``developer`` role Anthropic lacks."""
     return any(
-        isinstance(m, dict) and ("tool_calls" in m or m.get("role") == "tool") for m in messages
+        isinstance(m, dict) and ("tool_calls" in m or m.get("role") in ("tool", "developer"))
+        for m in messages
     )
 
 
@@ -117,15 +120,25 @@ def looks_like_chat(messages: list[Any]) -> bool:
 
 
 def load_codex(path: Path) -> Conversation:
+    lines = (
+        (
+            Origin(line.number, line.offset, line.length, None, line.value.get("timestamp")),
+            line.value,
+        )
+        for line in JsonlReader(path).read(final=True).lines
+        if isinstance(line, ParsedLine)
+    )
+    return codex_conversation(path, lines)
+
+
+def codex_conversation(path: Path, lines: Iterable[tuple[Origin, dict[str, Any]]]) -> Conversation:
+    """The conversation of a rollout's lines (each with where it was read)."""
     messages: list[Message] = []
     session_id: str | None = None
-    for line in JsonlReader(path).read(final=True).lines:
-        if not isinstance(line, ParsedLine):
-            continue
-        kind, item = line.value.get("type"), line.value.get("payload")
+    for origin, value in lines:
+        kind, item = value.get("type"), value.get("payload")
         if not isinstance(item, dict):
             continue
-        origin = Origin(line.number, line.offset, line.length, None, line.value.get("timestamp"))
         if kind == "session_meta" and session_id is None:
             session_id = str_or_none(item.get("id"))
         elif kind == "compacted":
