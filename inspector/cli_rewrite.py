@@ -22,6 +22,7 @@ from inspector.rewrite import (
     RewriteRefused,
     RewriteResult,
     apply,
+    describe_counts,
 )
 from inspector.rewrite_history import plan_rewrite
 from inspector.safe_text import one_line, printable
@@ -30,32 +31,6 @@ from inspector.safe_write import describe_os_error
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_ERROR = 2
-
-_LABELS = {
-    "lines": ("line", "lines"),
-    "messages": ("message", "messages"),
-    "tool_uses": ("tool call", "tool calls"),
-    "tool_results": ("tool result", "tool results"),
-    "chain_entries": ("chain entry", "chain entries"),
-    "history_lines": ("line of history before the compaction", "lines of history"),
-    "metadata_lines": ("metadata line", "metadata lines"),
-    "progress_lines": ("progress line", "progress lines"),
-    "sidechain_lines": ("subagent line", "subagent lines"),
-    "subagents": ("subagent transcript", "subagent transcripts"),
-    "unreadable_lines": ("unreadable line", "unreadable lines"),
-    "added_lines": ("added line", "added lines"),
-    "changed_lines": ("changed line", "changed lines"),
-    "tool_results_as_text": ("orphan result kept as text", "orphan results kept as text"),
-    "duplicate_ids_renamed": ("duplicate id renamed", "duplicate ids renamed"),
-    "stored_messages": ("stored message", "stored messages"),
-    "changed_messages": ("changed message", "changed messages"),
-    "added_messages": ("added message", "added messages"),
-    "emptied_messages": (
-        "message left empty by moving its results (removed)",
-        "messages left empty by moving their results (removed)",
-    ),
-    "files": ("other file of the task", "other files of the task"),
-}
 
 
 def run_rewrite(
@@ -231,8 +206,8 @@ def _human(
         tool = f" {change.tool_id}" if change.tool_id else ""
         lines.append(f"  {where}{printable(tool)}: {printable(change.text)}\n")
     verb = "would keep" if status == "dry run" else "kept"
-    lines.append(f"  {verb}: {_counts(plan.kept)}\n")
-    dropped = _counts(plan.dropped)
+    lines.append(f"  {verb}: {describe_counts(plan.kept)}\n")
+    dropped = describe_counts(plan.dropped)
     if dropped:
         lines.append(f"  {'would drop' if status == 'dry run' else 'dropped'}: {dropped}\n")
     lines.extend(f"  note: {printable(note)}\n" for note in plan.notes)
@@ -262,13 +237,3 @@ def _human(
         where = f"  (in {printable(plan.cwd)})" if plan.cwd else ""
         lines.append(f"  resume: {result.resume}{where}\n")
     return lines
-
-
-def _counts(counts: dict[str, int]) -> str:
-    parts = []
-    for key, value in counts.items():
-        if not value:
-            continue
-        singular, plural = _LABELS.get(key, (key, key))
-        parts.append(f"{value} {singular if value == 1 else plural}")
-    return ", ".join(parts)

@@ -24,6 +24,8 @@ class SessionFile:
     session_id: str
     size: int
     mtime: float
+    agent: str = "Claude Code"
+    """Who wrote it: Claude Code, Roo Code, Cline or Codex CLI."""
 
 
 def config_root() -> Path:
@@ -157,16 +159,6 @@ EDITORS = ("Code", "Code - Insiders", "VSCodium", "Cursor", "Windsurf")
 EXTENSIONS = {"rooveterinaryinc.roo-cline": "Roo Code", "saoudrizwan.claude-dev": "Cline"}
 
 
-@dataclass(frozen=True, slots=True)
-class AgentSession:
-    """A session of another agent, found where that agent keeps them."""
-
-    path: Path
-    agent: str
-    size: int
-    mtime: float
-
-
 def editor_storage_roots(
     home: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> list[Path]:
@@ -191,7 +183,7 @@ def codex_sessions_root(home: Path | None = None, environ: Mapping[str, str] | N
 
 def other_agent_sessions(
     home: Path | None = None, environ: Mapping[str, str] | None = None
-) -> list[AgentSession]:
+) -> list[SessionFile]:
     """Roo Code and Cline tasks, Cline ≥ 4 sessions and Codex CLI rollouts, newest first."""
     home = home or Path.home()
     found: list[tuple[Path, str]] = []
@@ -206,12 +198,14 @@ def other_agent_sessions(
     codex = codex_sessions_root(home, environ)
     if codex.is_dir():
         found.extend((p, "Codex CLI") for p in codex.rglob("rollout-*.jsonl"))
-    sessions: list[AgentSession] = []
+    sessions: list[SessionFile] = []
     for path, agent in found:
         try:
             stat = path.stat()
         except OSError:
             continue
-        sessions.append(AgentSession(path, agent, stat.st_size, stat.st_mtime))
+        # Roo/Cline: the task folder names the task; Codex: the rollout file names it.
+        name = path.stem if agent == "Codex CLI" else path.parent.name
+        sessions.append(SessionFile(path, agent, name, stat.st_size, stat.st_mtime, agent))
     sessions.sort(key=lambda session: session.mtime, reverse=True)
     return sessions

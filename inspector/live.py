@@ -38,9 +38,9 @@ class LiveSession:
     """One session file, refreshed as it changes."""
 
     def __init__(self, path: Path, format_name: str | None = None) -> None:
-        """Raises OSError, or NotATranscript when the format cannot be recognised."""
         self.path = path
-        self.format = format_name or detect_format(path)
+        self.format = format_name
+        """The file's format; recognised on the first refresh unless given."""
         self._reader = JsonlReader(path)
         self._transcript = ClaudeCodeTranscript(path)
         self._snapshot: Snapshot | None = None
@@ -55,8 +55,10 @@ class LiveSession:
         """Read what changed; return a new snapshot, or None when nothing changed.
 
         Raises OSError when the file cannot be read (it may have been removed), and
-        NotATranscript when a rewritten file no longer reads as its format.
+        NotATranscript when it is not a history the inspector reads.
         """
+        if self.format is None:
+            self.format = detect_format(self.path)
         if self.format == CLAUDE_CODE:
             return self._append()
         return self._reload()

@@ -702,3 +702,41 @@ def _apply_in_place(
         staged.commit(replace=True)
     report.conversation.path = plan.source  # it was checked under its temporary name
     return RewriteResult(plan, plan.source, plan.in_place_session_id(), backup, True, (), report, 0)
+
+
+COUNT_NAMES: dict[str, tuple[str, str]] = {
+    "lines": ("line", "lines"),
+    "messages": ("message", "messages"),
+    "tool_uses": ("tool call", "tool calls"),
+    "tool_results": ("tool result", "tool results"),
+    "chain_entries": ("chain entry", "chain entries"),
+    "history_lines": ("line of history before the compaction", "lines of history"),
+    "metadata_lines": ("metadata line", "metadata lines"),
+    "progress_lines": ("progress line", "progress lines"),
+    "sidechain_lines": ("subagent line", "subagent lines"),
+    "subagents": ("subagent transcript", "subagent transcripts"),
+    "unreadable_lines": ("unreadable line", "unreadable lines"),
+    "added_lines": ("added line", "added lines"),
+    "changed_lines": ("changed line", "changed lines"),
+    "tool_results_as_text": ("orphan result kept as text", "orphan results kept as text"),
+    "duplicate_ids_renamed": ("duplicate id renamed", "duplicate ids renamed"),
+    "stored_messages": ("stored message", "stored messages"),
+    "changed_messages": ("changed message", "changed messages"),
+    "added_messages": ("added message", "added messages"),
+    "emptied_messages": (
+        "message left empty by moving its results (removed)",
+        "messages left empty by moving their results (removed)",
+    ),
+    "files": ("other file of the task", "other files of the task"),
+}
+"""How the ``kept``/``dropped`` counts of a plan are named for people (singular, plural)."""
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """``{"lines": 3, "tool_uses": 1}`` → ``"3 lines, 1 tool call"`` (zeros left out)."""
+    parts = []
+    for key, value in counts.items():
+        if value:
+            singular, plural = COUNT_NAMES.get(key, (key.replace("_", " "),) * 2)
+            parts.append(f"{value} {singular if value == 1 else plural}")
+    return ", ".join(parts)

@@ -1,0 +1,686 @@
+"""The inspector app: a session's tool calls as a live tree, with what the API would reject.
+
+:func:`make_app` builds the app for the CLI (:func:`run_app`) and for the tests.
+All reading, rebuilding and checking runs in daemon threads awaited by async
+workers (see :mod:`inspector.tui.threads`); the UI thread only merges finished
+views into the tree. The session file's folder is watched with
+``watchfiles.awatch`` in one exclusive worker, which also polls every
+:data:`POLL_MS` in case an event is missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Tree
+from textual.widgets.tree import TreeNode
+from watchfiles import Change, awatch
+
+from inspector.discovery import config_root, live_session_ids
+from inspector.safe_text import one_line
+from inspector.tui.conversation_view import (
+    ConversationModel,
+    ConversationView,
+    NodeKind,
+    Problem,
+)
+from inspector.tui.details import DetailRequest, describe
+from inspector.tui.filtering import FILTER_LIMIT, FilterMatch, match_view
+from inspector.tui.health import HealthCache
+from inspector.tui.launch import Launch, demo_launch, resolve
+from inspector.tui.screens.help import HelpScreen
+from inspector.tui.screens.no_session import NoSessionScreen
+from inspector.tui.screens.picker import SessionPicker
+from inspector.tui.threads import in_daemon_thread, start_in_daemon_thread
+from inspector.tui.widgets.detail import DetailPane
+from inspector.tui.widgets.status_bar import StatusBar
+from inspector.tui.widgets.tool_tree import ConversationNodes, NodeRef, ToolTree
+
+DEBOUNCE_MS = 100
+"""Longest a burst of writes is grouped before the view refreshes."""
+STEP_MS = 20
+"""Quiet time after a write before the view refreshes."""
+POLL_MS = 2000
+"""Refresh anyway this often, in case a file event was missed (network file systems)."""
+EXIT_OK = 0
+EXIT_NO_SESSION = 2
+
+
+class InspectorApp(App[None]):
+    """Inspect one Claude Code session (and switch to others with the picker)."""
+
+    CSS_PATH = "inspector.tcss"
+    TITLE = "inspector"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "next_problem", "Next problem", id="inspector.next_problem"),
+        Binding("p", "previous_problem", "Prev problem", id="inspector.previous_problem"),
+        Binding("f", "toggle_follow", "Follow", id="inspector.follow"),
+        Binding("slash", "filter", "Filter", id="inspector.filter"),
+        Binding("e", "toggle_output", "Show all", id="inspector.show_all"),
+        Binding("s", "sessions", "Sessions", id="inspector.sessions"),
+        Binding("r", "rewind", "Rewind", id="inspector.rewind"),
+        Binding("R", "repair", "Repair", id="inspector.repair"),
+        Binding("question_mark", "help", "Help", id="inspector.help"),
+        Binding("q", "quit", "Quit", id="inspector.quit"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="inspector.clear"),
+    ]
+
+    follow: reactive[bool] = reactive(True, init=False)
+    """Move to the newest turn when lines arrive."""
+
+    def __init__(self, launch: Launch, *, follow: bool = True, root: Path | None = None) -> None:
+        super().__init__()
+        self.launch = launch
+        self.root = root or config_root()
+        self.set_reactive(InspectorApp.follow, follow)
+        self.main: ConversationNodes | None = None
+        """The open session (None before one is opened)."""
+        self.health = HealthCache()
+        """Picker badges, kept while the app runs so reopening the picker is instant."""
+        self.temporary: list[Path] = [launch.demo] if launch.demo else []
+        """Folders to remove when the app ends (demo copies)."""
+        self.scope = launch.scope
+        self.live_pid: int | None = None
+        self.error: str | None = None
+        self.filter_text = ""
+        self.show_all = False
+        self._problem_index: int | None = None
+        # The widgets are kept as attributes: workers and handlers may still run while
+        # the app shuts down, when a query for them would find nothing.
+        self.tool_tree = ToolTree(id="tree")
+        self.detail = DetailPane(id="detail")
+        self.status_bar = StatusBar(id="status")
+        self.filter_field = Input(placeholder="filter: tool name, id or text", id="filter")
+        self._early: tuple[ConversationModel, Future[_MainRead]] | None = None
+        """The first read of the session, started before the app runs (saves its startup)."""
+        if launch.session is not None:
+            model = ConversationModel(launch.session)
+            read = partial(_read_main, model, None, False, self.root)
+            self._early = (model, start_in_daemon_thread(read, name="inspector-read"))
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield self.filter_field
+                yield self.tool_tree
+            yield self.detail
+        yield self.status_bar
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.tool_tree.border_title = "session"
+        self.tool_tree.focus()
+        self._show_status()
+        launch = self.launch
+        if launch.session is not None:
+            self.open_session(launch.session)
+        elif launch.picker:
+            self.action_sessions()
+        elif launch.problem is not None:
+            self.push_screen(NoSessionScreen(launch.problem))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Next problem", "Jump to the next problem", self.action_next_problem)
+        yield SystemCommand(
+            "Previous problem", "Jump to the previous problem", self.action_previous_problem
+        )
+        yield SystemCommand("Follow", "Toggle following the session", self.action_toggle_follow)
+        yield SystemCommand("Filter", "Filter calls by tool name, id or text", self.action_filter)
+        yield SystemCommand("Sessions", "Open the session picker", self.action_sessions)
+        yield SystemCommand("Rewind", "Cut the session at the last valid turn", self.action_rewind)
+        yield SystemCommand("Repair", "Fix what the API rejects", self.action_repair)
+        yield SystemCommand("Help", "Keys and status marks", self.action_help)
+
+    # ------------------------------------------------------------------ opening a session
+
+    def open_session(self, path: Path) -> None:
+        """Show ``path`` (replacing the open session) and start following it."""
+        early = self._early
+        model = early[0] if early and early[0].path == path else ConversationModel(path)
+        self.main = self.tool_tree.open_session(model)
+        self.tool_tree.border_title = path.name
+        self.error = None
+        self.live_pid = None
+        self.filter_text = ""
+        self._hide_filter()
+        self._problem_index = None
+        self._show_status()
+        self._show_detail(self.tool_tree.root)
+        self._watch(self.main)
+
+    @work(exclusive=True, group="watch", exit_on_error=False, description="follow the session")
+    async def _watch(self, nodes: ConversationNodes) -> None:
+        """Read the session, then refresh on every change in its folder."""
+        await self._refresh_main(nodes, initial=True)
+        stop = asyncio.Event()
+        relevant = _relevant_changes(nodes)
+        try:
+            async for changes in awatch(
+                nodes.path.parent,
+                watch_filter=relevant,
+                debounce=DEBOUNCE_MS,
+                step=STEP_MS,
+                rust_timeout=POLL_MS,
+                yield_on_timeout=True,
+                stop_event=stop,
+            ):
+                if nodes is not self.main:
+                    return
+                await self._on_changes(nodes, {Path(path) for _, path in changes})
+        finally:
+            stop.set()
+
+    async def _on_changes(self, nodes: ConversationNodes, paths: set[Path]) -> None:
+        polled = not paths
+        new_files = bool(paths - {nodes.path}) and any(
+            path.suffix == ".jsonl" and path not in self._known_files() for path in paths
+        )
+        if polled or nodes.path in paths or new_files:
+            await self._refresh_main(nodes, force=new_files)
+        for subagent in self.tool_tree.live_subagents():
+            if subagent.view is not None and (polled or subagent.path in paths):
+                await self._refresh(subagent)
+
+    def _known_files(self) -> set[Path]:
+        known = {nodes.path for nodes in self.tool_tree.live_subagents()}
+        main = self.main
+        if main is not None and main.view is not None:
+            known.update(
+                link.path for link in main.view.snapshot.conversation.subagents if link.path
+            )
+            known.update(Path(str(key[1])) for key in main.view.items_by_key if key[0] == "s")
+        return known
+
+    async def _refresh_main(
+        self, nodes: ConversationNodes, *, initial: bool = False, force: bool = False
+    ) -> None:
+        keep_from = None if initial else nodes.start
+        root = self.root
+        early, self._early = self._early, None
+        try:
+            if early is not None and early[0] is nodes.model:
+                view, live = await asyncio.wrap_future(early[1])
+            else:
+                view, live = await in_daemon_thread(
+                    partial(_read_main, nodes.model, keep_from, force, root), name="inspector-read"
+                )
+        except Exception as error:  # OSError, or a transcript the domain cannot read
+            self.error = _describe_error(error)
+            self.tool_tree.set_error(nodes, self.error)
+            self._show_status()
+            return
+        if nodes is not self.main:
+            return
+        self.error = None
+        self.live_pid = live
+        if view is not None:
+            await self._apply(nodes, view)
+            if initial or self.follow:
+                self.tool_tree.follow_tail()
+        self._show_status()
+
+    async def _refresh(self, nodes: ConversationNodes) -> None:
+        try:
+            view = await in_daemon_thread(partial(nodes.model.refresh, nodes.start))
+        except Exception as error:  # OSError, or a transcript the domain cannot read
+            self.tool_tree.set_error(nodes, _describe_error(error))
+            nodes.loading = False
+            return
+        if view is not None:
+            await self._apply(nodes, view)
+
+    async def _apply(self, nodes: ConversationNodes, view: ConversationView) -> None:
+        if nodes is self.main and self.filter_text:
+            match = await in_daemon_thread(partial(match_view, nodes.model, view, self.filter_text))
+            _set_filter(nodes, match)
+        self.tool_tree.apply(nodes, view)
+        cursor = self.tool_tree.cursor_node
+        if cursor is not None and cursor.data is not None:
+            ref = cursor.data
+            if ref.owner is nodes or ref.child is nodes:
+                self._show_detail(cursor)
+
+    @on(ToolTree.LoadRequested)
+    def _load_subagent(self, event: ToolTree.LoadRequested) -> None:
+        self._read_subagent(event.nodes)
+
+    @work(group="subagents", exit_on_error=False, description="read a subagent")
+    async def _read_subagent(self, nodes: ConversationNodes) -> None:
+        await self._refresh(nodes)
+        nodes.loading = False
+
+    @on(ToolTree.MoreRequested)
+    def _more(self, event: ToolTree.MoreRequested) -> None:
+        nodes = event.nodes
+        self._extend(nodes, max(0, nodes.start - self.tool_tree.window))
+
+    @work(group="extend", exit_on_error=False, description="show earlier messages")
+    async def _extend(self, nodes: ConversationNodes, start: int) -> None:
+        view = nodes.view
+        if view is None or start >= nodes.start:
+            return
+        await in_daemon_thread(partial(nodes.model.read_texts, view, start, nodes.start))
+        if nodes.view is view:
+            self.tool_tree.extend_window(nodes, start)
+
+    # ------------------------------------------------------------------ detail
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
+        key = _detail_key(event.node)
+        if key != self.detail.shown_key:
+            self.show_all = False
+        self._show_detail(event.node)
+
+    def _show_detail(self, node: TreeNode[NodeRef]) -> None:
+        ref = node.data
+        if ref is None:
+            return
+        owner = ref.owner
+        if ref.kind is NodeKind.SESSION:
+            request = DetailRequest(
+                ref.kind, owner.path, owner.view, None, self.show_all, error=owner.error
+            )
+        else:
+            child = ref.child
+            request = DetailRequest(
+                ref.kind,
+                owner.path,
+                owner.view,
+                ref.key,
+                self.show_all,
+                child.view if child else None,
+                owner.error,
+            )
+        self._render_detail(request, _detail_key(node))
+
+    @work(exclusive=True, group="detail", exit_on_error=False, description="describe a row")
+    async def _render_detail(self, request: DetailRequest, key: object) -> None:
+        content = await in_daemon_thread(partial(describe, request), name="inspector-detail")
+        self.detail.show(content, key)
+
+    def action_toggle_output(self) -> None:
+        self.show_all = not self.show_all
+        cursor = self.tool_tree.cursor_node
+        if cursor is not None:
+            self._show_detail(cursor)
+
+    # ------------------------------------------------------------------ problems
+
+    def action_next_problem(self) -> None:
+        self._goto_problem(1)
+
+    def action_previous_problem(self) -> None:
+        self._goto_problem(-1)
+
+    @work(exclusive=True, group="goto", exit_on_error=False, description="go to a problem")
+    async def _goto_problem(self, step: int) -> None:
+        nodes = self.main
+        if nodes is None or nodes.view is None:
+            return
+        view = nodes.view
+        problems = view.problems
+        if not problems:
+            self.say("No problems: the API accepts this conversation.", timeout=3)
+            return
+        index = self._next_problem(problems, step)
+        problem = problems[index]
+        if (
+            problem.message_index is not None
+            and problem.message_index < nodes.start
+            and nodes.filter_messages is None
+        ):
+            start = max(0, problem.message_index - 5)
+            await in_daemon_thread(partial(nodes.model.read_texts, view, start, nodes.start))
+            if nodes.view is not view:
+                return
+            self.tool_tree.extend_window(nodes, start)
+        node = self.tool_tree.problem_node(nodes, problem)
+        if node is None:
+            self.say("That problem is hidden by the filter (escape clears it).", timeout=3)
+            return
+        self._problem_index = index
+        if self.follow:
+            self.follow = False
+        self.tool_tree.border_subtitle = (
+            f"problem {index + 1}/{len(problems)}: {problem.finding.rule.value}"
+        )
+        self.tool_tree.reveal(node)
+
+    def _next_problem(self, problems: list[Problem], step: int) -> int:
+        cursor = self.tool_tree.cursor_node
+        last = self._problem_index
+        if last is None:
+            return 0 if step > 0 else len(problems) - 1
+        if last < len(problems) and _shows(cursor, problems[last], self.main):
+            return (last + step) % len(problems)
+        here = _position(cursor)
+        keys = [_problem_position(problem) for problem in problems]
+        if step > 0:
+            return next((i for i, key in enumerate(keys) if key > here), 0)
+        return next((i for i in range(len(keys) - 1, -1, -1) if keys[i] < here), len(problems) - 1)
+
+    # ------------------------------------------------------------------ follow
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow
+
+    def watch_follow(self, follow: bool) -> None:
+        if follow:
+            self.tool_tree.follow_tail()
+        self._show_status()
+
+    # ------------------------------------------------------------------ filter
+
+    def action_filter(self) -> None:
+        field = self.filter_field
+        field.add_class("visible")
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._run_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.tool_tree.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.filter_field
+        if self.filter_text or field.has_class("visible"):
+            field.value = ""
+            self._hide_filter()
+            self._run_filter("")
+            self.tool_tree.focus()
+
+    def _hide_filter(self) -> None:
+        field = self.filter_field
+        field.remove_class("visible")
+
+    @work(exclusive=True, group="filter", exit_on_error=False, description="filter the tree")
+    async def _run_filter(self, text: str) -> None:
+        nodes = self.main
+        text = text.strip()
+        if nodes is None or nodes.view is None:
+            self.filter_text = text
+            return
+        view = nodes.view
+        match = (
+            await in_daemon_thread(partial(match_view, nodes.model, view, text)) if text else None
+        )
+        if nodes.view is not view or nodes is not self.main:
+            return
+        self.filter_text = text
+        cursor_key = _detail_key(self.tool_tree.cursor_node)
+        _set_filter(nodes, match)
+        self.tool_tree.refilter(nodes, cursor_key)
+        if match is not None and match.truncated:
+            self.say(f"Showing the newest {FILTER_LIMIT} matching messages.", timeout=3)
+        self._show_status()
+
+    # ------------------------------------------------------------------ screens
+
+    def action_sessions(self) -> None:
+        current = self.main.path if self.main is not None else None
+        self.push_screen(
+            SessionPicker(root=self.root, scope=self.scope, health=self.health, current=current),
+            self._picked,
+        )
+
+    def _picked(self, path: Path | None) -> None:
+        if path is not None:
+            if isinstance(self.screen, NoSessionScreen):
+                self.pop_screen()
+            self.open_session(path)
+        elif self.main is None and not isinstance(self.screen, NoSessionScreen):
+            self.exit(return_code=EXIT_OK)
+
+    def action_demo(self) -> None:
+        launch = demo_launch()
+        if launch.demo is None:
+            self.say("The sample sessions are not installed.", severity="error")
+            return
+        self.temporary.append(launch.demo)
+        self.scope = launch.scope
+        self.action_sessions()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        code = EXIT_NO_SESSION if self.main is None and self.launch.problem else EXIT_OK
+        self.exit(return_code=code)
+
+    # ------------------------------------------------------------------ rewind / repair
+
+    def action_rewind(self) -> None:
+        self._rewrite("rewind")
+
+    def action_repair(self) -> None:
+        self._rewrite("repair")
+
+    def _rewrite(self, action: str) -> None:
+        """The one place where rewind and repair start: plan, confirm, write, report."""
+        try:
+            import inspector.tui.screens.confirm  # noqa: F401 - needs inspector.rewrite
+        except ImportError:
+            self.say(f"{action}: coming in the rewind issue")
+            return
+        if self.main is None:
+            self.say(f"{action}: open a session first")
+            return
+        self._plan_rewrite(self.main.path, action)
+
+    @work(exclusive=True, group="rewrite", exit_on_error=False, description="rewind or repair")
+    async def _plan_rewrite(self, path: Path, action: str) -> None:
+        from inspector.formats import NotATranscript
+        from inspector.rewrite import Action, RewriteFailed, RewriteRefused, apply
+        from inspector.rewrite_history import plan_rewrite
+        from inspector.tui.screens.confirm import Choice, RewriteScreen, WrittenScreen
+
+        self.say(f"Planning the {action}…", timeout=2)
+        try:
+            plan = await in_daemon_thread(
+                partial(plan_rewrite, Action(action), path), name="inspector-plan"
+            )
+        except (RewriteFailed, NotATranscript, OSError) as error:
+            self.say(f"{action}: {error}", severity="error")
+            return
+        if plan.nothing_to_fix:
+            self.say(f"Nothing to {action}: " + "; ".join(plan.notes))
+            return
+        choice = await self.push_screen_wait(RewriteScreen(plan))
+        if choice is None:
+            return
+        if choice is Choice.SWITCH:
+            self._plan_rewrite(path, "repair" if action == "rewind" else "rewind")
+            return
+        in_place = choice is Choice.IN_PLACE
+        try:
+            result = await in_daemon_thread(
+                partial(apply, plan, in_place=in_place), name="inspector-write"
+            )
+        except RewriteRefused as error:
+            self.say(f"{action} refused: {error}", severity="warning", timeout=8)
+            return
+        except (RewriteFailed, OSError) as error:
+            self.say(f"{action} failed: {error}", severity="error", timeout=8)
+            return
+        if result.resume:
+            self.say(f"Resume it with: {result.resume}", timeout=10)
+        if await self.push_screen_wait(WrittenScreen(result)) and result.written is not None:
+            self.open_session(result.written)
+
+    def say(
+        self, message: str, *, severity: SeverityLevel = "information", timeout: float = 4
+    ) -> None:
+        """A notification whose text is shown as typed (it may quote file names or errors)."""
+        self.notify(one_line(message, 400), severity=severity, timeout=timeout, markup=False)
+
+    # ------------------------------------------------------------------ status
+
+    def _show_status(self) -> None:
+        main = self.main
+        self.status_bar.show_status(
+            main.path if main else None,
+            main.view if main else None,
+            follow=self.follow,
+            live_pid=self.live_pid,
+            error=self.error,
+            filter_text=self.filter_text,
+        )
+
+
+_MainRead = tuple[ConversationView | None, int | None]
+"""A new view of the session (None: unchanged) and the pid of a Claude Code that has it open."""
+
+
+def _read_main(
+    model: ConversationModel, keep_from: int | None, force: bool, root: Path
+) -> _MainRead:
+    """Refresh the session and look up whether a Claude Code process has it open."""
+    view = model.refresh(keep_from, force=force)
+    snapshot = model.live.snapshot
+    live = live_session_ids(root)
+    names = [model.path.stem]
+    if snapshot is not None and snapshot.conversation.session_id:
+        names.append(snapshot.conversation.session_id)
+    return view, next((live[name] for name in names if name in live), None)
+
+
+def _relevant_changes(nodes: ConversationNodes) -> Callable[[Change, str], bool]:
+    """A watch filter: the session file and its subagent files, nothing else in the folder."""
+    path = nodes.path
+    folder = path.parent
+
+    def relevant(change: Change, raw: str) -> bool:
+        changed = Path(raw)
+        if changed == path:
+            return True
+        if changed.suffix != ".jsonl":
+            return False
+        if changed.parent == folder:
+            return changed.name.startswith("agent-")
+        names = {path.stem}
+        view = nodes.view
+        if view is not None and view.snapshot.conversation.session_id:
+            names.add(view.snapshot.conversation.session_id)
+        try:
+            relative = changed.relative_to(folder)
+        except ValueError:
+            return False
+        return relative.parts[0] in names
+
+    return relevant
+
+
+def _set_filter(nodes: ConversationNodes, match: FilterMatch | None) -> None:
+    if match is None:
+        nodes.filter_messages = None
+        nodes.filter_calls = None
+    else:
+        nodes.filter_messages = match.messages
+        nodes.filter_calls = match.calls
+
+
+def _describe_error(error: Exception) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "the file is gone (waiting for it to come back)"
+    if isinstance(error, OSError):
+        return f"cannot read the file: {one_line(error.strerror or str(error), 80)}"
+    return f"cannot read this transcript: {one_line(repr(error), 120)}"
+
+
+def _detail_key(node: TreeNode[NodeRef] | None) -> object:
+    if node is None or node.data is None:
+        return None
+    ref = node.data
+    return (id(ref.owner), ref.kind, ref.key)
+
+
+def _position(node: TreeNode[NodeRef] | None) -> tuple[int, int]:
+    """Where a row sits in the conversation, to find the next problem after it."""
+    if node is None or node.data is None:
+        return (-1, 0)
+    ref = node.data
+    while ref.owner.anchor.data is not None and ref.owner.anchor.data.kind is not NodeKind.SESSION:
+        ref = ref.owner.anchor.data  # inside a subagent: use the call that spawned it
+    owner = ref.owner
+    if ref.kind is NodeKind.MESSAGE:
+        row = owner.message_row(ref.key)
+        return (row.index, 0) if row else (-1, 0)
+    if ref.kind in (NodeKind.CALL, NodeKind.RESULT, NodeKind.SUBAGENT):
+        call = owner.call_row(ref.key)
+        return (call.message_index, call.key[1]) if call else (-1, 0)
+    item = owner.item(ref.key)
+    if item is not None:
+        return (item.anchor, 1 << 30)
+    return (-1, 0)
+
+
+def _shows(
+    node: TreeNode[NodeRef] | None, problem: Problem, nodes: ConversationNodes | None
+) -> bool:
+    """Whether ``node`` is the row that shows ``problem``."""
+    if node is None or node.data is None or node.data.owner is not nodes:
+        return False
+    key = node.data.key
+    if problem.call_key is not None:
+        return bool(key == problem.call_key)
+    if problem.item_key is not None:
+        return bool(key == problem.item_key)
+    return node.data.kind is NodeKind.SESSION
+
+
+def _problem_position(problem: Problem) -> tuple[int, int]:
+    index = problem.message_index if problem.message_index is not None else -1
+    if problem.call_key is not None:
+        return (index, problem.call_key[1])
+    if problem.item_key is not None and problem.item_key[0] != "m":
+        return (index, 1 << 30)
+    return (index, 0)
+
+
+def make_app(
+    target: str | None = None,
+    *,
+    demo: bool = False,
+    follow: bool = True,
+    root: Path | None = None,
+    cwd: Path | None = None,
+) -> InspectorApp:
+    """Build the app for a CLI target (the CLI and the tests both come through here)."""
+    config = root or config_root()
+    launch = demo_launch() if demo else resolve(target, cwd=cwd or Path.cwd(), root=config)
+    return InspectorApp(launch, follow=follow, root=config)
+
+
+def run_app(target: str | None, demo: bool, follow: bool) -> int:
+    """Run the app in the terminal; returns the exit code."""
+    app = make_app(target, demo=demo, follow=follow)
+    try:
+        app.run()
+    finally:
+        for folder in app.temporary:
+            shutil.rmtree(folder, ignore_errors=True)
+    return app.return_code or 0
+
+
+__all__ = ["InspectorApp", "make_app", "run_app"]

@@ -1,0 +1,58 @@
+"""Health badges for the session picker: a cached one-line verdict per transcript file."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from inspector.check import check_file
+from inspector.discovery import SessionFile
+from inspector.formats import NotATranscript
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    text: str
+    style: str
+
+
+PENDING = Badge("…", "dim")
+
+HealthKey = tuple[Path, int, float]
+
+
+def health_key(session: SessionFile) -> HealthKey:
+    return (session.path, session.size, session.mtime)
+
+
+def compute_badge(path: Path) -> Badge:
+    """Check one transcript (slow on big files: call it from a worker thread)."""
+    try:
+        report = check_file(path)
+    except NotATranscript:
+        return Badge("? not a transcript", "dim")
+    except OSError:
+        return Badge("? unreadable", "dim")
+    errors, warnings = len(report.errors), len(report.warnings)
+    if errors:
+        return Badge(f"✗ {errors} error{'s' * (errors != 1)}", "bold red")
+    if warnings:
+        return Badge(f"⚠ {warnings} warning{'s' * (warnings != 1)}", "yellow")
+    return Badge("✓ ok", "green")
+
+
+class HealthCache:
+    """Badges by (path, size, mtime): a file that did not change is not checked again."""
+
+    def __init__(self) -> None:
+        self._badges: dict[HealthKey, Badge] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: SessionFile) -> Badge | None:
+        with self._lock:
+            return self._badges.get(health_key(session))
+
+    def put(self, session: SessionFile, badge: Badge) -> None:
+        with self._lock:
+            self._badges[health_key(session)] = badge

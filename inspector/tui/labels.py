@@ -1,0 +1,293 @@
+"""Tree labels and status marks, always as plain :class:`rich.text.Text`.
+
+Transcript text reaches these functions already made printable (the cached
+summaries and previews go through :func:`inspector.safe_text.one_line`); it is
+appended to ``Text`` objects, never parsed as markup, so ``[/bold]`` in a tool
+output is shown as typed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+from rich.text import Text
+
+from inspector.model import Origin
+from inspector.rules import CallStatus, Severity
+from inspector.safe_text import one_line, printable
+from inspector.tui.conversation_view import (
+    ApiErrorRow,
+    BranchRow,
+    CallRow,
+    ConversationView,
+    MessageRow,
+)
+
+ICONS: Final[dict[CallStatus, str]] = {
+    CallStatus.ANSWERED: "✓",
+    CallStatus.ANSWERED_ERROR: "✗",
+    CallStatus.OUT_OF_ORDER: "⇅",
+    CallStatus.MISSING: "∅",
+    CallStatus.MISPLACED: "↧",
+    CallStatus.LATE: "»",
+    CallStatus.DUPLICATE: "≡",
+    CallStatus.ORPHAN_RESULT: "⊗",
+    CallStatus.PENDING: "…",
+}
+STYLES: Final[dict[CallStatus, str]] = {
+    CallStatus.ANSWERED: "green",
+    CallStatus.ANSWERED_ERROR: "yellow",
+    CallStatus.OUT_OF_ORDER: "yellow",
+    CallStatus.MISSING: "bold red",
+    CallStatus.MISPLACED: "bold red",
+    CallStatus.LATE: "bold red",
+    CallStatus.DUPLICATE: "bold red",
+    CallStatus.ORPHAN_RESULT: "bold red",
+    CallStatus.PENDING: "cyan",
+}
+RULES: Final[dict[CallStatus, str]] = {
+    CallStatus.MISSING: "R1",
+    CallStatus.LATE: "R1",
+    CallStatus.MISPLACED: "R3",
+    CallStatus.ORPHAN_RESULT: "R2",
+    CallStatus.DUPLICATE: "R5",
+    CallStatus.OUT_OF_ORDER: "R4",
+}
+QUIET: Final = frozenset({CallStatus.ANSWERED})
+"""Statuses shown by their mark alone; the others also say what they mean."""
+SEVERITY_STYLES: Final[dict[Severity, str]] = {
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "cyan",
+}
+SEVERITY_ICONS: Final[dict[Severity, str]] = {
+    Severity.ERROR: "✗",
+    Severity.WARNING: "⚠",
+    Severity.INFO: "i",
+}
+DIM: Final = "dim"
+
+
+def styled(text: str, style: str) -> Text:
+    """A ``Text`` whose first part has ``style``; parts appended later keep their own.
+
+    (``Text(text, style=...)`` would give the style to the whole line, appended parts too.)
+    """
+    result = Text()
+    result.append(text, style=style)
+    return result
+
+
+def status_mark(status: CallStatus, *, words: bool = True) -> Text:
+    """The status icon in its colour, followed by its name unless it is plain success."""
+    text = styled(ICONS[status], STYLES[status])
+    if words and status not in QUIET:
+        text.append(f" {status.value}", style=STYLES[status])
+    return text
+
+
+def clock(timestamp: str | None) -> str:
+    """``HH:MM:SS`` in local time, or ``--:--:--``."""
+    moment = parse_time(timestamp)
+    return moment.astimezone().strftime("%H:%M:%S") if moment else "--:--:--"
+
+
+def parse_time(timestamp: str | None) -> datetime | None:
+    if not timestamp:
+        return None
+    try:
+        return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def short_model(model: str | None) -> str:
+    if not model:
+        return ""
+    return printable(model.removeprefix("claude-"))
+
+
+def id_tail(tool_id: str | None, size: int = 6) -> str:
+    return "…" + printable(tool_id[-size:]) if tool_id else "(no id)"
+
+
+def byte_size(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def session_label(path: Path, view: ConversationView | None, error: str | None = None) -> Text:
+    text = styled(printable(path.name), "bold")
+    if error:
+        text.append(f"  {printable(error)}", style="bold red")
+        return text
+    if view is None:
+        text.append("  reading…", style=DIM)
+        return text
+    report = view.snapshot.report
+    count, calls = view.message_count, report.tool_use_count
+    text.append(
+        f"  {count} message{'s' * (count != 1)} · {calls} call{'s' * (calls != 1)}", style=DIM
+    )
+    errors, warnings = len(report.errors), len(report.warnings)
+    if errors:
+        text.append(f"  ✗ {errors} error{'s' * (errors != 1)}", style="bold red")
+    if warnings:
+        text.append(f"  ⚠ {warnings} warning{'s' * (warnings != 1)}", style="yellow")
+    if not errors and not warnings:
+        text.append("  ✓", style="green")
+    return text
+
+
+def message_label(row: MessageRow, preview: str | None) -> Text:
+    message = row.message
+    text = styled(f"#{row.index} ", "bold")
+    text.append(clock(message.timestamp), style=DIM)
+    text.append(" ")
+    uses = sum(1 for call in row.calls if call.call.use is not None)
+    results = sum(1 for block in message.blocks if block.is_result)
+    if message.role == "assistant":
+        text.append("assistant", style="magenta")
+        model = short_model(message.model)
+        if model:
+            text.append(f" {model}", style=DIM)
+        if uses:
+            text.append(f" · {uses} call{'s' * (uses != 1)}")
+    else:
+        text.append(printable(message.role), style="blue")
+        if results:
+            text.append(f" · {results} result{'s' * (results != 1)}", style=DIM)
+    if row.worst is not None:
+        text.append("  ")
+        text.append_text(status_mark(row.worst))
+    if row.severity is not None:
+        text.append(f"  {SEVERITY_ICONS[row.severity]}", style=SEVERITY_STYLES[row.severity])
+        text.append(f" {row.findings[0].rule.value}", style=SEVERITY_STYLES[row.severity])
+    if preview:
+        text.append("  ")
+        text.append(preview, style="italic" if message.role == "user" else "")
+    return text
+
+
+def call_label(row: CallRow, summary: str | None) -> Text:
+    """``<mark> <tool>  <input summary>  <id tail>  <status words>``: the mark comes first so
+    it stays visible when a long summary is cut at the pane's edge."""
+    call = row.call
+    text = status_mark(row.status, words=False)
+    text.append(" ")
+    if call.use is None:
+        text.append("↳ result", style="bold")
+    else:
+        text.append(printable(row.name or "?"), style="bold")
+        if summary:
+            text.append("  ")
+            text.append(summary)
+    text.append(f"  {id_tail(call.tool_id)}", style=DIM)
+    if row.status not in QUIET:
+        text.append(f"  {row.status.value}", style=STYLES[row.status])
+        rule = RULES.get(row.status)
+        if rule:
+            text.append(f" ({rule})", style=STYLES[row.status])
+    return text
+
+
+def result_label(row: CallRow) -> Text:
+    result = row.call.result
+    text = styled("↳ result", "bold")
+    if result is None:
+        return text
+    if result.is_error:
+        text.append(" is_error", style="yellow")
+    text.append(f"  #{row.call.result_message}", style=DIM)
+    text.append(f" · line {result.origin.line} · {byte_size(result.origin.length)}", style=DIM)
+    duration = call_duration(row)
+    if duration is not None:
+        text.append(f" · {duration}", style=DIM)
+    return text
+
+
+def call_duration(row: CallRow) -> str | None:
+    call = row.call
+    if call.use is None or call.result is None:
+        return None
+    start = parse_time(call.use.origin.timestamp)
+    end = parse_time(call.result.origin.timestamp)
+    if start is None or end is None:
+        return None
+    seconds = (end - start).total_seconds()
+    return f"+{seconds:.1f}s" if seconds < 120 else f"+{seconds / 60:.1f}min"
+
+
+def subagent_label(row: CallRow, view: ConversationView | None, error: str | None) -> Text:
+    text = styled("⤷ subagent", "bold magenta")
+    if row.agent_type:
+        text.append(f" {one_line(row.agent_type, 40)}", style="magenta")
+    if row.description:
+        text.append(f": {one_line(row.description, 80)}")
+    if row.agent_id:
+        text.append(f"  agent-{one_line(row.agent_id, 24)}", style=DIM)
+    text.append_text(_loaded_suffix(view, error))
+    return text
+
+
+def loose_subagent_label(path: Path, view: ConversationView | None, error: str | None) -> Text:
+    text = styled("⤷ subagent file ", "bold magenta")
+    text.append(printable(path.name))
+    text.append("  (no call links to it yet: still running?)", style=DIM)
+    text.append_text(_loaded_suffix(view, error))
+    return text
+
+
+def _loaded_suffix(view: ConversationView | None, error: str | None) -> Text:
+    if error:
+        return Text(f"  {printable(error)}", style="red")
+    if view is None:
+        return Text("")
+    report = view.snapshot.report
+    text = styled(f"  · {view.message_count} messages", DIM)
+    if report.errors:
+        text.append(f"  ✗ {len(report.errors)}", style="bold red")
+    else:
+        text.append("  ✓", style="green")
+    return text
+
+
+def api_error_label(row: ApiErrorRow) -> Text:
+    text = styled("⚠ stored API error", "bold yellow")
+    text.append(f"  line {row.record.origin.line} · not sent  ", style=DIM)
+    text.append(one_line(row.record.text or "API error", 140))
+    return text
+
+
+def branch_label(row: BranchRow) -> Text:
+    count = len(row.branch.origins)
+    text = styled("⎇ abandoned branch", "italic dim")
+    where = f" after #{row.after_message}" if row.after_message is not None else ""
+    text.append(f"{where} · {count} entr{'ies' if count != 1 else 'y'} · ", style="dim")
+    text.append("not sent", style="italic yellow")
+    return text
+
+
+def origin_label(origin: Origin) -> Text:
+    text = styled(f"line {origin.line}", "dim")
+    text.append(f"  {clock(origin.timestamp)}", style="dim")
+    if origin.uuid:
+        text.append(f"  {printable(origin.uuid)}", style="dim")
+    return text
+
+
+def gap_label(hidden: int, step: int) -> Text:
+    more = min(hidden, step)
+    text = styled(f"⋯ {hidden} earlier message{'s' * (hidden != 1)}", "bold")
+    text.append(f"  (enter: show {more} more)", style=DIM)
+    return text
+
+
+def note_label(note: str) -> Text:
+    return Text(printable(note), style=DIM)

@@ -1,0 +1,1 @@
+"""Screens of the inspector app: session picker, help, confirmations, no session."""

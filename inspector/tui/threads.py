@@ -1,0 +1,64 @@
+"""Blocking work off the UI thread, without holding the process open at exit.
+
+``asyncio.to_thread`` and Textual's thread workers use the loop's default executor,
+whose threads are joined when the interpreter exits: quitting while a 100 MB
+transcript is being parsed would wait for the parse to finish. A daemon thread is
+abandoned instead, so ``q`` is instant; an awaiting worker that is cancelled simply
+stops waiting and the result is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def start_in_daemon_thread(function: Callable[[], T], name: str = "inspector-io") -> Future[T]:
+    """Start ``function`` now in a daemon thread (before any event loop runs, say)."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function())
+        except BaseException as error:
+            future.set_exception(error)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
+
+
+async def in_daemon_thread(function: Callable[[], T], name: str = "inspector-io") -> T:
+    """Run ``function`` in a new daemon thread and await its result (or exception)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def deliver_result(value: T) -> None:
+        if not future.done():
+            future.set_result(value)
+
+    def deliver_error(error: BaseException) -> None:
+        if not future.done():
+            future.set_exception(error)
+
+    def run() -> None:
+        try:
+            value = function()
+        except BaseException as error:
+            _call_soon(loop, deliver_error, error)
+        else:
+            _call_soon(loop, deliver_result, value)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await future
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[T], None], value: T) -> None:
+    # RuntimeError: the loop closed while we worked, so nobody is waiting any more.
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback, value)

@@ -1,0 +1,80 @@
+"""Helpers for the app tests: copies of samples, polling, reading what is on screen."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets.tree import TreeNode
+
+from inspector.tui.app import InspectorApp, make_app
+from inspector.tui.conversation_view import NodeKind
+from inspector.tui.widgets.status_bar import StatusBar
+from inspector.tui.widgets.tool_tree import NodeRef
+from tests.conftest import SAMPLES
+
+SIZE = (150, 44)
+
+
+def copy_sample(name: str, folder: Path) -> Path:
+    """A copy of ``sample_sessions/<name>.jsonl`` (and its subagent folder) in ``folder``."""
+    target = folder / f"{name}.jsonl"
+    shutil.copy(SAMPLES / f"{name}.jsonl", target)
+    if (SAMPLES / name).is_dir():
+        shutil.copytree(SAMPLES / name, folder / name)
+    return target
+
+
+def open_app(path: Path, *, follow: bool = False, root: Path | None = None) -> InspectorApp:
+    return make_app(str(path), follow=follow, root=root or path.parent / "no-config-root")
+
+
+async def wait_for(
+    pilot: Pilot[None], condition: Callable[[], object], what: str, within: float = 10.0
+) -> None:
+    """Poll ``condition`` until it is true (never sleeps a fixed time)."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within}s waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def loaded(pilot: Pilot[None], app: InspectorApp) -> None:
+    """Wait until the session is read and shown."""
+    await wait_for(pilot, lambda: app.main is not None and app.main.view is not None, "the session")
+    await pilot.pause()
+
+
+def labels(app: InspectorApp) -> list[str]:
+    return [str(node.label) for node in app.tool_tree.iter_nodes()]
+
+
+def tree_text(app: InspectorApp) -> str:
+    return "\n".join(labels(app))
+
+
+def nodes_of(app: InspectorApp, kind: NodeKind) -> list[TreeNode[NodeRef]]:
+    return [n for n in app.tool_tree.iter_nodes() if n.data is not None and n.data.kind is kind]
+
+
+def cursor_label(app: InspectorApp) -> str:
+    node = app.tool_tree.cursor_node
+    return str(node.label) if node is not None else ""
+
+
+def detail_text(app: InspectorApp) -> str:
+    return app.detail.plain_text()
+
+
+def status_text(app: InspectorApp) -> str:
+    return app.query_one("#status", StatusBar).text.plain
+
+
+def append(path: Path, lines: list[bytes]) -> None:
+    with path.open("ab") as handle:
+        for line in lines:
+            handle.write(line + b"\n")

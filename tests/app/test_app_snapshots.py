@@ -1,0 +1,73 @@
+"""Snapshot tests (SVGs in __snapshots__/, looked at by a person before being kept).
+
+Run ``pytest tests/app/test_app_snapshots.py --snapshot-update`` after an intended
+change, then open the new SVGs to check them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterator
+
+import pytest
+from textual.pilot import Pilot
+
+from inspector.tui.app import InspectorApp, make_app
+from tests.app.helpers import detail_text, loaded, wait_for
+from tests.conftest import SAMPLES
+
+SnapCompare = Callable[..., bool]
+TERMINAL = (140, 36)
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Times are shown in local time: pin it so the pictures do not depend on the machine."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def sample_app(name: str) -> InspectorApp:
+    return make_app(str(SAMPLES / f"{name}.jsonl"), follow=False, root=SAMPLES / "no-root")
+
+
+def then(app: InspectorApp, *keys: str, detail: str) -> Callable[[Pilot[None]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await loaded(pilot, app)
+        for key in keys:
+            await pilot.press(key)
+        await wait_for(pilot, lambda: detail in detail_text(app), f"detail with {detail!r}")
+        await pilot.pause()
+
+    return run_before
+
+
+def test_missing_result_problem(snap_compare: SnapCompare) -> None:
+    app = sample_app("orphan-tool-use")
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=then(app, "n", detail="Input"))
+
+
+def test_duplicate_id_problem(snap_compare: SnapCompare) -> None:
+    app = sample_app("duplicate-id")
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=then(app, "n", detail="R5b"))
+
+
+def test_stored_api_errors(snap_compare: SnapCompare) -> None:
+    app = sample_app("api-error")
+    run_before = then(app, "p", detail="Stored API error")
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
+
+
+def test_help_screen(snap_compare: SnapCompare) -> None:
+    app = sample_app("healthy-parallel")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await loaded(pilot, app)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen.id != "_default", "the help screen")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
