@@ -116,8 +116,8 @@ def _print_report(report: Report, out: TextIO, color: bool) -> None:
         paint(_BOLD, name)
         + paint(
             _DIM,
-            f"  session {session} · {len(conversation.messages)} messages · "
-            f"{report.tool_use_count} tool calls\n",
+            f"  session {session} · {_count(len(conversation.messages), 'message')} · "
+            f"{_count(report.tool_use_count, 'tool call')}\n",
         )
     )
     for finding in report.findings:
@@ -126,13 +126,13 @@ def _print_report(report: Report, out: TextIO, color: bool) -> None:
     if report.ok:
         summary = "✓ the API accepts this conversation"
         if warnings:
-            summary += f" ({warnings} warning{'s' if warnings != 1 else ''})"
+            summary += f" ({_count(warnings, 'warning')})"
         out.write("  " + paint("\x1b[32m", summary) + "\n")
     else:
         out.write(
             "  "
-            + paint(_COLORS[Severity.ERROR], f"✗ {errors} error{'s' if errors != 1 else ''}")
-            + f", {warnings} warning{'s' if warnings != 1 else ''}"
+            + paint(_COLORS[Severity.ERROR], f"✗ {_count(errors, 'error')}")
+            + f", {_count(warnings, 'warning')}"
             + "\n"
         )
     cut = report.last_valid
@@ -152,6 +152,10 @@ def _finding_lines(finding: Finding, file_name: str, paint: _Paint) -> Iterator[
         yield f"      cause: {printable(finding.cause)}\n"
     if finding.note:
         yield paint(_DIM, f"      note: {printable(finding.note)}") + "\n"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 class _Paint:

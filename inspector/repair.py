@@ -48,7 +48,6 @@ from inspector.model import (
     Conversation,
     IssueKind,
 )
-from inspector.rewind import has_conversation, refuse_subagent_file
 from inspector.rewrite import (
     KEEP,
     Action,
@@ -58,10 +57,9 @@ from inspector.rewrite import (
     RewritePlan,
     SidecarFile,
     count_blocks,
-    first_cwd,
-    new_session_id,
-    read_source,
+    has_conversation,
     simulate_transcript,
+    start_plan,
 )
 from inspector.rules import CallStatus, Report, Rule, validate
 
@@ -80,19 +78,9 @@ _MEDIA = frozenset({"image", "document"})
 def plan_repair(path: Path) -> RewritePlan:
     """Plan a repair of ``path``; writes nothing. Raises RewriteFailed (unreadable file, not a
     transcript, a subagent transcript)."""
-    snapshot, transcript = read_source(path)
-    conversation = transcript.project()
-    report = validate(conversation)
-    plan = RewritePlan(
-        Action.REPAIR,
-        path,
-        snapshot,
-        transcript.session_id,
-        new_session_id(),
-        report,
-        cwd=first_cwd(snapshot),
-    )
-    refuse_subagent_file(path, transcript)
+    start = start_plan(Action.REPAIR, path)
+    plan, transcript, conversation = start.plan, start.transcript, start.conversation
+    snapshot, report = plan.snapshot, plan.report
     items = [OutLine(line.number, line.raw, line.value) for line in snapshot.lines]
     _relink_dangling(items, transcript.entries, conversation, plan.changes)
     if not has_conversation(transcript):
@@ -307,7 +295,7 @@ def _fix_round(
         if finding.rule is Rule.R5 and block.type == TOOL_USE and block.tool_id:
             new_id = _fresh_id(block.tool_id, used_ids)
             renames[key] = new_id
-            answer = _answer_of(conversation, finding.message_index or 0, block)
+            answer = answer_of(conversation, finding.message_index or 0, block)
             if answer is not None:
                 renames[(answer.origin.line, answer.index)] = new_id
             changes.append(
@@ -484,7 +472,7 @@ def _fresh_id(old: str, used: set[str]) -> str:
     return new_id
 
 
-def _answer_of(conversation: Conversation, message_index: int, use: Block) -> Block | None:
+def answer_of(conversation: Conversation, message_index: int, use: Block) -> Block | None:
     """The result in the user turn after ``use``'s turn that answers this (duplicate) call."""
     messages = conversation.messages
     turn_start = message_index

@@ -24,7 +24,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from inspector.discovery import is_subagent_file
 from inspector.formats.claude_code import (
     AGENT_TOOLS,
     ASSISTANT,
@@ -45,16 +44,13 @@ from inspector.rewrite import (
     SidecarFile,
     Snapshot,
     count_blocks,
-    first_cwd,
-    new_session_id,
-    read_source,
+    has_conversation,
     simulate,
+    start_plan,
     tool_structure,
     transcript_of,
 )
 from inspector.rules import Cut, Report, Rule, validate
-
-"""A timestamp newer than any real one: makes the cut entry the leaf of a simulation."""
 
 SESSION_METADATA = frozenset(
     {"custom-title", "ai-title", "tag", "permission-mode", "pr-link", "agent-name", "agent-color"}
@@ -70,19 +66,9 @@ def plan_rewind(path: Path, *, to: str | None = None, line: int | None = None) -
     Writes nothing. Raises RewriteFailed (unreadable file, not a transcript, no usable cut:
     the message says why and what to try).
     """
-    snapshot, transcript = read_source(path)
-    conversation = transcript.project()
-    report = validate(conversation)
-    plan = RewritePlan(
-        Action.REWIND,
-        path,
-        snapshot,
-        transcript.session_id,
-        new_session_id(),
-        report,
-        cwd=first_cwd(snapshot),
-    )
-    refuse_subagent_file(path, transcript)
+    start = start_plan(Action.REWIND, path)
+    plan, transcript, conversation = start.plan, start.transcript, start.conversation
+    snapshot, report = plan.snapshot, plan.report
     if snapshot.left_out:
         plan.notes.append(
             f"an incomplete last line ({snapshot.left_out} bytes, still being written?) "
@@ -104,21 +90,6 @@ def plan_rewind(path: Path, *, to: str | None = None, line: int | None = None) -
         _accept_explicit(result, target)
     _build(plan, transcript, conversation, target, result)
     return plan
-
-
-def refuse_subagent_file(path: Path, transcript: ClaudeCodeTranscript) -> None:
-    main = [entry for entry in transcript.entries if not entry.sidechain]
-    if transcript.entries and not main:
-        raise RewriteFailed(
-            f"{path.name} is a subagent transcript, which `claude --resume` does not load: "
-            "rewind or repair its parent session"
-        )
-    if not transcript.entries and is_subagent_file(path):
-        raise RewriteFailed(f"{path.name} is a subagent transcript with no conversation")
-
-
-def has_conversation(transcript: ClaudeCodeTranscript) -> bool:
-    return any(entry.is_message and not entry.sidechain for entry in transcript.entries)
 
 
 # ---------------------------------------------------------------------- choosing the cut

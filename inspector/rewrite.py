@@ -36,6 +36,7 @@ from typing import Any, Final
 import orjson
 
 from inspector.check import check_file
+from inspector.discovery import is_subagent_file
 from inspector.formats import FORMATS, NotATranscript, detect_format
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.claude_code import ClaudeCodeTranscript
@@ -474,6 +475,51 @@ class RewriteResult:
 
 
 # ---------------------------------------------------------------------- helpers for plans
+
+
+def refuse_subagent_file(path: Path, transcript: ClaudeCodeTranscript) -> None:
+    main = [entry for entry in transcript.entries if not entry.sidechain]
+    if transcript.entries and not main:
+        raise RewriteFailed(
+            f"{path.name} is a subagent transcript, which `claude --resume` does not load: "
+            "rewind or repair its parent session"
+        )
+    if not transcript.entries and is_subagent_file(path):
+        raise RewriteFailed(f"{path.name} is a subagent transcript with no conversation")
+
+
+def has_conversation(transcript: ClaudeCodeTranscript) -> bool:
+    return any(entry.is_message and not entry.sidechain for entry in transcript.entries)
+
+
+@dataclass(slots=True)
+class Start:
+    """What every Claude Code plan starts from: the snapshot read once, and its check."""
+
+    plan: RewritePlan
+    transcript: ClaudeCodeTranscript
+    conversation: Conversation
+
+
+def start_plan(action: Action, path: Path) -> Start:
+    """Read ``path`` once, rebuild and check it, and open a plan for ``action``.
+
+    Raises RewriteFailed (unreadable, not a transcript, a subagent transcript).
+    """
+    snapshot, transcript = read_source(path)
+    conversation = transcript.project()
+    report = validate(conversation)
+    plan = RewritePlan(
+        action,
+        path,
+        snapshot,
+        transcript.session_id,
+        new_session_id(),
+        report,
+        cwd=first_cwd(snapshot),
+    )
+    refuse_subagent_file(path, transcript)
+    return Start(plan, transcript, conversation)
 
 
 def new_session_id() -> str:

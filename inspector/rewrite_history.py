@@ -77,7 +77,7 @@ from inspector.model import (
     Origin,
 )
 from inspector.reader import ParsedLine, parse_object
-from inspector.repair import LATE_RESULT, LOST_RESULT, result_as_text
+from inspector.repair import LATE_RESULT, LOST_RESULT, answer_of, result_as_text
 from inspector.rewrite import (
     Action,
     Change,
@@ -958,7 +958,7 @@ class _AnthropicFixer(_ArrayFixer):
                 continue
             new_id = self._fresh(block.tool_id)
             renames[(_block_position(block), block.index)] = new_id
-            answer = _answer_of(conversation, finding.message_index or 0, block)
+            answer = answer_of(conversation, finding.message_index or 0, block)
             if answer is not None and answer.index >= 0:
                 renames[(_block_position(answer), answer.index)] = new_id
             self.changes.append(
@@ -1154,31 +1154,6 @@ class _AnthropicFixer(_ArrayFixer):
             "content": self.missing_text(tool_id),
             "is_error": True,
         }
-
-
-def _answer_of(conversation: Conversation, message_index: int, use: Block) -> Block | None:
-    """The result that answers a duplicate call (as the Claude Code repair picks it): the
-    first result with its id in the next user turn, or the second when the same id was
-    already called earlier in the same assistant turn."""
-    messages = conversation.messages
-    turn_start = message_index
-    while turn_start > 0 and messages[turn_start - 1].role == ASSISTANT_ROLE:
-        turn_start -= 1
-    index = message_index + 1
-    while index < len(messages) and messages[index].role == ASSISTANT_ROLE:
-        index += 1
-    earlier = any(
-        block.type == TOOL_USE and block.tool_id == use.tool_id and block is not use
-        for message in messages[turn_start:index]
-        for block in message.blocks
-    )
-    answers: list[Block] = []
-    while index < len(messages) and messages[index].role == USER_ROLE:
-        answers += [b for b in messages[index].blocks if b.is_result and b.tool_id == use.tool_id]
-        index += 1
-    if earlier:
-        return answers[1] if len(answers) > 1 else None
-    return answers[0] if answers else None
 
 
 def _quoted(content: Any) -> tuple[str, list[dict[str, Any]]]:
