@@ -105,30 +105,31 @@ class JsonlReader:
     def _iter_lines(self, handle: Any, final: bool) -> Iterator[ParsedLine | BadLine]:
         with handle:
             handle.seek(self.offset)
-            pending: list[bytes] = []
+            pending: list[bytes] = []  # the start of a line that continues in the next chunk
             while chunk := handle.read(_CHUNK_SIZE):
-                last_break = chunk.rfind(b"\n")
-                if last_break < 0:
+                pieces = chunk.split(b"\n")
+                if len(pieces) == 1:
                     pending.append(chunk)
                     continue
-                pending.append(chunk[: last_break + 1])
-                data = b"".join(pending)
-                pending = [chunk[last_break + 1 :]] if last_break + 1 < len(chunk) else []
-                yield from self._parse_block(data)
-                self._remember_tail(data)
+                if pending:
+                    pieces[0] = b"".join([*pending, pieces[0]])
+                pending = [pieces[-1]] if pieces[-1] else []
+                complete = pieces[:-1]
+                yield from self._parse_lines(complete)
+                self._fingerprint = (complete[-1][-(_FINGERPRINT_SIZE - 1) :]) + b"\n"
             tail = b"".join(pending)
             if final and tail.strip():
-                yield from self._parse_block(tail + b"\n", unterminated=True)
-                self._remember_tail(tail)
+                yield from self._parse_lines([tail], unterminated=True)
+                self._fingerprint = tail[-_FINGERPRINT_SIZE:]
 
-    def _parse_block(
-        self, data: bytes, *, unterminated: bool = False
+    def _parse_lines(
+        self, lines: list[bytes], *, unterminated: bool = False
     ) -> Iterator[ParsedLine | BadLine]:
-        """Parse ``data``, which ends with a line break, line by line."""
+        """Parse complete lines (without their line breaks) that follow :attr:`offset`."""
         offset = self.offset
         number = self.line_count
         loads = orjson.loads
-        for raw in data.split(b"\n")[:-1]:
+        for raw in lines:
             number += 1
             length = len(raw)
             if raw.endswith(b"\r"):
@@ -149,9 +150,6 @@ class JsonlReader:
             # Commit progress line by line so a caller that stops early resumes here.
             self.offset = offset - (1 if unterminated else 0)
             self.line_count = number
-
-    def _remember_tail(self, data: bytes) -> None:
-        self._fingerprint = data[-_FINGERPRINT_SIZE:]
 
 
 @dataclass(frozen=True, slots=True)
