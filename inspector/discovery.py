@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+_SAFE_PART = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _MAX_FOLDER_LENGTH = 200
 
 
@@ -26,6 +27,15 @@ class SessionFile:
     mtime: float
     agent: str = "Claude Code"
     """Who wrote it: Claude Code, Roo Code, Cline or Codex CLI."""
+
+
+def is_safe_id(value: object) -> bool:
+    """Whether an id read from a file (a sessionId, an agentId) may name a file or folder.
+
+    Ids come from untrusted content: one like ``../..`` or ``/etc`` must never steer a
+    path. Claude Code's ids are uuids and short hex strings.
+    """
+    return isinstance(value, str) and _SAFE_PART.fullmatch(value) is not None
 
 
 def config_root() -> Path:
@@ -145,8 +155,8 @@ def pid_alive(pid: int) -> bool:
 def iter_subagent_files(transcript: Path, session_id: str | None) -> Iterator[Path]:
     """Subagent transcripts stored beside a session (2.1.x and 2.0.x layouts)."""
     folders = {transcript.parent / transcript.stem / "subagents"}
-    if session_id:
-        folders.add(transcript.parent / session_id / "subagents")
+    if is_safe_id(session_id):
+        folders.add(transcript.parent / str(session_id) / "subagents")
     for folder in sorted(folders):
         if folder.is_dir():
             yield from sorted(folder.glob("agent-*.jsonl"))

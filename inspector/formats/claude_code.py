@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from inspector.discovery import is_safe_id
 from inspector.formats.anthropic_blocks import anthropic_block, str_or_none, text_block
 from inspector.model import (
     TEXT,
@@ -98,6 +99,10 @@ class ClaudeCodeTranscript:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every line (also: the file was truncated or replaced)."""
         self.entries: list[Entry] = []
         self.by_uuid: dict[str, Entry] = {}
         self.session_id: str | None = None
@@ -107,8 +112,6 @@ class ClaudeCodeTranscript:
         self.recognised_lines = 0
         """Lines that look like Claude Code's (chain entries or known metadata)."""
         self.thinking_enabled = False
-        self.logical_parents: dict[str, str] = {}
-        """compact_boundary uuid → the entry it summarises up to."""
         self.agent_ids: dict[str, str] = {}
         """tool_use id of a Task/Agent call → agentId named by its result line."""
         self.agent_prompts: dict[str, str] = {}
@@ -117,10 +120,6 @@ class ClaudeCodeTranscript:
         """uuid of an inline sidechain's first entry → its prompt text."""
         self.api_error_texts: dict[int, str] = {}
         """line number → text of a stored API error."""
-
-    def reset(self) -> None:
-        """Forget everything (the file was truncated or replaced)."""
-        self.__init__(self.path)  # type: ignore[misc]
 
     def feed(self, lines: Iterable[ParsedLine | BadLine]) -> None:
         """Take parsed lines in file order."""
@@ -135,8 +134,9 @@ class ClaudeCodeTranscript:
     def _add(self, line: ParsedLine) -> None:
         value = line.value
         kind = value.get("type")
-        if kind not in CHAIN_KINDS:
-            if kind in KNOWN_METADATA_KINDS or "sessionId" in value or "leafUuid" in value:
+        if not isinstance(kind, str) or kind not in CHAIN_KINDS:
+            known = isinstance(kind, str) and kind in KNOWN_METADATA_KINDS
+            if known or "sessionId" in value or "leafUuid" in value:
                 self.recognised_lines += 1
             return
         uuid = value.get("uuid")
@@ -153,7 +153,7 @@ class ClaudeCodeTranscript:
             line.offset,
             line.length,
             uuid,
-            value.get("timestamp"),
+            str_or_none(value.get("timestamp")),
             len(self.entries),
             kind,
             parent if isinstance(parent, str) else None,
@@ -164,23 +164,19 @@ class ClaudeCodeTranscript:
             if isinstance(message, dict):
                 self._read_message(entry, value, message)
         elif kind == SYSTEM:
-            entry.subtype = value.get("subtype")
+            entry.subtype = str_or_none(value.get("subtype"))
             if entry.subtype == LOCAL_COMMAND:
                 content = value.get("content")
                 entry.blocks.append(text_block(entry, -1, content))
                 entry.string_content = True
-            elif entry.subtype == COMPACT_BOUNDARY:
-                logical_parent = value.get("logicalParentUuid")
-                if isinstance(logical_parent, str):
-                    self.logical_parents[uuid] = logical_parent
         self.entries.append(entry)
         self.by_uuid.setdefault(uuid, entry)
 
     def _read_message(self, entry: Entry, value: dict[str, Any], message: dict[str, Any]) -> None:
-        entry.message_id = message.get("id")
+        entry.message_id = str_or_none(message.get("id"))
         if entry.kind == ASSISTANT:
-            entry.model = message.get("model")
-            entry.stop_reason = message.get("stop_reason")
+            entry.model = str_or_none(message.get("model"))
+            entry.stop_reason = str_or_none(message.get("stop_reason"))
             entry.api_error = value.get("isApiErrorMessage") is True
         content = message.get("content")
         if isinstance(content, str):
@@ -532,11 +528,13 @@ def _subagent_links(transcript: ClaudeCodeTranscript) -> list[SubagentLink]:
 
 
 def subagent_path(transcript: Path, session_id: str | None, agent_id: str) -> Path | None:
-    """Find a subagent's transcript in the 2.1.x or 2.0.x layout."""
+    """Find a subagent's transcript in the 2.1.x or 2.0.x layout (safe ids only)."""
+    if not is_safe_id(agent_id):
+        return None
     folder = transcript.parent
     name = f"agent-{agent_id}.jsonl"
     candidates = [folder / transcript.stem / "subagents" / name, folder / name]
-    if session_id:
+    if session_id and is_safe_id(session_id):
         candidates.insert(0, folder / session_id / "subagents" / name)
     return next((candidate for candidate in candidates if candidate.is_file()), None)
 

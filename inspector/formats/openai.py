@@ -26,6 +26,7 @@ from inspector.model import (
     ASSISTANT_ROLE,
     OPENAI_CHAT,
     OPENAI_RESPONSES,
+    SERVER_TOOL_USE,
     TEXT,
     TOOL_RESULT,
     TOOL_USE,
@@ -75,10 +76,11 @@ def chat_messages(history: StoredHistory) -> list[Message]:
             messages.append(Message(USER_ROLE, [Block(TOOL_RESULT, origin, -1, tool_id)], [origin]))
         elif role == ASSISTANT_ROLE:
             blocks = _chat_text(origin, stored.get("content"))
-            for index, call in enumerate(stored.get("tool_calls") or []):
+            calls = stored.get("tool_calls")
+            for index, call in enumerate(calls if isinstance(calls, list) else []):
                 if isinstance(call, dict):
                     function = call.get("function")
-                    name = function.get("name") if isinstance(function, dict) else None
+                    name = str_or_none(function.get("name")) if isinstance(function, dict) else None
                     blocks.append(Block(TOOL_USE, origin, index, str_or_none(call.get("id")), name))
             messages.append(Message(ASSISTANT_ROLE, blocks, [origin]))
         elif role == USER_ROLE or (role in _SYSTEM_ROLES and messages):
@@ -91,11 +93,19 @@ def _chat_text(origin: Origin, content: Any) -> list[Block]:
         return [text_block(origin, -1, content)] if content else []
     if isinstance(content, list):
         return [
-            Block(str(part.get("type", "unknown")), origin, index)
+            Block(_part_type(part), origin, index)
             for index, part in enumerate(content)
             if isinstance(part, dict)
         ]
     return []
+
+
+def _part_type(part: dict[str, Any]) -> str:
+    """A content part's type; calls and results only come from their own fields."""
+    kind = part.get("type")
+    if not isinstance(kind, str) or kind in (TOOL_USE, TOOL_RESULT, SERVER_TOOL_USE):
+        return "unknown"
+    return kind
 
 
 def chat_payload(path: Path, block: Block, cache: dict[int, Any]) -> Any:
@@ -159,6 +169,8 @@ def codex_conversation(path: Path, lines: Iterable[tuple[Origin, dict[str, Any]]
 
 def _codex_item(origin: Origin, item: dict[str, Any]) -> Message | None:
     kind = item.get("type")
+    if not isinstance(kind, str):
+        return None
     if kind in CALL_ITEMS:
         name_key = CALL_ITEMS[kind]
         name = str_or_none(item.get(name_key)) if name_key else "local_shell"
@@ -171,7 +183,7 @@ def _codex_item(origin: Origin, item: dict[str, Any]) -> Message | None:
         role = ASSISTANT_ROLE if item.get("role") == ASSISTANT_ROLE else USER_ROLE
         parts = item.get("content")
         blocks = [
-            Block(str(part.get("type", TEXT)), origin, -1)
+            Block(_part_type(part), origin, -1)
             for part in (parts if isinstance(parts, list) else [])
             if isinstance(part, dict)
         ]
@@ -198,4 +210,5 @@ def codex_payload(path: Path, block: Block, cache: dict[int, Any]) -> Any:
 
 
 def looks_like_codex(first_line: dict[str, Any]) -> bool:
-    return first_line.get("type") in CODEX_LINE_TYPES and "payload" in first_line
+    kind = first_line.get("type")
+    return isinstance(kind, str) and kind in CODEX_LINE_TYPES and "payload" in first_line

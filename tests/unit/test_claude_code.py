@@ -208,3 +208,30 @@ def test_metadata_only_file_is_an_empty_transcript(tmp_path: Path) -> None:
     transcript = load_transcript(path)
     assert transcript.is_transcript
     assert transcript.project().messages == []
+
+
+def test_ids_from_the_file_never_steer_a_path(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / "subagents").mkdir(parents=True)
+    (outside / "subagents" / "agent-x.jsonl").write_bytes(b"{}\n")
+    folder = tmp_path / "project"
+    folder.mkdir()
+    lines = [
+        usr("p", None, 0, "go", sessionId="../outside"),
+        asst(
+            "a",
+            "p",
+            1,
+            "M",
+            {"type": "tool_use", "id": "toolu_1", "name": "Task", "input": {"prompt": "x"}},
+        ),
+        usr("r", "a", 2, [result("toolu_1")], toolUseResult={"agentId": "../../outside/x"}),
+    ]
+    conversation = load(write_lines(folder / "s.jsonl", lines))
+    assert [link.path for link in conversation.subagents] == [None]
+    from inspector.discovery import is_safe_id, iter_subagent_files
+
+    assert list(iter_subagent_files(folder / "s.jsonl", "../outside")) == []
+    assert not is_safe_id("/etc")
+    assert not is_safe_id("..")
+    assert is_safe_id("a2271d1")
