@@ -179,6 +179,8 @@ class _Validator:
         self.findings: list[Finding] = []
         self.calls: list[ToolCall] = []
         self.api = conversation.api
+        self._repeated_uses: list[Block] = []
+        """tool_use blocks whose id an earlier tool_use already had (R5)."""
         self.notes = api_texts.notes_for(conversation.format)
         self.turns = list(_turns(self.messages))
         self.first_use: dict[str, int] = {}
@@ -196,10 +198,18 @@ class _Validator:
         if self.api == ANTHROPIC:
             self._check_blocks()
             self._check_thinking()
+        self._mark_duplicates()
         self._add_transcript_issues()
         self._add_api_errors()
         self.findings.sort(key=_finding_order)
         return Report(self.conversation, self.findings, self.calls, self._last_valid())
+
+    def _mark_duplicates(self) -> None:
+        """A call whose id an earlier call already used is shown as a duplicate."""
+        repeated = {id(block) for block in self._repeated_uses}
+        for call in self.calls:
+            if call.use is not None and id(call.use) in repeated:
+                call.status = CallStatus.DUPLICATE
 
     def _check_turns(self) -> None:
         """Pairing rules turn by turn: results must come in the very next turn."""
@@ -273,6 +283,7 @@ class _Validator:
                 )
         if is_use and block.tool_id:
             if block.tool_id in seen_uses:
+                self._repeated_uses.append(block)
                 self._error(
                     Rule.R5,
                     api_texts.duplicate_use(index, position),

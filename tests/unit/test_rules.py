@@ -180,6 +180,10 @@ def test_r5_duplicate_tool_use_id(tmp_path: Path) -> None:
     )
     r5 = only(report, Rule.R5)
     assert r5.text == "messages.3.content.0: `tool_use` ids must be unique"
+    assert [call.status for call in report.calls if call.use is not None] == [
+        CallStatus.ANSWERED,
+        CallStatus.DUPLICATE,
+    ]
     r5b = only(report, Rule.R5B)
     assert r5b.text == (
         "messages.4.content.0: each tool_use must have a single result. Found multiple "
