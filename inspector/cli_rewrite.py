@@ -183,7 +183,7 @@ def _report(
 def _human(
     plan: RewritePlan, result: RewriteResult | None, status: str, in_place: bool
 ) -> list[str]:
-    session = plan.session_id or "no session id"
+    session = one_line(plan.session_id, 80) if plan.session_id else "no session id"
     lines = [f"{plan.action.value} {printable(str(plan.source))}  (session {session})\n"]
     first = plan.first_error
     if first is not None:
@@ -196,7 +196,7 @@ def _human(
         lines.append("  nothing written\n")
         return lines
     if plan.cut is not None:
-        uuid = f" (uuid {plan.cut.uuid})" if plan.cut.uuid else ""
+        uuid = f" (uuid {one_line(plan.cut.uuid, 80)})" if plan.cut.uuid else ""
         lines.append(
             f"  cut: after line {plan.cut.line}{uuid}; the conversation "
             f"keeps messages.0 to messages.{plan.cut.message_index}\n"
@@ -235,5 +235,7 @@ def _human(
         )
     if result.resume:
         where = f"  (in {printable(plan.cwd)})" if plan.cwd else ""
-        lines.append(f"  resume: {result.resume}{where}\n")
+        lines.append(f"  resume: {printable(result.resume)}{where}\n")
+    elif result.resume_note:
+        lines.append(f"  note: {printable(result.resume_note)}\n")
     return lines

@@ -26,7 +26,7 @@ R9, R12, R13…) is reported as unfixable and the plan cannot be applied.
 from __future__ import annotations
 
 import uuid as uuidlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -57,11 +57,15 @@ from inspector.rewrite import (
     RewritePlan,
     SidecarFile,
     count_blocks,
+    folder_files,
     has_conversation,
+    regular_file,
+    session_folders,
     simulate_transcript,
     start_plan,
 )
-from inspector.rules import CallStatus, Report, Rule, validate
+from inspector.rules import CallStatus, Finding, Report, Rule, validate
+from inspector.timestamps import parse_timestamp
 
 LOST_RESULT: Final = (
     "[inspector] The result of this tool call was lost from the session log; the call may "
@@ -72,7 +76,9 @@ LATE_RESULT: Final = (
     "of the session holds it, kept there as text); the call may or may not have run."
 )
 MAX_ROUNDS = 6
-_MEDIA = frozenset({"image", "document"})
+MEDIA_TYPES: Final = frozenset({"image", "document"})
+"""Content parts kept as they are when a result is quoted as text."""
+TEXT_TYPES: Final = frozenset({"text", "input_text"})
 
 
 def plan_repair(path: Path) -> RewritePlan:
@@ -112,7 +118,7 @@ def plan_repair(path: Path) -> RewritePlan:
             f"an incomplete last line ({snapshot.left_out} bytes, still being written?) is "
             "not part of the snapshot and not in the repaired session"
         )
-    pending = [f for f in result.findings if f.rule is Rule.PENDING]
+    pending = result.pending
     if pending:
         plan.notes.append(
             "the session ends on tool calls with no result yet (still running, or "
@@ -129,8 +135,8 @@ def _repair(
 ) -> Report:
     """Fix, check, and fix again until the API accepts the conversation (or nothing helps);
     then make sure every entry the original sent is still walked."""
-    fix_rounds = 0
-    for _ in range(MAX_ROUNDS + len(walked)):
+    fix_rounds = link_rounds = 0
+    while True:
         transcript = simulate_transcript(path, items)
         result = validate(transcript.project())
         if not result.ok:
@@ -139,55 +145,71 @@ def _repair(
                 return result
             continue
         present = {origin.uuid for origin in result.conversation.chain}
-        missing = next((uuid for uuid in walked if uuid not in present), None)
-        if missing is None or not _link_into_path(items, transcript, result, missing, changes):
+        missing = [uuid for uuid in walked if uuid not in present]
+        link_rounds += 1
+        if (
+            not missing
+            or link_rounds > len(walked)
+            or not _link_into_path(items, transcript, result, missing, changes)
+        ):
             return result
-    return validate(simulate_transcript(path, items).project())
 
 
 def _link_into_path(
     items: list[OutLine],
     transcript: ClaudeCodeTranscript,
     result: Report,
-    uuid: str,
+    missing: list[str],
     changes: list[Change],
 ) -> bool:
-    """Put an entry that fell off the walked path back on it, after the path entry before it.
+    """Put entries that fell off the walked path back on it, each after the path entry
+    before it, all in one round (the path is walked once and kept up to date here).
 
     A result line hangs off its own tool_use line and Claude Code re-attaches it because it
-    holds a result; once it holds a text note instead it must be on the path itself.
+    holds a result; once it holds a text note instead it must be on the path itself. An
+    entry that hangs off another missing one waits for the next round: once its parent is
+    back on the path it may be walked again as it is, and then it is left alone.
     """
-    position = next((i for i, item in enumerate(items) if item.uuid == uuid), None)
-    if position is None:
-        return False
-    line = position + 1
-    path = walk_path(transcript, result.conversation)
-    before = [entry for entry in path if entry.line < line]
-    if not before:
-        return False
-    parent = before[-1]
-    child = path[len(before)] if len(before) < len(path) else None
-    items[position].parent = parent.uuid
-    changes.append(
-        Change(
-            "relinked",
-            items[position].source,
-            None,
-            f"now hangs off line {items[parent.line - 1].source or 'new'} so that Claude Code "
-            "still walks it",
-        )
-    )
-    if child is not None:
-        items[child.line - 1].parent = uuid
+    position_of = {item.uuid: index for index, item in enumerate(items) if item.uuid}
+    wanted = set(missing)
+    path = [(entry.line, entry.uuid) for entry in walk_path(transcript, result.conversation)]
+    linked = False
+    for uuid in sorted(missing, key=lambda uuid: position_of.get(uuid, -1)):
+        position = position_of.get(uuid)
+        if position is None:
+            continue
+        parent = (items[position].current or {}).get("parentUuid")
+        if isinstance(parent, str) and parent in wanted:
+            continue
+        line = position + 1
+        before = [step for step in path if step[0] < line]
+        if not before:
+            continue
+        parent_line, parent_uuid = before[-1]
+        child = path[len(before)] if len(before) < len(path) else None
+        items[position].parent = parent_uuid
         changes.append(
             Change(
                 "relinked",
-                items[child.line - 1].source,
+                items[position].source,
                 None,
-                f"now hangs off line {items[position].source} (kept on the walked path)",
+                f"now hangs off line {items[parent_line - 1].source or 'new'} so that Claude "
+                "Code still walks it",
             )
         )
-    return True
+        if child is not None:
+            items[child[0] - 1].parent = uuid
+            changes.append(
+                Change(
+                    "relinked",
+                    items[child[0] - 1].source,
+                    None,
+                    f"now hangs off line {items[position].source} (kept on the walked path)",
+                )
+            )
+        path.insert(len(before), (line, uuid))
+        linked = True
+    return linked
 
 
 def walk_path(transcript: ClaudeCodeTranscript, conversation: Conversation) -> list[Entry]:
@@ -288,12 +310,12 @@ def _fix_round(
             results_first.add(call.result.origin.line)
 
     for finding in report.errors:
-        block = _finding_block(conversation, finding.message_index, finding.content_index)
+        block = finding_block(conversation, finding)
         if block is None:
             continue
         key = (block.origin.line, block.index)
         if finding.rule is Rule.R5 and block.type == TOOL_USE and block.tool_id:
-            new_id = _fresh_id(block.tool_id, used_ids)
+            new_id = fresh_id(block.tool_id, used_ids)
             renames[key] = new_id
             answer = answer_of(conversation, finding.message_index or 0, block)
             if answer is not None:
@@ -364,15 +386,13 @@ def _order(pair: tuple[tuple[int, int], OutLine]) -> tuple[int, int]:
     return pair[0]
 
 
-def _finding_block(
-    conversation: Conversation, message_index: int | None, content_index: int | None
-) -> Block | None:
-    if message_index is None or content_index is None:
+def finding_block(conversation: Conversation, finding: Finding) -> Block | None:
+    """The content block a finding points at (None: it names none, or no longer exists)."""
+    index, position = finding.message_index, finding.content_index
+    if index is None or position is None or not 0 <= index < len(conversation.messages):
         return None
-    if not 0 <= message_index < len(conversation.messages):
-        return None
-    blocks = conversation.messages[message_index].blocks
-    return blocks[content_index] if 0 <= content_index < len(blocks) else None
+    blocks = conversation.messages[index].blocks
+    return blocks[position] if 0 <= position < len(blocks) else None
 
 
 def _rank(conversation: Conversation, message_index: int | None, use: Block) -> int:
@@ -418,21 +438,26 @@ def _text_after(item: OutLine, index: int) -> bool:
     )
 
 
-def _text_first(item: OutLine) -> bool:
-    """Move the line's tool_use blocks after its other blocks (no thinking block moves)."""
-    content = _content(item)
-    if content is None:
-        return False
+def tool_uses_last(content: list[Any]) -> list[Any] | None:
+    """``content`` with its tool_use blocks after the other blocks (R6); None when nothing
+    moves, or when a thinking block would have to (thinking is never moved)."""
     kinds = [block.get("type") if isinstance(block, dict) else None for block in content]
     if TOOL_USE not in kinds:
-        return False
+        return None
     first_use = kinds.index(TOOL_USE)
     if any(kind in THINKING_TYPES for kind in kinds[first_use:]):
-        return False
+        return None
     reordered = [b for b, k in zip(content, kinds, strict=True) if k != TOOL_USE] + [
         b for b, k in zip(content, kinds, strict=True) if k == TOOL_USE
     ]
-    if reordered == content:
+    return None if reordered == content else reordered
+
+
+def _text_first(item: OutLine) -> bool:
+    """Move the line's tool_use blocks after its other blocks (no thinking block moves)."""
+    content = _content(item)
+    reordered = tool_uses_last(content) if content is not None else None
+    if reordered is None:
         return False
     _editable_content(item)[:] = reordered
     return True
@@ -463,7 +488,8 @@ def _rename(item: OutLine, index: int, new_id: str) -> bool:
     return True
 
 
-def _fresh_id(old: str, used: set[str]) -> str:
+def fresh_id(old: str, used: set[str]) -> str:
+    """``<old>-dup<n>`` not in ``used`` (and now in it): the new id of a repeated call."""
     number = 2
     while f"{old}-dup{number}" in used:
         number += 1
@@ -497,6 +523,25 @@ def answer_of(conversation: Conversation, message_index: int, use: Block) -> Blo
     return answers[0] if answers else None
 
 
+def quoted_result(content: Any) -> tuple[str, list[dict[str, Any]]]:
+    """The text of a tool result's content (other parts as JSON) and its media blocks."""
+    parts: list[str] = []
+    media: list[dict[str, Any]] = []
+    if isinstance(content, str):
+        parts.append(content)
+    elif isinstance(content, list):
+        for item in content:
+            if isinstance(item, dict) and item.get("type") in TEXT_TYPES:
+                parts.append(str(item.get("text", "")))
+            elif isinstance(item, dict) and item.get("type") in MEDIA_TYPES:
+                media.append(item)
+            else:
+                parts.append(orjson.dumps(item).decode())
+    elif content is not None:
+        parts.append(orjson.dumps(content).decode())
+    return "\n".join(part for part in parts if part), media
+
+
 def result_as_text(block: dict[str, Any], cause: str) -> list[dict[str, Any]]:
     """A tool_result block turned into user content that quotes it (text, plus its images)."""
     tool_id = block.get("tool_use_id")
@@ -505,23 +550,8 @@ def result_as_text(block: dict[str, Any], cause: str) -> list[dict[str, Any]]:
         f"[inspector] This tool result (tool_use_id {tool_id}{flag}) no longer answers a tool "
         f"call in the conversation ({cause}), so it is kept here as text."
     )
-    parts: list[str] = []
-    media: list[dict[str, Any]] = []
-    content = block.get("content")
-    if isinstance(content, str):
-        parts.append(content)
-    elif isinstance(content, list):
-        for item in content:
-            if isinstance(item, dict) and item.get("type") == "text":
-                parts.append(str(item.get("text", "")))
-            elif isinstance(item, dict) and item.get("type") in _MEDIA:
-                media.append(item)
-            else:
-                parts.append(orjson.dumps(item).decode())
-    elif content is not None:
-        parts.append(orjson.dumps(content).decode())
-    body = "\n".join(part for part in parts if part) or "(the result was empty)"
-    return [{"type": "text", "text": f"{header}\n\n{body}"}, *media]
+    body, media = quoted_result(block.get("content"))
+    return [{"type": "text", "text": f"{header}\n\n{body or '(the result was empty)'}"}, *media]
 
 
 def _to_text(item: OutLine, index: int, cause: str) -> bool:
@@ -619,12 +649,9 @@ def _synthetic_result(item: OutLine, use: Block, *, late: bool) -> OutLine:
 def _timestamp_at(items: list[OutLine], positions: range) -> datetime | None:
     for position in positions:
         current = items[position].current
-        stamp = current.get("timestamp") if current else None
-        if isinstance(stamp, str):
-            try:
-                return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-            except ValueError:
-                continue
+        moment = parse_timestamp(current.get("timestamp") if current else None)
+        if moment is not None:
+            return moment
     return None
 
 
@@ -635,12 +662,13 @@ def _fit_timestamp(line: OutLine, items: list[OutLine], position: int) -> None:
     if before is None or line.replacement is None:
         return
     after = _timestamp_at(items, range(position, len(items)))
-    stamp = before + timedelta(milliseconds=1)
+    try:
+        stamp = before + timedelta(milliseconds=1)
+    except OverflowError:  # the last representable moment
+        stamp = before
     if after is not None and stamp > after:
         stamp = before
-    text = (
-        stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
-    )
+    text = stamp.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
     line.replacement["timestamp"] = text
 
 
@@ -651,20 +679,12 @@ def _sidecar(plan: RewritePlan, conversation: Conversation) -> list[SidecarFile]
     """Everything of the session's folder, and 2.0.x subagent files beside it."""
     files: dict[Path, SidecarFile] = {}
     parent = plan.source.parent
-    folders = [parent / plan.source.stem]
-    if plan.session_id and plan.session_id != plan.source.stem:
-        folders.append(parent / plan.session_id)
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if not path.is_file():
-                continue
-            relative = path.relative_to(folder)
+    for folder in session_folders(plan.source, plan.session_id):
+        for path, relative in folder_files(folder):
             patch = relative.parts[0] == "subagents" and path.suffix == ".jsonl"
             files.setdefault(relative, SidecarFile(path, relative, patch))
     for link in conversation.subagents:
-        if link.path is not None and link.path.parent == parent:
+        if link.path is not None and link.path.parent == parent and regular_file(link.path):
             relative = Path("subagents") / link.path.name
             files.setdefault(relative, SidecarFile(link.path, relative, True))
     return list(files.values())

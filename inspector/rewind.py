@@ -21,6 +21,8 @@ old or new, reaches the root from it without a gap.
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +46,20 @@ from inspector.rewrite import (
     SidecarFile,
     Snapshot,
     count_blocks,
+    explain_rejection,
+    folder_files,
     has_conversation,
+    no_cut,
+    regular_file,
+    safe_path_part,
+    session_folders,
     simulate,
     start_plan,
     tool_structure,
     transcript_of,
+    usable,
 )
-from inspector.rules import Cut, Report, Rule, validate
+from inspector.rules import Cut, Report, validate
 
 SESSION_METADATA = frozenset(
     {"custom-title", "ai-title", "tag", "permission-mode", "pr-link", "agent-name", "agent-color"}
@@ -105,13 +114,7 @@ def simulate_cut(snapshot: Snapshot, target: Entry) -> Report:
 
 def _usable(result: Report, target: Entry) -> bool:
     chain = result.conversation.chain
-    return (
-        result.ok
-        and bool(result.conversation.messages)
-        and bool(chain)
-        and chain[-1].line == target.line
-        and not any(finding.rule is Rule.PENDING for finding in result.findings)
-    )
+    return usable(result) and bool(chain) and chain[-1].line == target.line
 
 
 def _default_cut(
@@ -150,11 +153,7 @@ def _default_cut(
         result = simulate_cut(snapshot, origin)
         if _usable(result, origin):
             return origin, result
-    first = report.errors[0]
-    raise RewriteFailed(
-        f"no valid turn to rewind to: the conversation is rejected from its start "
-        f"({first.rule.value} at line {first.line}); try `inspector repair`"
-    )
+    raise no_cut(report)
 
 
 def _explicit_target(
@@ -220,33 +219,16 @@ def _message_ancestor(transcript: ClaudeCodeTranscript, entry: Entry) -> Entry |
 
 
 def _accept_explicit(result: Report, target: Entry) -> None:
-    conversation = result.conversation
+    chain = result.conversation.chain
     where = f"line {target.line}"
-    hint = (
-        f"; its last valid turn ends at line {result.last_valid.line}"
-        if result.last_valid is not None
-        else ""
-    )
-    if not result.ok:
-        first = result.errors[0]
-        raise RewriteFailed(
-            f"the conversation up to {where} is still rejected ({first.rule.value} at line "
-            f"{first.line}: {first.text}){hint}"
-        )
-    pending = [f for f in result.findings if f.rule is Rule.PENDING]
-    if pending:
-        ids = ", ".join(pending[0].ids)
-        raise RewriteFailed(
-            f"the conversation up to {where} ends on tool calls whose results come after it "
-            f"({ids}){hint}"
-        )
-    if not conversation.chain or conversation.chain[-1].line != target.line:
-        end = conversation.chain[-1].line if conversation.chain else None
+    if not usable(result):
+        last = result.last_valid
+        raise explain_rejection(result, where, last.line if last is not None else None)
+    if not chain or chain[-1].line != target.line:
+        end = chain[-1].line if chain else None
         raise RewriteFailed(
             f"{where} cannot end a resumed conversation (Claude Code would resume at line {end})"
         )
-    if not conversation.messages:
-        raise RewriteFailed(f"nothing would be left of the conversation up to {where}")
 
 
 # ---------------------------------------------------------------------- building the file
@@ -452,35 +434,48 @@ def _sidecar(
 ) -> list[SidecarFile]:
     files: dict[Path, SidecarFile] = {}
     for link in conversation.subagents:
-        if link.path is None or link.tool_use_id not in tool_ids or link.agent_id is None:
+        agent_id = safe_path_part(link.agent_id)
+        if link.path is None or link.tool_use_id not in tool_ids or agent_id is None:
             continue
-        relative = Path("subagents") / f"agent-{link.agent_id}.jsonl"
+        if not regular_file(link.path):
+            continue
+        relative = Path("subagents") / f"agent-{agent_id}.jsonl"
         files.setdefault(relative, SidecarFile(link.path, relative, True))
         meta = link.path.with_name(link.path.name.removesuffix(".jsonl") + ".meta.json")
-        if meta.is_file():
-            meta_relative = Path("subagents") / f"agent-{link.agent_id}.meta.json"
+        if regular_file(meta):
+            meta_relative = Path("subagents") / f"agent-{agent_id}.meta.json"
             files.setdefault(meta_relative, SidecarFile(meta, meta_relative, False))
     spilled = [
-        (folder, path)
-        for folder in _session_folders(plan, "tool-results")
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        (path, Path("tool-results") / relative)
+        for folder in session_folders(plan.source, plan.session_id)
+        for path, relative in folder_files(folder / "tool-results")
     ]
     if spilled:
-        kept_bytes = b"\n".join(line.raw for line in out)
-        for folder, path in spilled:
-            if path.name.encode() in kept_bytes or path.stem.encode() in kept_bytes:
-                relative = Path("tool-results") / path.relative_to(folder)
+        named = {path.name for path, _ in spilled} | {path.stem for path, _ in spilled}
+        found = _mentioned(named, b"\n".join(line.raw for line in out))
+        for path, relative in spilled:
+            if path.name in found or path.stem in found:
                 files.setdefault(relative, SidecarFile(path, relative, False))
     return list(files.values())
 
 
-def _session_folders(plan: RewritePlan, name: str) -> list[Path]:
-    parent = plan.source.parent
-    folders = [parent / plan.source.stem / name]
-    if plan.session_id and plan.session_id != plan.source.stem:
-        folders.append(parent / plan.session_id / name)
-    return [folder for folder in folders if folder.is_dir()]
+def _mentioned(names: set[str], data: bytes) -> set[str]:
+    """The names that occur anywhere in ``data`` (as substrings), found in one pass.
+
+    At each position the longest name that starts there is matched (the alternatives are
+    tried longest first); every shorter name that starts there is a prefix of it, so the
+    prefixes of the matches that are names complete the set.
+    """
+    encoded = {os.fsencode(name): name for name in names if name}
+    if not encoded:
+        return set()
+    wanted = sorted(encoded, key=len, reverse=True)
+    pattern = re.compile(b"(?=(" + b"|".join(re.escape(name) for name in wanted) + b"))")
+    matches = {match.group(1) for match in pattern.finditer(data)}
+    lengths = {len(name) for name in wanted}
+    return {
+        encoded[match[:size]] for match in matches for size in lengths if match[:size] in encoded
+    }
 
 
 def _notes(plan: RewritePlan, conversation: Conversation, target: Entry, boundary: int) -> None:

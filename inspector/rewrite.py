@@ -14,7 +14,12 @@ A rewrite is planned first (:func:`inspector.rewind.plan_rewind`,
   re-read and re-checked with :func:`inspector.check.check_file`; only a file that passes
   takes its final name. A new session gets a fresh id (its file and subagent transcripts
   carry it); ``in_place`` replaces the original after a timestamped backup and is refused
-  while the session is live. The original's bytes are never changed otherwise.
+  while the session is live, and for a symbolic link or a file with other hard links.
+  The original's bytes are never changed otherwise.
+* **Untrusted ids.** A ``sessionId`` or ``agentId`` read from a file names a folder or a
+  file only when it is a plain id (:func:`safe_path_part`), and a resume command is
+  offered only for one. Sidecar folders are walked without following symbolic links
+  (:func:`session_folders`, :func:`folder_files`).
 
 Lines keep Claude Code's compact JSON: an unchanged line is copied byte for byte, a patched
 line changes only the bytes of the patched key (checked by parsing it back), and anything
@@ -23,9 +28,11 @@ else is serialised with orjson, whose output is compact like Claude Code's.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import os
+import stat
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,14 +43,17 @@ from typing import Any, Final
 import orjson
 
 from inspector.check import check_file
-from inspector.discovery import is_subagent_file
+from inspector.discovery import is_safe_id, is_subagent_file
 from inspector.formats import FORMATS, NotATranscript, detect_format
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.claude_code import ClaudeCodeTranscript
 from inspector.model import TOOL_USE, Conversation
 from inspector.reader import BadLine, ParsedLine, parse_object
 from inspector.rules import Cut, Finding, Report, validate
+from inspector.safe_text import one_line
 from inspector.safe_write import (
+    BACKUP_SUFFIX,
+    TEMP_SUFFIX,
     StagedFile,
     StagedFolder,
     WriteFailed,
@@ -86,6 +96,109 @@ class _Keep:
 KEEP: Final = _Keep()
 
 
+# ---------------------------------------------------------------------- values from files
+
+
+def safe_path_part(value: object) -> str | None:
+    """``value`` when it may name a file or folder (a plain id: letters, digits, ``_``,
+    ``-``), else None. Ids read from a file (``sessionId``, ``agentId``) go through this
+    before they become part of a path: ``/etc`` or ``../..`` must never steer one."""
+    return value if isinstance(value, str) and is_safe_id(value) else None
+
+
+def usable(result: Report) -> bool:
+    """Whether a cut's conversation can be written: accepted, not empty, no call waiting."""
+    return result.ok and bool(result.conversation.messages) and not result.pending
+
+
+def explain_rejection(result: Report, where: str, last_valid_line: int | None) -> RewriteFailed:
+    """Why the conversation up to ``where`` cannot be kept (``result`` is not usable)."""
+    hint = (
+        f"; its last valid turn ends at line {last_valid_line}"
+        if last_valid_line is not None
+        else ""
+    )
+    if not result.ok:
+        first = result.errors[0]
+        return RewriteFailed(
+            f"the conversation up to {where} is still rejected ({first.rule.value} at line "
+            f"{first.line}: {first.text}){hint}"
+        )
+    pending = result.pending
+    if pending:
+        return RewriteFailed(
+            f"the conversation up to {where} ends on tool calls whose results come after it "
+            f"({', '.join(pending[0].ids)}){hint}"
+        )
+    return RewriteFailed(f"nothing would be left of the conversation up to {where}")
+
+
+def no_cut(report: Report) -> RewriteFailed:
+    """No turn before the first error can end a rewind."""
+    first = report.errors[0]
+    return RewriteFailed(
+        f"no valid turn to rewind to: the conversation is rejected from its start "
+        f"({first.rule.value} at line {first.line}); try `inspector repair`"
+    )
+
+
+# ---------------------------------------------------------------------- session folders
+
+
+def regular_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file itself (not a symbolic link to one)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _real_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def session_folders(source: Path, session_id: str | None) -> list[Path]:
+    """The folders beside a transcript that belong to its session (``<file stem>/``, then
+    ``<sessionId>/``): named only by plain ids, never a symbolic link."""
+    names = dict.fromkeys(
+        name for name in (safe_path_part(source.stem), safe_path_part(session_id)) if name
+    )
+    return [source.parent / name for name in names if _real_folder(source.parent / name)]
+
+
+def _scratch(name: str) -> bool:
+    """A backup or a temporary file or folder of ours: never copied."""
+    return name.endswith((BACKUP_SUFFIX, TEMP_SUFFIX))
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def folder_files(folder: Path) -> list[tuple[Path, Path]]:
+    """``(path, path relative to folder)`` of the regular files under ``folder``, sorted.
+
+    Symbolic links (to files or folders) are neither copied nor followed, backups and
+    temporary files are skipped, and a folder that cannot be read raises OSError (a
+    copy that silently misses files would lose them). No files when ``folder`` is not a
+    folder itself.
+    """
+    if not _real_folder(folder):
+        return []
+    found: list[tuple[Path, Path]] = []
+    for top, folders, names in os.walk(folder, onerror=_raise, followlinks=False):
+        here = Path(top)
+        folders[:] = [name for name in folders if not _scratch(name) and _real_folder(here / name)]
+        for name in names:
+            path = here / name
+            if not _scratch(name) and regular_file(path):
+                found.append((path, path.relative_to(folder)))
+    return sorted(found, key=lambda pair: pair[1])
+
+
 # ---------------------------------------------------------------------- snapshot
 
 
@@ -120,7 +233,6 @@ class Snapshot:
     """The file's size when it was read."""
     left_out: int
     """Bytes of an incomplete last line (no line break, not whole JSON) left out."""
-    mtime_ns: int
     identity: tuple[int, int]
     """(device, inode) of the file read."""
 
@@ -141,12 +253,8 @@ def read_snapshot(path: Path) -> Snapshot:
     covered = data[:end]
     lines: list[SourceLine] = []
     offset = 0
-    for number, raw in enumerate(covered.split(b"\n"), start=1):
-        if offset >= len(covered):
-            break
-        body = raw[:-1] if raw.endswith(b"\r") else raw
-        value = parse_object(body) if body.strip() else None
-        lines.append(SourceLine(number, offset, raw, value))
+    for number, raw in enumerate(split_lines(covered), start=1):
+        lines.append(SourceLine(number, offset, raw, _parse_line(raw)))
         offset += len(raw) + 1
     return Snapshot(
         path=path,
@@ -155,9 +263,22 @@ def read_snapshot(path: Path) -> Snapshot:
         digest=hashlib.blake2b(covered).digest(),
         file_size=len(data),
         left_out=left_out,
-        mtime_ns=info.st_mtime_ns,
         identity=(info.st_dev, info.st_ino),
     )
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """The lines of ``data`` without their ``\\n`` (a ``\\r`` before it is kept); a last
+    line without a line break counts, an empty one after the last break does not."""
+    pieces = data.split(b"\n")
+    if pieces and not pieces[-1]:
+        pieces.pop()
+    return pieces
+
+
+def _parse_line(raw: bytes) -> dict[str, Any] | None:
+    body = raw[:-1] if raw.endswith(b"\r") else raw
+    return parse_object(body) if body.strip() else None
 
 
 def transcript_of(
@@ -291,7 +412,7 @@ def patch_line(raw: bytes, value: dict[str, Any], changes: dict[str, Any]) -> by
     current_value = value
     for key, new in changes.items():
         if key not in current_value:
-            return orjson.dumps(expected)
+            return orjson.dumps(expected) + line_end
         old_fragment = orjson.dumps(key) + b":" + orjson.dumps(current_value[key])
         new_fragment = orjson.dumps(key) + b":" + orjson.dumps(new)
         target = {**current_value, key: new}
@@ -302,7 +423,7 @@ def patch_line(raw: bytes, value: dict[str, Any], changes: dict[str, Any]) -> by
                 patched = candidate
                 break
         if patched is None:
-            return orjson.dumps(expected)
+            return orjson.dumps(expected) + line_end
         body, current_value = patched, target
     return body + line_end
 
@@ -448,6 +569,14 @@ class RewritePlan:
         """How to resume the written session (None: the agent has no such command)."""
         return f"claude --resume {session_id}"
 
+    def choices_text(self) -> str:
+        """What writing a new session and writing in place each do, for a person choosing."""
+        return (
+            f"Fork writes {self.target.name} beside the original, which stays untouched. "
+            "In place replaces the original after a timestamped backup (refused while "
+            "Claude Code has the session open)."
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class RewriteResult:
@@ -469,9 +598,26 @@ class RewriteResult:
 
     @property
     def resume(self) -> str | None:
-        if not self.session_id or not self.written:
+        """The command that resumes the written session (only for a plain id: it is shown
+        and copied to the clipboard, where any other text could do harm)."""
+        session_id = safe_path_part(self.session_id)
+        if session_id is None or self.written is None:
             return None
-        return self.plan.resume_command(self.session_id)
+        return self.plan.resume_command(session_id)
+
+    @property
+    def resume_note(self) -> str | None:
+        """Why no resume command is offered although the agent has one (None: it is)."""
+        session_id = self.session_id
+        if self.written is None or not session_id or self.resume is not None:
+            return None
+        if self.plan.resume_command(session_id) is None:
+            return None
+        return (
+            f"no resume command: the session id {one_line(session_id, 60)!r} is not a plain "
+            "id (letters, digits, - and _), so it is not put in a command to run; pick the "
+            "session from the agent's own list"
+        )
 
 
 # ---------------------------------------------------------------------- helpers for plans
@@ -636,9 +782,11 @@ def apply(
         raise RewriteFailed(str(error)) from error
 
 
-def _grown_by(plan: RewritePlan) -> int:
+def grown_by(plan: RewritePlan) -> int:
+    """Bytes the original gained after it was read (an incomplete last line left out of
+    the snapshot was already there: it is not growth)."""
     try:
-        return max(0, os.stat(plan.source).st_size - plan.snapshot.size)
+        return max(0, os.stat(plan.source).st_size - plan.snapshot.file_size)
     except OSError:
         return 0
 
@@ -648,45 +796,42 @@ def _apply_new(plan: RewritePlan) -> RewriteResult:
     target = plan.target
     if os.path.lexists(target):
         raise RewriteFailed(f"{target} already exists")
-    folder = target.with_suffix("")
     written: list[Path] = []
-    with StagedFolder(folder) as sidecar:
-        for item in plan.sidecar:
-            data = item.source.read_bytes()
-            if item.patch_session:
-                data = _with_session_id(data, session_id)
-            sidecar.write(item.relative, data, like=item.source)
-        with StagedFile(target, like=plan.source) as staged:
-            plan.write_to(staged, session_id)
-            staged.finish()
-            report = plan.check_written(staged.path, session_id)
-            if plan.sidecar:
-                sidecar.commit()
-                written = list(sidecar.files)
-            try:
-                staged.commit(replace=False)
-            except BaseException:
+    with contextlib.ExitStack() as stack:
+        sidecar: StagedFolder | None = None
+        if plan.sidecar:
+            like = next(iter(session_folders(plan.source, plan.session_id)), None)
+            sidecar = stack.enter_context(StagedFolder(target.with_suffix(""), like=like))
+            for item in plan.sidecar:
+                data = item.source.read_bytes()
+                if item.patch_session:
+                    data = _with_session_id(data, session_id)
+                sidecar.write(item.relative, data, like=item.source)
+        staged = stack.enter_context(StagedFile(target, like=plan.source))
+        plan.write_to(staged, session_id)
+        staged.finish()
+        report = plan.check_written(staged.path, session_id)
+        if sidecar is not None:
+            sidecar.commit()
+            written = list(sidecar.files)
+        try:
+            staged.commit(replace=False)
+        except BaseException:
+            if sidecar is not None:
                 sidecar.remove_committed()
-                raise
+            raise
     report.conversation.path = target  # it was checked under its temporary name
     return RewriteResult(
-        plan, target, session_id, None, False, tuple(written), report, _grown_by(plan)
+        plan, target, session_id, None, False, tuple(written), report, grown_by(plan)
     )
 
 
 def _with_session_id(data: bytes, session_id: str) -> bytes:
-    """A subagent transcript with every line's ``sessionId`` rewritten."""
+    """A subagent transcript with every line's ``sessionId`` rewritten (line ends kept)."""
     out: list[bytes] = []
-    pieces = data.split(b"\n")
-    for index, raw in enumerate(pieces):
-        if index == len(pieces) - 1 and not raw:
-            break
-        body = raw[:-1] if raw.endswith(b"\r") else raw
-        value = parse_object(body) if body.strip() else None
-        if isinstance(value, dict):
-            out.append(render(OutLine(None, body, value), session_id))
-        else:
-            out.append(raw)
+    for raw in split_lines(data):
+        value = _parse_line(raw)
+        out.append(render(OutLine(None, raw, value), session_id) if value is not None else raw)
     trailing = b"\n" if data.endswith(b"\n") else b""
     return b"\n".join(out) + trailing
 
@@ -698,8 +843,25 @@ def _session_ids(plan: RewritePlan) -> list[str]:
     return ids
 
 
-def _unchanged_since_snapshot(plan: RewritePlan) -> tuple[bytes, int]:
-    """The file's current bytes and mtime, checked to be the snapshot's; else refuse."""
+def _refuse_links(path: Path) -> None:
+    """Refuse to replace a symbolic link or a file with other hard links in place: the
+    rename would replace the link (or detach this name), not the file the agent uses."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise RewriteRefused(
+            f"{path} is a symbolic link: replacing it in place would replace the link, not "
+            f"the session it points to; nothing was changed (write a new session, or run "
+            f"on {os.path.realpath(path)} itself)"
+        )
+    if info.st_nlink > 1:
+        raise RewriteRefused(
+            f"{path} has {info.st_nlink} hard links: replacing it in place would leave the "
+            "other names with the old file; nothing was changed (write a new session instead)"
+        )
+
+
+def _unchanged_since_snapshot(plan: RewritePlan) -> tuple[bytes, os.stat_result]:
+    """The file's current bytes and status, checked to be the snapshot's; else refuse."""
     snapshot = plan.snapshot
     with open(plan.source, "rb") as handle:
         info = os.fstat(handle.fileno())
@@ -718,7 +880,7 @@ def _unchanged_since_snapshot(plan: RewritePlan) -> tuple[bytes, int]:
             f"the session grew by {len(data) - snapshot.file_size} bytes since it was read; "
             "replacing it would drop them; nothing was changed (plan again)"
         )
-    return data, info.st_mtime_ns
+    return data, info
 
 
 def _apply_in_place(
@@ -730,24 +892,49 @@ def _apply_in_place(
             f"{reason}; replacing a live session loses what it writes next. Close it, or "
             "pass --force to replace it anyway (a backup is written first)"
         )
-    current, mtime_ns = _unchanged_since_snapshot(plan)
-    backup = write_backup(plan.source, current)
+    _refuse_links(plan.source)
+    # Stage and check first: a write that fails or does not pass leaves no backup behind.
     with StagedFile(plan.source, like=plan.source) as staged:
         plan.write_to(staged, None)
         staged.finish()
         report = plan.check_written(staged.path, None)
-        try:
-            info = os.stat(plan.source)
-        except OSError as error:
-            raise RewriteRefused(f"{plan.source} disappeared meanwhile") from error
-        if info.st_size != len(current) or info.st_mtime_ns != mtime_ns:
+        current, read = _unchanged_since_snapshot(plan)
+        backup = write_backup(plan.source, current)
+        # Why check again: the backup holds the bytes read just above. A writer that
+        # appended to the session (or replaced it) after that read would lose what it
+        # wrote when the rename below replaces the file; same inode, size and mtime as the
+        # bytes backed up is the cheap proof that nothing happened in between.
+        if not _same_file(plan.source, read):
+            _remove(backup)
             raise RewriteRefused(
-                f"{plan.source} changed while it was rewritten; nothing was replaced "
-                f"(the backup {backup.name} holds it as it was)"
+                f"{plan.source} changed while it was rewritten; nothing was changed (plan again)"
             )
-        staged.commit(replace=True)
+        try:
+            staged.commit(replace=True)
+        except BaseException:
+            if not staged.committed:
+                _remove(backup)  # the original is untouched: the backup is not needed
+            raise
     report.conversation.path = plan.source  # it was checked under its temporary name
     return RewriteResult(plan, plan.source, plan.in_place_session_id(), backup, True, (), report, 0)
+
+
+def _same_file(path: Path, before: os.stat_result) -> bool:
+    try:
+        now = os.lstat(path)
+    except OSError:
+        return False
+    return (
+        stat.S_ISREG(now.st_mode)
+        and now.st_nlink == 1
+        and (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns)
+        == (before.st_dev, before.st_ino, before.st_size, before.st_mtime_ns)
+    )
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 COUNT_NAMES: dict[str, tuple[str, str]] = {

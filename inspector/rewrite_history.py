@@ -67,7 +67,6 @@ from inspector.model import (
     ASSISTANT_ROLE,
     OPENAI_CHAT,
     SERVER_TOOL_USE,
-    THINKING_TYPES,
     TOOL_RESULT,
     TOOL_USE,
     USER_ROLE,
@@ -77,7 +76,16 @@ from inspector.model import (
     Origin,
 )
 from inspector.reader import ParsedLine, parse_object
-from inspector.repair import LATE_RESULT, LOST_RESULT, answer_of, result_as_text
+from inspector.repair import (
+    LATE_RESULT,
+    LOST_RESULT,
+    answer_of,
+    finding_block,
+    fresh_id,
+    quoted_result,
+    result_as_text,
+    tool_uses_last,
+)
 from inspector.rewrite import (
     Action,
     Change,
@@ -89,16 +97,19 @@ from inspector.rewrite import (
     Snapshot,
     SourceLine,
     count_blocks,
+    explain_rejection,
+    folder_files,
+    grown_by,
     is_uuid,
     new_session_id,
+    no_cut,
     read_snapshot,
     render,
     tool_structure,
+    usable,
 )
-from inspector.rules import CallStatus, Cut, Finding, Report, Rule, validate
+from inspector.rules import CallStatus, Cut, Report, Rule, validate
 from inspector.safe_write import (
-    BACKUP_SUFFIX,
-    TEMP_SUFFIX,
     StagedFile,
     StagedFolder,
     describe_os_error,
@@ -118,7 +129,6 @@ HISTORY_FILE: Final = "api_conversation_history.json"
 CLINE_SESSION_SUFFIX: Final = ".messages.json"
 MAX_ROUNDS: Final = 8
 _MAX_SEARCH: Final = 40
-_MEDIA: Final = frozenset({"image", "document"})
 _CODEX_OUTPUT_FOR: Final = {
     "function_call": "function_call_output",
     "custom_tool_call": "custom_tool_call_output",
@@ -279,7 +289,7 @@ class HistoryPlan(RewritePlan):
             if os.path.lexists(self.folder):
                 raise RewriteFailed(f"{self.folder} already exists")
             relative = target.relative_to(self.folder)
-            with StagedFolder(self.folder) as staged_folder:
+            with StagedFolder(self.folder, like=self.source.parent) as staged_folder:
                 for item in self.sidecar:
                     staged_folder.write(item.relative, item.source.read_bytes(), like=item.source)
                 copied = tuple(staged_folder.files)
@@ -295,9 +305,7 @@ class HistoryPlan(RewritePlan):
                 report = self._check(staged.path, new=True, session_id=session_id)
                 staged.commit(replace=False)
         report.conversation.path = target  # it was checked under its temporary name
-        return RewriteResult(
-            self, target, self.new_id, None, False, copied, report, _grown_by(self)
-        )
+        return RewriteResult(self, target, self.new_id, None, False, copied, report, grown_by(self))
 
     def in_place_session_id(self) -> str | None:
         return self.session_id
@@ -305,12 +313,27 @@ class HistoryPlan(RewritePlan):
     def resume_command(self, session_id: str) -> str | None:
         return f"codex resume {session_id}" if self.format == CODEX else None
 
-
-def _grown_by(plan: RewritePlan) -> int:
-    try:
-        return max(0, os.stat(plan.source).st_size - plan.snapshot.file_size)
-    except OSError:
-        return 0
+    def choices_text(self) -> str:
+        agent = FORMATS[self.format].agent if self.format in FORMATS else "the agent"
+        if self.folder is not None:
+            return (
+                f"Fork writes a new task folder {self.folder.name} (its {self.target.name} "
+                "and a copy of the task's other files) beside the original task, which stays "
+                f"untouched. In place replaces {self.source.name} after a timestamped backup: "
+                f"close the task in {agent} first, which writes an open task's history back "
+                "whole (refused only when the file was written seconds ago)."
+            )
+        if self.format == CODEX:
+            return (
+                f"Fork writes a new rollout {self.target.name} beside the original, which "
+                "stays untouched. In place replaces the rollout after a timestamped backup: "
+                "close the Codex session first, which appends to its rollout (refused only "
+                "when the file was written seconds ago)."
+            )
+        return (
+            f"Fork writes {self.target.name} beside the original, which stays untouched. "
+            "In place replaces the original after a timestamped backup."
+        )
 
 
 # ---------------------------------------------------------------------- reading
@@ -346,7 +369,6 @@ def _document_snapshot(path: Path, data: bytes, info: os.stat_result) -> Snapsho
         digest=hashlib.blake2b(data).digest(),
         file_size=len(data),
         left_out=0,
-        mtime_ns=info.st_mtime_ns,
         identity=(info.st_dev, info.st_ino),
     )
 
@@ -390,40 +412,6 @@ class _Source:
     def finish(self, plan: HistoryPlan) -> None:
         """Name the new copy and list what goes with it."""
         raise NotImplementedError
-
-
-def _usable(result: Report) -> bool:
-    return (
-        result.ok
-        and bool(result.conversation.messages)
-        and not any(finding.rule is Rule.PENDING for finding in result.findings)
-    )
-
-
-def _explain_rejection(result: Report, where: str, line_of: int | None) -> RewriteFailed:
-    hint = f"; its last valid turn ends at line {line_of}" if line_of is not None else ""
-    if not result.conversation.messages:
-        return RewriteFailed(f"nothing would be left of the conversation up to {where}")
-    if not result.ok:
-        first = result.errors[0]
-        return RewriteFailed(
-            f"the conversation up to {where} is still rejected ({first.rule.value} at line "
-            f"{first.line}: {first.text}){hint}"
-        )
-    pending = [f for f in result.findings if f.rule is Rule.PENDING]
-    ids = ", ".join(pending[0].ids) if pending else ""
-    return RewriteFailed(
-        f"the conversation up to {where} ends on tool calls whose results come after it "
-        f"({ids}){hint}"
-    )
-
-
-def _no_cut(report: Report) -> RewriteFailed:
-    first = report.errors[0]
-    return RewriteFailed(
-        f"no valid turn to rewind to: the conversation is rejected from its start "
-        f"({first.rule.value} at line {first.line}); try `inspector repair`"
-    )
 
 
 def _cut_candidates(conversation: Conversation, report: Report) -> Iterator[int]:
@@ -553,9 +541,9 @@ class _Array(_Source):
             if index is None:
                 raise RewriteFailed(f"line {line} is {self._describe(line - 1)}")
             kept, result = self._cut(conversation, index)
-            if not _usable(result):
+            if not usable(result):
                 last = plan.report.last_valid
-                raise _explain_rejection(
+                raise explain_rejection(
                     result,
                     f"line {line}",
                     _line_at(conversation, last.message_index) if last else None,
@@ -563,10 +551,10 @@ class _Array(_Source):
         else:
             for index in _cut_candidates(conversation, plan.report):
                 kept, result = self._cut(conversation, index)
-                if _usable(result):
+                if usable(result):
                     break
             else:
-                raise _no_cut(plan.report)
+                raise no_cut(plan.report)
         position = _position(conversation.messages[index])
         plan.result = result
         plan.cut = Cut(len(result.conversation.messages) - 1, position + 1, None)
@@ -665,7 +653,7 @@ class _Array(_Source):
         }
         if count_blocks(result.conversation, TOOL_USE) < count_blocks(original, TOOL_USE):
             plan.notes.append("some tool calls are no longer sent (this should not happen)")
-        pending = [f for f in result.findings if f.rule is Rule.PENDING]
+        pending = result.pending
         if pending:
             plan.notes.append(
                 "the history ends on tool calls with no result yet (still running, or "
@@ -780,17 +768,11 @@ def _task_id(folder: Path) -> str:
 def _task_files(
     folder: Path, *, skip: set[str], rename: tuple[str, str] | None = None
 ) -> list[SidecarFile]:
-    """The task folder's other files, to copy byte for byte (not backups or temp files)."""
+    """The task folder's other files, to copy byte for byte (not symbolic links, backups or
+    temporary files: :func:`inspector.rewrite.folder_files`)."""
     files: list[SidecarFile] = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_symlink() or not path.is_file():
-            continue
+    for path, relative in folder_files(folder):
         if len(relative.parts) == 1 and relative.name in skip:
-            continue
-        if path.name.endswith((BACKUP_SUFFIX, TEMP_SUFFIX)):
-            continue
-        if any(part.endswith(TEMP_SUFFIX) for part in relative.parts):
             continue
         if rename is not None and len(relative.parts) == 1:
             old, new = rename
@@ -907,14 +889,6 @@ def _turns(messages: list[Message]) -> list[tuple[int, int, str]]:
     return turns
 
 
-def _finding_block(conversation: Conversation, finding: Finding) -> Block | None:
-    index, position = finding.message_index, finding.content_index
-    if index is None or position is None or not 0 <= index < len(conversation.messages):
-        return None
-    blocks = conversation.messages[index].blocks
-    return blocks[position] if 0 <= position < len(blocks) else None
-
-
 def _block_position(block: Block) -> int:
     origin = block.origin
     assert isinstance(origin, StoredMessage)
@@ -951,12 +925,12 @@ class _AnthropicFixer(_ArrayFixer):
     def rename(self, conversation: Conversation, report: Report) -> bool:
         renames: dict[tuple[int, int], str] = {}
         for finding in report.errors:
-            block = _finding_block(conversation, finding)
+            block = finding_block(conversation, finding)
             if finding.rule is not Rule.R5 or block is None or block.type != TOOL_USE:
                 continue
             if not block.tool_id or block.index < 0:
                 continue
-            new_id = self._fresh(block.tool_id)
+            new_id = fresh_id(block.tool_id, self.used_ids)
             renames[(_block_position(block), block.index)] = new_id
             answer = answer_of(conversation, finding.message_index or 0, block)
             if answer is not None and answer.index >= 0:
@@ -978,20 +952,12 @@ class _AnthropicFixer(_ArrayFixer):
             self._set(position, content)
         return bool(renames)
 
-    def _fresh(self, old: str) -> str:
-        number = 2
-        while f"{old}-dup{number}" in self.used_ids:
-            number += 1
-        new_id = f"{old}-dup{number}"
-        self.used_ids.add(new_id)
-        return new_id
-
     # ------------------------------------------------------------------ R2 / R5b
 
     def to_text(self, conversation: Conversation, report: Report) -> bool:
         targets: dict[tuple[int, int], str] = {}
         for finding in report.errors:
-            block = _finding_block(conversation, finding)
+            block = finding_block(conversation, finding)
             if finding.rule not in (Rule.R2, Rule.R5B) or block is None:
                 continue
             if block.type != TOOL_RESULT or block.index < 0:
@@ -1019,7 +985,7 @@ class _AnthropicFixer(_ArrayFixer):
     def _as_text(self, block: dict[str, Any], cause: str) -> list[dict[str, Any]]:
         if self.source.fmt != ROO_CODE:
             return result_as_text(block, cause)
-        body, media = _quoted(block.get("content"))
+        body, media = quoted_result(block.get("content"))
         return [{"type": "text", "text": ROO_RESULT_PREFIX + (body or "(empty)")}, *media]
 
     # ------------------------------------------------------------------ R6
@@ -1033,18 +999,9 @@ class _AnthropicFixer(_ArrayFixer):
         }
         applied = False
         for position in sorted(positions):
-            content = self._content(position)
-            kinds = [b.get("type") if isinstance(b, dict) else None for b in content]
-            if TOOL_USE not in kinds:
-                continue
-            first_use = kinds.index(TOOL_USE)
-            if any(kind in THINKING_TYPES for kind in kinds[first_use:]):
-                continue  # thinking is never moved: left for the user
-            reordered = [b for b, k in zip(content, kinds, strict=True) if k != TOOL_USE] + [
-                b for b, k in zip(content, kinds, strict=True) if k == TOOL_USE
-            ]
-            if reordered == content:
-                continue
+            reordered = tool_uses_last(self._content(position))
+            if reordered is None:
+                continue  # nothing to move, or thinking would move (left for the user)
             self._set(position, reordered)
             applied = True
             self.changes.append(
@@ -1156,27 +1113,8 @@ class _AnthropicFixer(_ArrayFixer):
         }
 
 
-def _quoted(content: Any) -> tuple[str, list[dict[str, Any]]]:
-    """The text of a tool result's content (non-text parts as JSON) and its media blocks."""
-    parts: list[str] = []
-    media: list[dict[str, Any]] = []
-    if isinstance(content, str):
-        parts.append(content)
-    elif isinstance(content, list):
-        for item in content:
-            if isinstance(item, dict) and item.get("type") in ("text", "input_text"):
-                parts.append(str(item.get("text", "")))
-            elif isinstance(item, dict) and item.get("type") in _MEDIA:
-                media.append(item)
-            else:
-                parts.append(orjson.dumps(item).decode())
-    elif content is not None:
-        parts.append(orjson.dumps(content).decode())
-    return "\n".join(part for part in parts if part), media
-
-
 def _kept_as_text(what: str, id_key: str, tool_id: Any, content: Any, cause: str) -> str:
-    body, media = _quoted(content)
+    body, media = quoted_result(content)
     if media:
         body = "\n".join([body, *(orjson.dumps(item).decode() for item in media)])
     return (
@@ -1192,7 +1130,7 @@ class _ChatFixer(_ArrayFixer):
     def to_text(self, conversation: Conversation, report: Report) -> bool:
         targets: dict[int, str] = {}
         for finding in report.errors:
-            block = _finding_block(conversation, finding)
+            block = finding_block(conversation, finding)
             if finding.rule is not Rule.R2 or block is None or block.type != TOOL_RESULT:
                 continue
             targets[_block_position(block)] = finding.cause or "no call before it"
@@ -1300,18 +1238,18 @@ class _Rollout(_Source):
             end = line
             kept = self.items[:end]
             result = validate(self.project(kept))
-            if not _usable(result):
+            if not usable(result):
                 last = plan.report.last_valid
-                raise _explain_rejection(result, f"line {line}", last.line if last else None)
+                raise explain_rejection(result, f"line {line}", last.line if last else None)
         else:
             for index in _cut_candidates(conversation, plan.report):
                 end = conversation.messages[index].last_origin.line
                 kept = self.items[:end]
                 result = validate(self.project(kept))
-                if _usable(result):
+                if usable(result):
                     break
             else:
-                raise _no_cut(plan.report)
+                raise no_cut(plan.report)
         plan.result = result
         plan.cut = Cut(len(result.conversation.messages) - 1, end, None)
         self._set_data(plan, kept)
@@ -1346,7 +1284,7 @@ class _Rollout(_Source):
             ),
         }
         plan.dropped = {"lines": 0, "tool_results_as_text": kinds.count("result_to_text")}
-        pending = [f for f in result.findings if f.rule is Rule.PENDING]
+        pending = result.pending
         if pending:
             plan.notes.append(
                 "the rollout ends on calls with no output yet (still running, or "
@@ -1357,7 +1295,7 @@ class _Rollout(_Source):
         conversation = report.conversation
         converted = False
         for finding in report.errors:
-            block = _finding_block(conversation, finding)
+            block = finding_block(conversation, finding)
             if finding.rule is not Rule.R2 or block is None:
                 continue
             item = items[block.origin.line - 1]

@@ -142,6 +142,11 @@ class Report:
         return not self.errors
 
     @property
+    def pending(self) -> list[Finding]:
+        """Calls whose results are not written yet (the session may still be running)."""
+        return [f for f in self.findings if f.rule is Rule.PENDING]
+
+    @property
     def tool_use_count(self) -> int:
         return sum(1 for call in self.calls if call.use is not None)
 

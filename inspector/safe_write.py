@@ -2,12 +2,14 @@
 
 * :class:`StagedFile`: bytes go to a hidden temporary file in the destination's folder,
   are flushed to disk (``fsync``), can be checked there, and only then take the final
-  name with one ``os.replace`` (atomic on POSIX and Windows). Until :meth:`StagedFile.commit`
-  the destination does not exist or is untouched; on any error the temporary file is
-  removed.
+  name: with one ``os.replace`` when the destination is replaced (atomic on POSIX and
+  Windows), with ``os.link`` when it must not exist (the link fails when the name is
+  taken, so a file that appears meanwhile is never overwritten). Until
+  :meth:`StagedFile.commit` the destination does not exist or is untouched; on any error
+  the temporary file is removed.
 * :class:`StagedFolder`: the same for a folder of files (a session's ``subagents/``).
 * :func:`write_backup`: a copy next to the file under a timestamped name that is never
-  overwritten (created with ``os.link``, which fails when the name exists).
+  overwritten (committed the same no-clobber way).
 * :func:`live_reason`: why a session must not be replaced now (Claude Code has it open,
   or it was written a moment ago).
 
@@ -37,6 +39,8 @@ LIVE_WRITE_WINDOW = 5.0
 """A transcript modified less than this many seconds ago may belong to a running session."""
 
 _CHUNK = 1 << 20
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK, errno.ENOSYS})
+"""Errors of ``os.link`` on a file system without hard links (FAT, some network shares)."""
 _REASONS = {
     errno.ENOSPC: "no space left on the device",
     errno.EDQUOT: "disk quota exceeded",
@@ -78,6 +82,44 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def move_no_clobber(temp: Path, final: Path) -> None:
+    """Give ``temp`` the name ``final``; FileExistsError when ``final`` exists, which is
+    never replaced, not even by a file created a moment ago.
+
+    ``os.link`` makes the name only if it is free; the temporary name is removed after.
+    Where hard links are not supported, the name is reserved with ``O_EXCL`` (which fails
+    when it exists) and the temporary file is renamed onto that empty placeholder.
+    """
+    try:
+        os.link(temp, final)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+        fd = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        try:
+            os.replace(temp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(final)
+            raise
+        return
+    with contextlib.suppress(OSError):  # a leftover is a hidden second name, not data loss
+        os.unlink(temp)
+
+
+def folder_mode(like: Path | None) -> int | None:
+    """The permission bits of folder ``like`` (None: not given, or unreadable)."""
+    if like is None:
+        return None
+    try:
+        return stat.S_IMODE(os.stat(like).st_mode)
+    except OSError:
+        return None
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -98,7 +140,8 @@ class StagedFile:
         self.path = _temp_name(final)
         """The temporary file: complete and on disk once :meth:`finish` returned."""
         self._fd: int | None = None
-        self._committed = False
+        self.committed = False
+        """The file has its final name (from then on nothing is removed)."""
         self._like = like
 
     def __enter__(self) -> StagedFile:
@@ -153,13 +196,15 @@ class StagedFile:
             os.close(fd)
 
     def commit(self, *, replace: bool) -> None:
-        """Give the temporary file its final name (``replace``: the destination may exist)."""
+        """Give the temporary file its final name (``replace``: the destination may exist;
+        otherwise FileExistsError when it does, and nothing is overwritten)."""
         if self._fd is not None:
             self.finish()
-        if not replace and os.path.lexists(self.final):
-            raise FileExistsError(errno.EEXIST, "the name is already taken", str(self.final))
-        os.replace(self.path, self.final)
-        self._committed = True
+        if replace:
+            os.replace(self.path, self.final)
+        else:
+            move_no_clobber(self.path, self.final)
+        self.committed = True
         fsync_folder(self.final.parent)
 
     def discard(self) -> None:
@@ -167,7 +212,7 @@ class StagedFile:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = None
-        if not self._committed:
+        if not self.committed:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
 
@@ -181,22 +226,38 @@ class StagedFile:
 
 
 class StagedFolder:
-    """A folder filled beside its destination and renamed there when complete."""
+    """A folder filled beside its destination and renamed there when complete.
 
-    def __init__(self, final: Path) -> None:
+    It is private (0o700) while it is filled; it then takes the mode of folder ``like``
+    (the one it is a copy of) or, without one, the mode a new folder gets (0o777 less the
+    umask).
+    """
+
+    def __init__(self, final: Path, *, like: Path | None = None) -> None:
         self.final = final
         self.path = _temp_name(final)
         self._committed = False
+        self._mode = folder_mode(like)
         self.files: list[Path] = []
         """Final paths of the files written, relative names kept."""
 
     def __enter__(self) -> StagedFolder:
-        os.mkdir(self.path, 0o700)
+        os.mkdir(self.path, 0o777)  # the umask applies: the mode a new folder gets here
+        if self._mode is None:
+            self._mode = folder_mode(self.path)
+        os.chmod(self.path, 0o700)
         return self
 
     def write(self, relative: Path, data: bytes, *, like: Path | None = None) -> None:
+        if relative.is_absolute() or ".." in relative.parts:
+            raise ValueError(f"{relative} is not a path inside the folder")
         destination = self.path / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        if not destination.parent.is_dir():
+            destination.parent.mkdir(parents=True)
+            mode = folder_mode(like.parent) if like is not None else None
+            if mode is not None:
+                with contextlib.suppress(OSError):
+                    os.chmod(destination.parent, mode)
         fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             _write_all(fd, data)
@@ -211,8 +272,11 @@ class StagedFolder:
     def commit(self) -> None:
         if os.path.lexists(self.final):
             raise FileExistsError(errno.EEXIST, "the name is already taken", str(self.final))
-        with contextlib.suppress(OSError):
-            os.chmod(self.path, 0o755)
+        if self._mode is not None:
+            with contextlib.suppress(OSError):
+                os.chmod(self.path, self._mode)
+        # A folder cannot be hard-linked. If one appears between the check and the rename,
+        # the rename fails unless that folder is empty: no file is ever overwritten.
         os.replace(self.path, self.final)
         self._committed = True
         fsync_folder(self.final.parent)
@@ -250,22 +314,12 @@ def write_backup(source: Path, data: bytes, *, when: datetime | None = None) -> 
         staged.write(data)
         staged.finish()
         for attempt in range(1000):
-            candidate = backup_name(source, moment, attempt)
+            staged.final = backup_name(source, moment, attempt)
             try:
-                os.link(staged.path, candidate)
+                staged.commit(replace=False)
             except FileExistsError:
                 continue
-            except OSError as error:
-                if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
-                    raise
-                if os.path.lexists(candidate):
-                    continue
-                # No hard links on this file system: a checked rename instead.
-                os.replace(staged.path, candidate)
-                fsync_folder(source.parent)
-                return candidate
-            fsync_folder(source.parent)
-            return candidate
+            return staged.final
     raise WriteFailed(f"no free backup name next to {source}")
 
 

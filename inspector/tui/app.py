@@ -3,9 +3,11 @@
 :func:`make_app` builds the app for the CLI (:func:`run_app`) and for the tests.
 All reading, rebuilding and checking runs in daemon threads awaited by async
 workers (see :mod:`inspector.tui.threads`); the UI thread only merges finished
-views into the tree. The session file's folder is watched with
-``watchfiles.awatch`` in one exclusive worker, which also polls every
-:data:`POLL_MS` in case an event is missed.
+views into the tree. A rewind or repair is written in a thread the interpreter
+waits for, and the app does not quit while it runs. The session file's folder is
+watched with ``watchfiles.awatch`` in one exclusive worker, which also polls every
+:data:`POLL_MS` in case an event is missed. A worker that fails is reported once,
+by :meth:`InspectorApp._worker_changed` (the watcher is then started again).
 """
 
 from __future__ import annotations
@@ -27,9 +29,13 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Tree
 from textual.widgets.tree import TreeNode
+from textual.worker import Worker, WorkerState
 from watchfiles import Change, awatch
 
 from inspector.discovery import config_root, live_session_ids
+from inspector.formats import NotATranscript
+from inspector.rewrite import Action, RewriteFailed, RewriteRefused, apply
+from inspector.rewrite_history import plan_rewrite
 from inspector.safe_text import one_line
 from inspector.tui.conversation_view import (
     ConversationModel,
@@ -41,10 +47,16 @@ from inspector.tui.details import DetailRequest, describe
 from inspector.tui.filtering import FILTER_LIMIT, FilterMatch, match_view
 from inspector.tui.health import HealthCache
 from inspector.tui.launch import Launch, demo_launch, resolve
+from inspector.tui.screens.confirm import Choice, RewriteScreen, WrittenScreen
 from inspector.tui.screens.help import HelpScreen
 from inspector.tui.screens.no_session import NoSessionScreen
 from inspector.tui.screens.picker import SessionPicker
-from inspector.tui.threads import in_daemon_thread, start_in_daemon_thread
+from inspector.tui.threads import (
+    failure_text,
+    in_daemon_thread,
+    in_write_thread,
+    start_in_daemon_thread,
+)
 from inspector.tui.widgets.detail import DetailPane
 from inspector.tui.widgets.status_bar import StatusBar
 from inspector.tui.widgets.tool_tree import ConversationNodes, NodeRef, ToolTree
@@ -98,6 +110,12 @@ class InspectorApp(App[None]):
         self.error: str | None = None
         self.filter_text = ""
         self.show_all = False
+        self.rewriting: Action | None = None
+        """The rewind or repair under way, from planning to its result (None: none)."""
+        self.writing = False
+        """A rewind or repair is being written: the app does not quit meanwhile."""
+        self._watch_failure: str | None = None
+        """The last failure of the watcher, reported once however often it repeats."""
         self._problem_index: int | None = None
         # The widgets are kept as attributes: workers and handlers may still run while
         # the app shuts down, when a query for them would find nothing.
@@ -159,6 +177,7 @@ class InspectorApp(App[None]):
         self.error = None
         self.live_pid = None
         self.filter_text = ""
+        self._watch_failure = None
         self._hide_filter()
         self._problem_index = None
         self._show_status()
@@ -189,9 +208,8 @@ class InspectorApp(App[None]):
 
     async def _on_changes(self, nodes: ConversationNodes, paths: set[Path]) -> None:
         polled = not paths
-        new_files = bool(paths - {nodes.path}) and any(
-            path.suffix == ".jsonl" and path not in self._known_files() for path in paths
-        )
+        others = [path for path in paths - {nodes.path} if path.suffix == ".jsonl"]
+        new_files = bool(others) and not self._known_files().issuperset(others)
         if polled or nodes.path in paths or new_files:
             await self._refresh_main(nodes, force=new_files)
         for subagent in self.tool_tree.live_subagents():
@@ -465,68 +483,107 @@ class InspectorApp(App[None]):
         self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
+        if self.writing:
+            what = self.rewriting.value if self.rewriting else "rewrite"
+            self.say(
+                f"The {what} is being written: quit once it is done (quitting now could "
+                "leave it half written).",
+                severity="warning",
+            )
+            return
         code = EXIT_NO_SESSION if self.main is None and self.launch.problem else EXIT_OK
         self.exit(return_code=code)
 
     # ------------------------------------------------------------------ rewind / repair
 
     def action_rewind(self) -> None:
-        self._rewrite("rewind")
+        self._rewrite(Action.REWIND)
 
     def action_repair(self) -> None:
-        self._rewrite("repair")
+        self._rewrite(Action.REPAIR)
 
-    def _rewrite(self, action: str) -> None:
+    def _rewrite(self, action: Action) -> None:
         """The one place where rewind and repair start: plan, confirm, write, report."""
-        try:
-            import inspector.tui.screens.confirm  # noqa: F401 - needs inspector.rewrite
-        except ImportError:
-            self.say(f"{action}: coming in the rewind issue")
+        if self.rewriting is not None:
+            self.say(
+                f"A {self.rewriting.value} is already under way: finish or cancel it first.",
+                severity="warning",
+            )
             return
         if self.main is None:
-            self.say(f"{action}: open a session first")
+            self.say(f"{action.value}: open a session first")
             return
+        self.rewriting = action
         self._plan_rewrite(self.main.path, action)
 
-    @work(exclusive=True, group="rewrite", exit_on_error=False, description="rewind or repair")
-    async def _plan_rewrite(self, path: Path, action: str) -> None:
-        from inspector.formats import NotATranscript
-        from inspector.rewrite import Action, RewriteFailed, RewriteRefused, apply
-        from inspector.rewrite_history import plan_rewrite
-        from inspector.tui.screens.confirm import Choice, RewriteScreen, WrittenScreen
+    @work(group="rewrite", exit_on_error=False, description="rewind or repair")
+    async def _plan_rewrite(self, path: Path, action: Action) -> None:
+        try:
+            await self._plan_and_write(path, action)
+        finally:
+            self.rewriting = None
+            self.writing = False
 
-        self.say(f"Planning the {action}…", timeout=2)
+    async def _plan_and_write(self, path: Path, action: Action) -> None:
+        while True:
+            self.say(f"Planning the {action.value}…", timeout=2)
+            try:
+                plan = await in_daemon_thread(
+                    partial(plan_rewrite, action, path), name="inspector-plan"
+                )
+            except (RewriteFailed, NotATranscript, OSError) as error:
+                self.say(f"{action.value}: {error}", severity="error")
+                return
+            if plan.nothing_to_fix:
+                self.say(f"Nothing to {action.value}: " + "; ".join(plan.notes))
+                return
+            choice = await self.push_screen_wait(RewriteScreen(plan))
+            if choice is None:
+                return
+            if choice is not Choice.SWITCH:
+                break
+            action = Action.REPAIR if action is Action.REWIND else Action.REWIND
+            self.rewriting = action
+        self.writing = True
         try:
-            plan = await in_daemon_thread(
-                partial(plan_rewrite, Action(action), path), name="inspector-plan"
-            )
-        except (RewriteFailed, NotATranscript, OSError) as error:
-            self.say(f"{action}: {error}", severity="error")
-            return
-        if plan.nothing_to_fix:
-            self.say(f"Nothing to {action}: " + "; ".join(plan.notes))
-            return
-        choice = await self.push_screen_wait(RewriteScreen(plan))
-        if choice is None:
-            return
-        if choice is Choice.SWITCH:
-            self._plan_rewrite(path, "repair" if action == "rewind" else "rewind")
-            return
-        in_place = choice is Choice.IN_PLACE
-        try:
-            result = await in_daemon_thread(
-                partial(apply, plan, in_place=in_place), name="inspector-write"
+            result = await in_write_thread(
+                partial(apply, plan, in_place=choice is Choice.IN_PLACE), name="inspector-write"
             )
         except RewriteRefused as error:
-            self.say(f"{action} refused: {error}", severity="warning", timeout=8)
+            self.say(f"{action.value} refused: {error}", severity="warning", timeout=8)
             return
         except (RewriteFailed, OSError) as error:
-            self.say(f"{action} failed: {error}", severity="error", timeout=8)
+            self.say(f"{action.value} failed: {error}", severity="error", timeout=8)
             return
+        finally:
+            self.writing = False
         if result.resume:
             self.say(f"Resume it with: {result.resume}", timeout=10)
         if await self.push_screen_wait(WrittenScreen(result)) and result.written is not None:
             self.open_session(result.written)
+
+    # ------------------------------------------------------------------ worker errors
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """Report a worker that failed (once); a failed watcher is started again."""
+        worker = event.worker
+        if event.state is not WorkerState.ERROR:
+            return
+        text = failure_text(worker)
+        if worker.group != "watch":
+            self.say(text, severity="error", timeout=8)
+            return
+        if text != self._watch_failure:
+            self._watch_failure = text
+            self.say(f"{text}; following it again", severity="error", timeout=8)
+        nodes = self.main
+        if nodes is not None:
+            self.set_timer(POLL_MS / 1000, partial(self._watch_again, nodes))
+
+    def _watch_again(self, nodes: ConversationNodes) -> None:
+        if nodes is self.main:
+            self._watch(nodes)
 
     def say(
         self, message: str, *, severity: SeverityLevel = "information", timeout: float = 4

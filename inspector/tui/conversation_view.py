@@ -81,7 +81,7 @@ class CallRow:
     key: CallKey
     call: ToolCall
     status: CallStatus
-    """The validator's status, or DUPLICATE when the id is named by an R5 finding."""
+    """The validator's status."""
     message_index: int
     subagent_path: Path | None = None
     agent_type: str | None = None
@@ -325,9 +325,6 @@ class _ViewBuilder:
         )
 
     def _arrange_calls(self) -> None:
-        duplicates = {
-            tool_id for f in self.report.findings if f.rule is Rule.R5 for tool_id in f.ids
-        }
         links = {link.tool_use_id: link for link in self.conversation.subagents}
         for call in self.report.calls:
             if call.use is not None and call.use_message is not None:
@@ -338,7 +335,7 @@ class _ViewBuilder:
                 message_index = call.result_message
             else:
                 continue
-            status = CallStatus.DUPLICATE if call.tool_id in duplicates else call.status
+            status = call.status
             link = links.get(call.tool_id or "") if call.use is not None else None
             row = CallRow(
                 key,
@@ -361,7 +358,7 @@ class _ViewBuilder:
         calls = tuple(self.calls_by_message.get(index, ()))
         worst = max((row.status for row in calls), key=PROBLEM_RANK.__getitem__) if calls else None
         severity = _worst_severity(f.severity for f in findings) if findings else None
-        key: ItemKey = ("m", message.origins[0].line if message.origins else -index - 1)
+        key = _message_key(message, index)
         return MessageRow(key, index, message, calls, tuple(findings), worst, severity, index)
 
     def _api_error_rows(self) -> list[ApiErrorRow]:

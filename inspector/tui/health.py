@@ -27,12 +27,15 @@ def health_key(session: SessionFile) -> HealthKey:
 
 
 def compute_badge(path: Path) -> Badge:
-    """Check one transcript (slow on big files: call it from a worker thread)."""
+    """Check one transcript (slow on big files: call it from a worker thread).
+
+    Never raises: one odd file under the config root must not stop the picker.
+    """
     try:
         report = check_file(path)
     except NotATranscript:
         return Badge("? not a transcript", "dim")
-    except OSError:
+    except Exception:  # unreadable, or content the domain does not expect
         return Badge("? unreadable", "dim")
     errors, warnings = len(report.errors), len(report.warnings)
     if errors:

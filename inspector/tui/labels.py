@@ -8,7 +8,6 @@ output is shown as typed.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Final
 
@@ -17,6 +16,7 @@ from rich.text import Text
 from inspector.model import Origin
 from inspector.rules import CallStatus, Severity
 from inspector.safe_text import one_line, printable
+from inspector.timestamps import parse_timestamp
 from inspector.tui.conversation_view import (
     ApiErrorRow,
     BranchRow,
@@ -89,18 +89,14 @@ def status_mark(status: CallStatus, *, words: bool = True) -> Text:
 
 
 def clock(timestamp: str | None) -> str:
-    """``HH:MM:SS`` in local time, or ``--:--:--``."""
-    moment = parse_time(timestamp)
-    return moment.astimezone().strftime("%H:%M:%S") if moment else "--:--:--"
-
-
-def parse_time(timestamp: str | None) -> datetime | None:
-    if not timestamp:
-        return None
+    """``HH:MM:SS`` in local time (UTC at the ends of the calendar), or ``--:--:--``."""
+    moment = parse_timestamp(timestamp)
+    if moment is None:
+        return "--:--:--"
     try:
-        return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+        return moment.astimezone().strftime("%H:%M:%S")
+    except (OverflowError, ValueError, OSError):
+        return moment.strftime("%H:%M:%S")
 
 
 def short_model(model: str | None) -> str:
@@ -216,8 +212,8 @@ def call_duration(row: CallRow) -> str | None:
     call = row.call
     if call.use is None or call.result is None:
         return None
-    start = parse_time(call.use.origin.timestamp)
-    end = parse_time(call.result.origin.timestamp)
+    start = parse_timestamp(call.use.origin.timestamp)
+    end = parse_timestamp(call.result.origin.timestamp)
     if start is None or end is None:
         return None
     seconds = (end - start).total_seconds()

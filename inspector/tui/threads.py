@@ -5,6 +5,10 @@ whose threads are joined when the interpreter exits: quitting while a 100 MB
 transcript is being parsed would wait for the parse to finish. A daemon thread is
 abandoned instead, so ``q`` is instant; an awaiting worker that is cancelled simply
 stops waiting and the result is dropped.
+
+Writing is the exception (:func:`in_write_thread`): a write killed halfway would leave
+temporary files, or a session folder without its transcript, behind. It runs in a
+thread that is not a daemon, which the interpreter waits for before it exits.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from textual.worker import Worker
+
+from inspector.safe_text import one_line
 
 T = TypeVar("T")
 
@@ -35,6 +43,16 @@ def start_in_daemon_thread(function: Callable[[], T], name: str = "inspector-io"
 
 async def in_daemon_thread(function: Callable[[], T], name: str = "inspector-io") -> T:
     """Run ``function`` in a new daemon thread and await its result (or exception)."""
+    return await _in_thread(function, name, daemon=True)
+
+
+async def in_write_thread(function: Callable[[], T], name: str = "inspector-write") -> T:
+    """Run ``function`` (a write) in a new thread the interpreter waits for at exit, and
+    await its result: quitting, or a cancelled worker, never stops it halfway."""
+    return await _in_thread(function, name, daemon=False)
+
+
+async def _in_thread(function: Callable[[], T], name: str, *, daemon: bool) -> T:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
@@ -54,7 +72,7 @@ async def in_daemon_thread(function: Callable[[], T], name: str = "inspector-io"
         else:
             _call_soon(loop, deliver_result, value)
 
-    threading.Thread(target=run, name=name, daemon=True).start()
+    threading.Thread(target=run, name=name, daemon=daemon).start()
     return await future
 
 
@@ -62,3 +80,11 @@ def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[T], None], v
     # RuntimeError: the loop closed while we worked, so nobody is waiting any more.
     with contextlib.suppress(RuntimeError):
         loop.call_soon_threadsafe(callback, value)
+
+
+def failure_text(worker: Worker[Any]) -> str:
+    """One printable line: which background task failed, and why."""
+    what = worker.description or worker.name or "a background task"
+    error = worker.error
+    reason = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
+    return one_line(f"{what} failed: {reason}", 300)

@@ -349,6 +349,34 @@ def test_duplicate_in_one_message_needs_two_rounds(tmp_path: Path) -> None:
     assert check_file(result.written).ok
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("2026-03-02T09:14:50.612", "2026-03-02T09:14:52.157Z"),  # no zone, then UTC
+        ("9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"),  # the last moment
+        ("0001-01-01T00:00:00+14:00", "2026-03-02T09:14:52.157Z"),  # out of range in UTC
+    ],
+)
+def test_odd_timestamps_around_a_synthetic_result(samples: Path, before: str, after: str) -> None:
+    source = samples / "orphan-tool-use.jsonl"
+    lines = source.read_bytes().splitlines()
+    for number, stamp in ((8, before), (9, after)):  # the result goes between them
+        value = orjson.loads(lines[number - 1])
+        value["timestamp"] = stamp
+        lines[number - 1] = orjson.dumps(value)
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    plan = plan_repair(source)
+    added = [line.replacement for line in plan.lines if line.source is None]
+    assert len(added) == 1
+    assert added[0] is not None
+    stamp = added[0]["timestamp"]
+    assert isinstance(stamp, str)
+    assert stamp.endswith("Z")
+    result = apply(plan)
+    assert result.written is not None
+    assert check_file(result.written).ok
+
+
 def test_unfixable_writes_nothing(tmp_path: Path) -> None:
     entries = [
         _entry("user", "u1", None, 1, message=_message("user", [{"type": "text", "text": ""}])),

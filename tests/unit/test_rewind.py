@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +14,18 @@ import pytest
 from inspector.check import check_file
 from inspector.formats.claude_code import load_transcript
 from inspector.model import Conversation
-from inspector.rewind import plan_rewind
+from inspector.rewind import _mentioned, plan_rewind
 from inspector.rewrite import (
     RewriteFailed,
+    _with_session_id,
     apply,
     patch_line,
     read_snapshot,
+    safe_path_part,
     tool_structure,
 )
 from inspector.synthetic import SessionWriter, bash_call, read_call
+from inspector.timestamps import parse_timestamp
 from tests.conftest import REALWORLD, SAMPLES
 
 DEFECTS = ["orphan-tool-use", "orphan-result", "duplicate-id", "compacted", "api-error"]
@@ -367,6 +371,64 @@ def test_patch_line_invalid_utf8_is_kept() -> None:
     value = orjson.loads(raw.decode("utf-8", errors="replace"))
     patched = patch_line(raw, value, {"sessionId": "new"})
     assert patched == raw.replace(b'"old"', b'"new"')
+
+
+def test_patch_line_keeps_a_carriage_return() -> None:
+    value = {"parentUuid": "p", "sessionId": "old", "text": "é"}
+    raw = b'{"parentUuid": "p", "sessionId": "old", "text": "\\u00e9"}\r'
+    assert patch_line(raw, value, {"sessionId": "new"}).endswith(b"}\r")
+
+
+def test_subagent_copy_keeps_line_ends() -> None:
+    data = b'{"sessionId":"old","n":1}\r\nnot json\r\n{"sessionId":"old","n":2}'
+    assert _with_session_id(data, "new") == (
+        b'{"sessionId":"new","n":1}\r\nnot json\r\n{"sessionId":"new","n":2}'
+    )
+
+
+def test_names_are_found_in_one_pass_as_substrings() -> None:
+    names = {"toolu_1.txt", "toolu_1", "toolu_12", "x", "absent"}
+    found = _mentioned(names, b'see /s/tool-results/toolu_12.txt and "toolu_1.txt"')
+    assert found == {"toolu_1.txt", "toolu_1", "toolu_12", "x"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-03-02T09:14:32.953Z", datetime(2026, 3, 2, 9, 14, 32, 953000, tzinfo=UTC)),
+        ("2026-03-02T09:14:32", datetime(2026, 3, 2, 9, 14, 32, tzinfo=UTC)),
+        ("2026-03-02T10:14:32+01:00", datetime(2026, 3, 2, 9, 14, 32, tzinfo=UTC)),
+        ("0001-01-01T00:00:00+14:00", None),
+        ("9999-12-31T23:59:59-14:00", None),
+        ("yesterday", None),
+        ("", None),
+        (1700000000, None),
+        (None, None),
+    ],
+)
+def test_parse_timestamp(value: object, expected: datetime | None) -> None:
+    assert parse_timestamp(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("780c4b16-a510-49fa-a2b2-bbd1c38dbe31", True),
+        ("a1b2_c3", True),
+        ("/etc", False),
+        ("../..", False),
+        ("..", False),
+        ("a/b", False),
+        ("a\\b", False),
+        ("$(touch x)", False),
+        ("id\n", False),
+        ("", False),
+        (None, False),
+        (7, False),
+    ],
+)
+def test_safe_path_part(value: object, safe: bool) -> None:
+    assert (safe_path_part(value) is not None) == safe
 
 
 # ---------------------------------------------------------------------- real transcripts

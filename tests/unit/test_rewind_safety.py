@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 import inspector.rewrite
+import inspector.safe_write
 from inspector.check import check_file
 from inspector.cli import main
 from inspector.repair import plan_repair
@@ -65,21 +66,29 @@ def test_failed_rename_leaves_nothing(
     source = project / f"{SAMPLE}.jsonl"
     before, names = tree_hashes(project), _listing(project)
     plan = planner(source)
-    real_replace = os.replace
+    _fail_renames_to_jsonl(monkeypatch)
+    with pytest.raises(RewriteFailed, match="nothing was written"):
+        apply(plan, in_place=in_place)
+    # Nothing left behind, not even the in-place backup: the original was never replaced.
+    _assert_untouched(project, before, names)
+
+
+def _fail_renames_to_jsonl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rename or link that would give a file a ``.jsonl`` name fails (EIO)."""
+    real_replace, real_link = os.replace, os.link
 
     def failing_replace(src: Any, dst: Any) -> None:
         if str(dst).endswith(".jsonl"):
             raise OSError(errno.EIO, "Input/output error")
         real_replace(src, dst)
 
+    def failing_link(src: Any, dst: Any, **kwargs: Any) -> None:
+        if str(dst).endswith(".jsonl"):
+            raise OSError(errno.EIO, "Input/output error")
+        real_link(src, dst, **kwargs)
+
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(RewriteFailed, match="nothing was written"):
-        apply(plan, in_place=in_place)
-    backups = [p for p in project.iterdir() if p.name.endswith(".bak")]
-    for backup in backups:  # an in-place attempt backs up first: a complete copy
-        assert backup.read_bytes() == source.read_bytes()
-        backup.unlink()
-    _assert_untouched(project, before, names)
+    monkeypatch.setattr(os, "link", failing_link)
 
 
 @pytest.mark.parametrize("planner", PLANNERS)
@@ -134,14 +143,7 @@ def test_failure_after_subagents_removes_them(
     before, names = tree_hashes(project), _listing(project)
     plan = plan_rewind(source, line=44)
     assert plan.sidecar
-    real_replace = os.replace
-
-    def failing_replace(src: Any, dst: Any) -> None:
-        if str(dst).endswith(".jsonl"):
-            raise OSError(errno.EIO, "Input/output error")
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", failing_replace)
+    _fail_renames_to_jsonl(monkeypatch)
     with pytest.raises(RewriteFailed):
         apply(plan)
     _assert_untouched(project, before, names)
@@ -233,6 +235,7 @@ def test_incomplete_last_line_is_left_out(project: Path) -> None:
     assert result.written is not None
     assert result.written.read_bytes().endswith(b"}\n")
     assert check_file(result.written).ok
+    assert result.grew_by == 0  # the incomplete line was there when it was read
 
 
 # ---------------------------------------------------------------------- in place, live sessions
@@ -252,6 +255,130 @@ def test_in_place_backs_up_first(project: Path, planner: Planner) -> None:
     assert result.backup.read_bytes() == original
     assert check_file(source).ok
     assert not [p for p in project.iterdir() if p.name.endswith(".inspector-tmp")]
+
+
+def test_failed_check_in_place_leaves_no_backup(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = project / f"{SAMPLE}.jsonl"
+    before, names = tree_hashes(project), _listing(project)
+    plan = plan_repair(source)
+    broken = check_file(project / f"{SAMPLE}.jsonl")
+    monkeypatch.setattr(inspector.rewrite, "check_file", lambda path: broken)
+    with pytest.raises(RewriteFailed, match="still fails the check"):
+        apply(plan, in_place=True)
+    _assert_untouched(project, before, names)
+
+
+def test_in_place_refused_when_the_file_changes_after_the_backup(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = project / f"{SAMPLE}.jsonl"
+    names = _listing(project)
+    plan = plan_repair(source)
+    real_backup = inspector.safe_write.write_backup
+    later = b'{"type":"last-prompt","lastPrompt":"later"}\n'
+
+    def backup_then_append(path: Path, data: bytes) -> Path:
+        backup = real_backup(path, data)
+        with path.open("ab") as handle:  # the session writes while the backup is made
+            handle.write(later)
+        return backup
+
+    monkeypatch.setattr(inspector.rewrite, "write_backup", backup_then_append)
+    with pytest.raises(RewriteRefused, match="changed while it was rewritten"):
+        apply(plan, in_place=True, force=True)
+    assert source.read_bytes().endswith(later)
+    assert _listing(project) == names  # the stale backup is gone too
+
+
+@pytest.mark.parametrize("planner", PLANNERS)
+@pytest.mark.parametrize("kind", ["symlink", "hard link"])
+def test_in_place_refuses_links(project: Path, planner: Planner, kind: str) -> None:
+    source = project / f"{SAMPLE}.jsonl"
+    other = project / "other-name.jsonl"
+    if kind == "symlink":
+        other.symlink_to(source.name)
+    else:
+        os.link(source, other)
+    before, names = tree_hashes(project), _listing(project)
+    plan = planner(other)
+    with pytest.raises(RewriteRefused, match=kind.replace("symlink", "symbolic link")):
+        apply(plan, in_place=True, force=True)
+    assert other.is_symlink() == (kind == "symlink")
+    _assert_untouched(project, before, names)
+    assert apply(plan).written is not None  # a new session is fine
+
+
+def _with_session_id(source: Path, target: Path, session_id: str) -> None:
+    lines = []
+    for raw in source.read_bytes().splitlines():
+        value = orjson.loads(raw)
+        if "sessionId" in value:
+            value["sessionId"] = session_id
+        lines.append(orjson.dumps(value))
+    target.write_bytes(b"\n".join(lines) + b"\n")
+    past = time.time() - 3600
+    os.utime(target, (past, past))
+
+
+@pytest.mark.parametrize("planner", PLANNERS)
+@pytest.mark.parametrize("steer", ["absolute", "relative"])
+def test_session_id_never_names_a_folder_outside(
+    project: Path, tmp_path: Path, planner: Planner, steer: str
+) -> None:
+    outside = tmp_path / "outside"
+    (outside / "tool-results").mkdir(parents=True)
+    (outside / "secret.txt").write_text("not the session's")
+    (outside / "tool-results" / "type.txt").write_text("named in every kept line")
+    session_id = str(outside) if steer == "absolute" else "../outside"
+    source = project / "steered.jsonl"
+    _with_session_id(project / f"{SAMPLE}.jsonl", source, session_id)
+    plan = planner(source)
+    assert not [item for item in plan.sidecar if outside in item.source.parents]
+    result = apply(plan)
+    assert result.written is not None
+    assert not result.subagents
+    assert result.resume is not None  # a new session has a fresh, plain id
+
+
+def test_session_folder_copy_skips_links_backups_and_temp_files(
+    project: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not the session's")
+    folder = project / SAMPLE
+    folder.mkdir()
+    (folder / "notes.txt").write_text("the session's")
+    (folder / "linked.txt").symlink_to(outside / "secret.txt")
+    (folder / "linked-folder").symlink_to(outside, target_is_directory=True)
+    (folder / "notes.txt.20260101T000000Z.bak").write_text("a backup")
+    (folder / ".notes.txt.0a1b2c3d.inspector-tmp").write_text("a temporary file")
+    plan = plan_repair(project / f"{SAMPLE}.jsonl")
+    assert [item.relative.as_posix() for item in plan.sidecar] == ["notes.txt"]
+    result = apply(plan)
+    assert [path.name for path in result.subagents] == ["notes.txt"]
+
+
+def test_unsafe_session_id_gets_no_resume_command(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = project / "not-a-uuid.jsonl"
+    _with_session_id(project / f"{SAMPLE}.jsonl", source, "$(touch pwned)")
+    result = apply(plan_repair(source), in_place=True)
+    assert result.session_id == "$(touch pwned)"
+    assert result.resume is None
+    assert result.resume_note is not None
+    assert "not a plain id" in result.resume_note
+    past = time.time() - 3600
+    os.utime(source, (past, past))
+    assert main(["repair", str(source), "--in-place"]) == 0  # nothing to fix now
+    _with_session_id(project / f"{SAMPLE}.jsonl", source, "$(touch pwned)")
+    assert main(["repair", str(source), "--in-place"]) == 0
+    out = capsys.readouterr().out
+    assert "resume:" not in out
+    assert "not a plain id" in out
 
 
 def test_second_in_place_keeps_both_backups(project: Path) -> None:

@@ -106,6 +106,96 @@ def test_backup_is_timestamped_and_never_overwritten(tmp_path: Path) -> None:
     assert not any(p.name.endswith(".inspector-tmp") for p in tmp_path.iterdir())
 
 
+def _no_hard_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+
+
+def _name_looks_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race: a file appears right after a look-before-you-leap check said the name was free."""
+    monkeypatch.setattr(os.path, "lexists", lambda path: False)
+
+
+@pytest.mark.parametrize("hard_links", [True, False], ids=["links", "no-links"])
+def test_commit_never_overwrites_a_file_that_appears_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hard_links: bool
+) -> None:
+    final = tmp_path / "s.jsonl"
+    final.write_bytes(b"theirs\n")
+    _name_looks_free(monkeypatch)
+    if not hard_links:
+        _no_hard_links(monkeypatch)
+    with StagedFile(final) as staged:
+        staged.write(b"mine\n")
+        with pytest.raises(FileExistsError):
+            staged.commit(replace=False)
+    assert final.read_bytes() == b"theirs\n"
+    assert _listing(tmp_path) == ["s.jsonl"]
+
+
+def test_commit_without_hard_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_hard_links(monkeypatch)
+    final = tmp_path / "s.jsonl"
+    with StagedFile(final) as staged:
+        staged.write(b"mine\n")
+        staged.commit(replace=False)
+    assert final.read_bytes() == b"mine\n"
+    assert _listing(tmp_path) == ["s.jsonl"]
+
+
+def test_backup_without_hard_links_never_overwrites(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "s.jsonl"
+    source.write_bytes(b"two\n")
+    when = datetime(2026, 3, 2, 9, 14, 5, tzinfo=UTC)
+    taken = backup_name(source, when, 0)
+    taken.write_bytes(b"an older backup\n")
+    _no_hard_links(monkeypatch)
+    _name_looks_free(monkeypatch)
+    backup = write_backup(source, b"two\n", when=when)
+    assert backup == backup_name(source, when, 1)
+    assert taken.read_bytes() == b"an older backup\n"
+    assert backup.read_bytes() == b"two\n"
+    assert not any(p.name.endswith(".inspector-tmp") for p in tmp_path.iterdir())
+
+
+def test_staged_folder_takes_the_mode_of_its_model(tmp_path: Path) -> None:
+    like = tmp_path / "original"
+    (like / "subagents").mkdir(parents=True)
+    (like / "subagents" / "agent-a.jsonl").write_bytes(b"{}\n")
+    like.chmod(0o750)
+    (like / "subagents").chmod(0o710)
+    final = tmp_path / "copy"
+    with StagedFolder(final, like=like) as folder:
+        assert folder.path.stat().st_mode & 0o777 == 0o700  # private while it is filled
+        folder.write(
+            Path("subagents/agent-a.jsonl"), b"{}\n", like=like / "subagents/agent-a.jsonl"
+        )
+        folder.commit()
+    assert final.stat().st_mode & 0o777 == 0o750
+    assert (final / "subagents").stat().st_mode & 0o777 == 0o710
+
+
+def test_staged_folder_without_a_model_follows_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        with StagedFolder(tmp_path / "new") as folder:
+            folder.write(Path("x"), b"1")
+            folder.commit()
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o750
+
+
+def test_staged_folder_refuses_paths_outside(tmp_path: Path) -> None:
+    with StagedFolder(tmp_path / "new") as folder, pytest.raises(ValueError, match="not a path"):
+        folder.write(Path("../escaped"), b"1")
+    assert _listing(tmp_path) == []
+
+
 def _idle(path: Path) -> None:
     past = time.time() - 3600
     os.utime(path, (past, past))

@@ -157,14 +157,7 @@ def plan_text(plan: RewritePlan) -> Group:
     parts.extend(Text(f"note         {one_line(note, 300)}", style="dim") for note in plan.notes)
     parts.append(Text(""))
     if plan.applicable:
-        parts.append(
-            Text(
-                f"Fork writes {plan.target.name} beside the original, which stays untouched. "
-                "In place replaces the original after a timestamped backup (refused while "
-                "Claude Code has the session open).",
-                style="italic",
-            )
-        )
+        parts.append(Text(printable(plan.choices_text()), style="italic"))
     else:
         parts.append(Text("This plan cannot be written as it is.", style="bold red"))
     return Group(*parts)
@@ -188,8 +181,10 @@ def result_text(result: RewriteResult) -> Group:
         )
     if result.resume:
         command = styled("resume       ", "dim")
-        command.append(result.resume, style="bold cyan")
+        command.append(printable(result.resume), style="bold cyan")
         if result.plan.cwd:
             command.append(f"   (in {printable(result.plan.cwd)})", style="dim")
         parts.append(command)
+    elif result.resume_note:
+        parts.append(Text(f"note         {printable(result.resume_note)}", style="yellow"))
     return Group(*parts)

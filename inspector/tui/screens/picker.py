@@ -3,6 +3,7 @@
 Health badges are computed one file at a time in an async worker that awaits a
 daemon thread per file, and cached by (path, size, mtime) on the app, so the
 picker opens instantly the second time and unchanged files are never re-checked.
+A failure of that worker is reported, never a reason to stop the app.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
 
 from inspector.discovery import SessionFile, live_session_ids, other_agent_sessions
 from inspector.safe_text import printable
 from inspector.tui.health import PENDING, Badge, HealthCache, compute_badge
 from inspector.tui.labels import byte_size, styled
 from inspector.tui.launch import sessions_under
-from inspector.tui.threads import in_daemon_thread
+from inspector.tui.threads import failure_text, in_daemon_thread
 
 COLUMNS = ("", "agent", "project", "session", "size", "last write", "health")
 BADGE_WIDTH = 16
@@ -78,7 +80,13 @@ class SessionPicker(Screen[Path | None]):
         if session is not None:
             self.dismiss(session.path)
 
-    @work(exclusive=True, group="picker")
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            text = failure_text(event.worker)
+            self.app.notify(text, severity="error", timeout=8, markup=False)
+
+    @work(exclusive=True, group="picker", exit_on_error=False, description="list the sessions")
     async def load_sessions(self) -> None:
         """List the sessions (off the UI thread), then compute the missing badges."""
         scope = self.scope if self.showing_scope else None
@@ -121,7 +129,10 @@ def _list_sessions(scope: Path | None, root: Path) -> tuple[list[SessionFile], d
 
 
 def _cells(session: SessionFile, live: bool, badge: Badge) -> tuple[Text, ...]:
-    when = datetime.fromtimestamp(session.mtime).strftime("%Y-%m-%d %H:%M")
+    try:
+        when = datetime.fromtimestamp(session.mtime).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, ValueError, OSError):
+        when = "?"
     return (
         Text("●", style="bold cyan") if live else Text(" "),
         Text(printable(session.agent), style="dim"),
