@@ -13,6 +13,7 @@ by :meth:`InspectorApp._worker_changed` (the watcher is then started again).
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -127,7 +128,7 @@ class InspectorApp(App[None]):
         """The first read of the session, started before the app runs (saves its startup)."""
         if launch.session is not None:
             model = ConversationModel(launch.session)
-            read = partial(_read_main, model, None, False, self.root)
+            read = partial(_first_read, model, self.root)
             self._early = (model, start_in_daemon_thread(read, name="inspector-read"))
 
     # ------------------------------------------------------------------ layout
@@ -620,6 +621,24 @@ def _read_main(
     if snapshot is not None and snapshot.conversation.session_id:
         names.append(snapshot.conversation.session_id)
     return view, next((live[name] for name in names if name in live), None)
+
+
+def _first_read(model: ConversationModel, root: Path) -> _MainRead:
+    """The first read, with the cyclic collector running far less often.
+
+    Every entry of a big session survives collections, so each full collection walks
+    them all again: with the default thresholds a third of a 100 MB read goes to that.
+    Rarer collections (not none: the UI thread keeps allocating) cost nothing later.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(_FIRST_READ_GC_THRESHOLD, *thresholds[1:])
+    try:
+        return _read_main(model, None, False, root)
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+_FIRST_READ_GC_THRESHOLD = 100_000
 
 
 def _relevant_changes(nodes: ConversationNodes) -> Callable[[Change, str], bool]:
