@@ -14,10 +14,10 @@ problem loads what it needs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from rich.text import Text, TextType
 from textual import on
@@ -239,11 +239,7 @@ class ToolTree(Tree[NodeRef]):
         children = [child for child in nodes.anchor.children if child is not nodes.gap]
         loose_nodes = [c for c in children if c.data and c.data.kind is NodeKind.LOOSE_SUBAGENT]
         current = [c for c in children if not (c.data and c.data.kind is NodeKind.LOOSE_SUBAGENT)]
-        same = 0
-        for node, item in zip(current, rows, strict=False):
-            if node.data is None or node.data.key != item.key:
-                break
-            same += 1
+        same = _same_keys(current, rows)
         if same < len(current):
             self._remove_nodes(nodes, current[same:])
         for node, item in zip(current[:same], rows[:same], strict=True):
@@ -406,11 +402,7 @@ class ToolTree(Tree[NodeRef]):
         if nodes.filter_calls is not None and any(c.key in nodes.filter_calls for c in wanted):
             wanted = [call for call in wanted if call.key in nodes.filter_calls]
         current = list(node.children)
-        same = 0
-        for child, call in zip(current, wanted, strict=False):
-            if child.data is None or child.data.key != call.key:
-                break
-            same += 1
+        same = _same_keys(current, wanted)
         if same < len(current):
             self._remove_nodes(nodes, current[same:])
         for child, call in zip(current[:same], wanted[:same], strict=True):
@@ -662,3 +654,18 @@ def _is_within(node: TreeNode[NodeRef], ancestor: TreeNode[NodeRef]) -> bool:
             return True
         current = current.parent
     return False
+
+
+class _Keyed(Protocol):
+    @property
+    def key(self) -> Any: ...
+
+
+def _same_keys(nodes: Sequence[TreeNode[NodeRef]], items: Sequence[_Keyed]) -> int:
+    """How many leading nodes already show the leading items (same keys, same order)."""
+    same = 0
+    for node, item in zip(nodes, items, strict=False):
+        if node.data is None or node.data.key != item.key:
+            break
+        same += 1
+    return same
