@@ -8,6 +8,7 @@ again later (:class:`StoredMessage` remembers where its message was).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,15 +83,26 @@ def _last_request(path: Path) -> StoredHistory:
 
 def origin_for(history: StoredHistory, position: int, message: dict[str, Any]) -> StoredMessage:
     line = history.request_line
-    timestamp = message.get("ts", message.get("timestamp"))
     return StoredMessage(
         line.number if line else position + 1,
         line.offset if line else -1,
         line.length if line else 0,
         None,
-        str(timestamp) if timestamp is not None else None,
+        _iso_time(message.get("ts", message.get("timestamp"))),
         position,
     )
+
+
+def _iso_time(value: Any) -> str | None:
+    """Roo Code and Cline keep ``ts`` in epoch milliseconds; others an ISO string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value / 1000, UTC).isoformat().replace("+00:00", "Z")
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
 
 
 def stored_message(path: Path, origin: object, cache: dict[int, Any]) -> Any:

@@ -313,3 +313,15 @@ def test_messages_of_a_roo_history_drop_client_keys(tmp_path: Path) -> None:
     path.write_bytes(orjson.dumps(anthropic_history([], ts=5, isSummary=True)))
     payloads = message_payloads(load_conversation(path))
     assert payloads[0] == {"role": "user", "content": [{"type": "text", "text": "fix it"}]}
+
+
+def test_roo_and_cline_epoch_milliseconds_become_iso_times(tmp_path: Path) -> None:
+    path = tmp_path / "api_conversation_history.json"
+    history = [
+        {"role": "user", "content": "go", "ts": 1767225600000},
+        {"role": "assistant", "content": "ok", "ts": 1e30},
+    ]
+    path.write_bytes(orjson.dumps(history))
+    first, second = load_conversation(path).messages
+    assert first.timestamp == "2026-01-01T00:00:00Z"
+    assert second.timestamp is None
