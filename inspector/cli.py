@@ -16,6 +16,7 @@ from typing import TextIO
 import orjson
 
 from inspector import __version__
+from inspector.os_errors import describe_failure
 from inspector.safe_text import printable
 
 EXIT_OK = 0
@@ -133,22 +134,10 @@ def _print_messages(path: Path, format_name: str | None, out: TextIO) -> int:
         conversation = load_conversation(path, format_name)
         payload = {"messages": message_payloads(conversation)}
     except (OSError, NotATranscript) as error:
-        raise UsageError(_describe(error, path)) from error
+        raise UsageError(describe_failure(error, path)) from error
     out.write(orjson.dumps(payload).decode())
     out.write("\n")
     return EXIT_OK
-
-
-def _describe(error: Exception, path: Path) -> str:
-    if isinstance(error, FileNotFoundError):
-        return f"{path}: no such file or folder"
-    if isinstance(error, PermissionError):
-        return f"{path}: permission denied"
-    if isinstance(error, IsADirectoryError):
-        return f"{path}: is a folder, not a transcript file"
-    if isinstance(error, OSError):
-        return f"{path}: {error.strerror or error}"
-    return str(error)
 
 
 def _app_parser() -> argparse.ArgumentParser:

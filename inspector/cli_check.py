@@ -13,6 +13,7 @@ import orjson
 from inspector.check import check_file, report_dict
 from inspector.discovery import config_root, other_agent_sessions, transcript_files
 from inspector.formats import NotATranscript
+from inspector.os_errors import describe_failure
 from inspector.rules import Finding, Report, Severity
 from inspector.safe_text import printable
 
@@ -54,7 +55,7 @@ def run_check(
         try:
             report = check_file(path, format_name)
         except (OSError, NotATranscript) as error:
-            print(f"inspector: {printable(_describe(error, path))}", file=sys.stderr)
+            print(f"inspector: {printable(describe_failure(error, path))}", file=sys.stderr)
             exit_code = EXIT_UNCHECKABLE
             continue
         if as_json:
@@ -95,16 +96,6 @@ def _every_known_session() -> tuple[list[Path], list[str]]:
             "no Roo Code, Cline or Codex sessions either"
         ]
     return files, []
-
-
-def _describe(error: Exception, path: Path) -> str:
-    if isinstance(error, PermissionError):
-        return f"{path}: permission denied"
-    if isinstance(error, IsADirectoryError):
-        return f"{path}: is a folder"
-    if isinstance(error, OSError):
-        return f"{path}: {error.strerror or error}"
-    return str(error)
 
 
 def _print_report(report: Report, out: TextIO, color: bool) -> None:

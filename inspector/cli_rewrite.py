@@ -15,6 +15,7 @@ import orjson
 
 from inspector.check import cut_dict, finding_dict
 from inspector.formats import NotATranscript
+from inspector.os_errors import describe_failure
 from inspector.rewrite import (
     Action,
     RewriteFailed,
@@ -26,7 +27,6 @@ from inspector.rewrite import (
 )
 from inspector.rewrite_history import plan_rewrite
 from inspector.safe_text import one_line, printable
-from inspector.safe_write import describe_os_error
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -45,7 +45,9 @@ def run_rewrite(
     try:
         plan = _plan(action, options)
     except (OSError, NotATranscript, RewriteFailed) as error:
-        return _fail(stream, errors, action, path, _describe(error, path), EXIT_ERROR, as_json)
+        return _fail(
+            stream, errors, action, path, describe_failure(error, path), EXIT_ERROR, as_json
+        )
     except Exception as error:  # never a traceback
         return _fail(
             stream, errors, action, path, f"internal error: {error!r}", EXIT_ERROR, as_json
@@ -76,7 +78,7 @@ def run_rewrite(
         print(f"inspector: {printable(reason)}", file=errors)
         return EXIT_REFUSED
     except (RewriteFailed, OSError) as error:
-        reason = _describe(error, path)
+        reason = describe_failure(error, path)
         _report(stream, plan, None, as_json, status="error", reason=reason, quiet=not as_json)
         print(f"inspector: {printable(reason)}", file=errors)
         return EXIT_ERROR
@@ -92,16 +94,6 @@ def _plan(action: Action, options: argparse.Namespace) -> RewritePlan:
     if action is Action.REWIND:
         return plan_rewrite(action, options.path, to=options.to, line=options.line)
     return plan_rewrite(action, options.path)
-
-
-def _describe(error: Exception, path: Path) -> str:
-    if isinstance(error, FileNotFoundError):
-        return f"{path}: no such file"
-    if isinstance(error, IsADirectoryError):
-        return f"{path}: is a folder, not a transcript file"
-    if isinstance(error, OSError):
-        return f"{path}: {describe_os_error(error)}"
-    return str(error)
 
 
 def _fail(

@@ -48,6 +48,7 @@ from inspector.formats import FORMATS, NotATranscript, detect_format
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.claude_code import ClaudeCodeTranscript
 from inspector.model import TOOL_USE, Conversation
+from inspector.os_errors import describe_failure, describe_os_error
 from inspector.reader import BadLine, ParsedLine, parse_object
 from inspector.rules import Cut, Finding, Report, validate
 from inspector.safe_text import one_line
@@ -58,7 +59,6 @@ from inspector.safe_write import (
     StagedFolder,
     WriteFailed,
     config_roots_for,
-    describe_os_error,
     live_reason,
     write_backup,
 )
@@ -318,7 +318,7 @@ def read_source(path: Path) -> tuple[Snapshot, ClaudeCodeTranscript]:
         snapshot = read_snapshot(path)
         return snapshot, load_snapshot(snapshot)
     except OSError as error:
-        raise RewriteFailed(f"{path}: {describe_os_error(error)}") from error
+        raise RewriteFailed(describe_failure(error, path)) from error
     except NotATranscript as error:
         raise RewriteFailed(str(error)) from error
 

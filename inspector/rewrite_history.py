@@ -75,6 +75,7 @@ from inspector.model import (
     Message,
     Origin,
 )
+from inspector.os_errors import describe_failure
 from inspector.reader import ParsedLine, parse_object
 from inspector.repair import (
     LATE_RESULT,
@@ -112,7 +113,6 @@ from inspector.rules import CallStatus, Cut, Report, Rule, validate
 from inspector.safe_write import (
     StagedFile,
     StagedFolder,
-    describe_os_error,
     live_reason,
 )
 
@@ -348,7 +348,7 @@ def _read(path: Path, format_name: str | None) -> _Source:
             return _Rollout.read(path)
         return _Array.read(path, name)
     except OSError as error:
-        raise RewriteFailed(f"{path}: {describe_os_error(error)}") from error
+        raise RewriteFailed(describe_failure(error, path)) from error
     except NotATranscript as error:
         raise RewriteFailed(str(error)) from error
 

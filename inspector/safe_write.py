@@ -41,27 +41,10 @@ LIVE_WRITE_WINDOW = 5.0
 _CHUNK = 1 << 20
 _NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK, errno.ENOSYS})
 """Errors of ``os.link`` on a file system without hard links (FAT, some network shares)."""
-_REASONS = {
-    errno.ENOSPC: "no space left on the device",
-    errno.EDQUOT: "disk quota exceeded",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted",
-    errno.EROFS: "read-only file system",
-    errno.ENOENT: "no such file or folder",
-    errno.EEXIST: "the name is already taken",
-    errno.EISDIR: "is a folder, not a file",
-}
 
 
 class WriteFailed(Exception):
     """A write did not happen; whatever it had started was removed."""
-
-
-def describe_os_error(error: OSError) -> str:
-    """A short reason for an OS error ("no space left on the device", …)."""
-    if error.errno in _REASONS:
-        return _REASONS[error.errno]
-    return error.strerror or str(error) or type(error).__name__
 
 
 def _temp_name(final: Path) -> Path:
