@@ -189,10 +189,7 @@ def read_line(path: Path, offset: int, length: int) -> dict[str, Any]:
     """Re-read and parse one line whose position a reader reported."""
     with open(path, "rb") as handle:
         raw = os.pread(handle.fileno(), length, offset)
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        value = _parse_lenient(raw, error)
-    if not isinstance(value, dict):
+    value = parse_object(raw)
+    if value is None:
         raise ValueError(f"{path}: the line at byte {offset} is not a JSON object")
     return value

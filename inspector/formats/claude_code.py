@@ -73,8 +73,6 @@ LOCAL_COMMAND = "local_command"
 class Entry(Origin):
     """One chain entry: a transcript line reduced to what reconstruction needs."""
 
-    seq: int
-    """Position among the chain entries of the file."""
     kind: str
     parent: str | None
     sidechain: bool
@@ -154,7 +152,6 @@ class ClaudeCodeTranscript:
             line.length,
             uuid,
             str_or_none(value.get("timestamp")),
-            len(self.entries),
             kind,
             parent if isinstance(parent, str) else None,
             value.get("isSidechain") is True,
