@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,18 @@ def realworld_files() -> list[Path]:
     if not REALWORLD.is_dir():
         return []
     return sorted(REALWORLD.rglob("*.jsonl"))
+
+
+def realworld_main_params() -> list[Any]:
+    """The main (not subagent) real transcripts as pytest params; a skip when absent."""
+    if not REALWORLD.is_dir():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{REALWORLD} not found"))]
+    files = [
+        path
+        for path in realworld_files()
+        if not path.name.startswith("agent-") and "subagents" not in path.parts
+    ]
+    return [pytest.param(path, id=path.relative_to(REALWORLD).as_posix()) for path in files]
 
 
 @pytest.fixture

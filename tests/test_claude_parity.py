@@ -26,9 +26,8 @@ from tests.claude_capture import (
     find_claude,
     tool_structure,
 )
+from tests.conftest import REPO, realworld_main_params
 
-REPO = Path(__file__).resolve().parents[1]
-REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
 CLAUDE = find_claude()
 CONTEXT = 3  # structure entries shown on each side of the first difference
 
@@ -40,17 +39,6 @@ pytestmark = [
         "(npm install @anthropic-ai/claude-code)",
     ),
 ]
-
-
-def _main_transcripts() -> list[Any]:
-    if not REALWORLD.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{REALWORLD} not found"))]
-    files = sorted(
-        p
-        for p in REALWORLD.rglob("*.jsonl")
-        if p.is_file() and not p.name.startswith("agent-") and "subagents" not in p.parts
-    )
-    return [pytest.param(p, id=p.relative_to(REALWORLD).as_posix()) for p in files]
 
 
 def _our_messages(transcript: Path) -> list[dict[str, Any]]:
@@ -110,7 +98,7 @@ def _describe_mismatch(theirs: list[dict[str, Any]], ours: list[dict[str, Any]])
     )
 
 
-@pytest.mark.parametrize("transcript", _main_transcripts())
+@pytest.mark.parametrize("transcript", realworld_main_params())
 def test_tool_structure_matches_claude_code(transcript: Path) -> None:
     assert CLAUDE is not None
     try:

@@ -15,7 +15,7 @@ from inspector.repair import LOST_RESULT, plan_repair
 from inspector.rewrite import RewriteFailed, apply, read_snapshot
 from inspector.rules import Rule
 from inspector.synthetic import SessionWriter, bash_call, read_call
-from tests.conftest import REALWORLD, SAMPLES
+from tests.conftest import SAMPLES, realworld_main_params
 from tests.unit.test_rewind import lines_of, naive_walk, tree_hashes
 
 DEFECTS = ["orphan-tool-use", "orphan-result", "duplicate-id", "compacted", "api-error"]
@@ -418,18 +418,7 @@ def test_subagents_are_copied_with_the_new_session_id(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------- real transcripts
 
 
-def _real_transcripts() -> list[Any]:
-    if not REALWORLD.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{REALWORLD} not found"))]
-    files = sorted(
-        p
-        for p in REALWORLD.rglob("*.jsonl")
-        if not p.name.startswith("agent-") and "subagents" not in p.parts
-    )
-    return [pytest.param(p, id=p.relative_to(REALWORLD).as_posix()) for p in files]
-
-
-@pytest.mark.parametrize("transcript", _real_transcripts())
+@pytest.mark.parametrize("transcript", realworld_main_params())
 def test_real_transcript_has_nothing_to_repair(transcript: Path, tmp_path: Path) -> None:
     copy = tmp_path / transcript.name
     shutil.copyfile(transcript, copy)

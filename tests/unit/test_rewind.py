@@ -26,7 +26,7 @@ from inspector.rewrite import (
 )
 from inspector.synthetic import SessionWriter, bash_call, read_call
 from inspector.timestamps import parse_timestamp
-from tests.conftest import REALWORLD, SAMPLES
+from tests.conftest import SAMPLES, realworld_main_params
 
 DEFECTS = ["orphan-tool-use", "orphan-result", "duplicate-id", "compacted", "api-error"]
 HEALTHY = ["healthy-parallel", "out-of-order"]
@@ -434,18 +434,7 @@ def test_safe_path_part(value: object, safe: bool) -> None:
 # ---------------------------------------------------------------------- real transcripts
 
 
-def _real_transcripts() -> list[Any]:
-    if not REALWORLD.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{REALWORLD} not found"))]
-    files = sorted(
-        p
-        for p in REALWORLD.rglob("*.jsonl")
-        if not p.name.startswith("agent-") and "subagents" not in p.parts
-    )
-    return [pytest.param(p, id=p.relative_to(REALWORLD).as_posix()) for p in files]
-
-
-@pytest.mark.parametrize("transcript", _real_transcripts())
+@pytest.mark.parametrize("transcript", realworld_main_params())
 def test_real_transcript_rewind_to_earlier_line(transcript: Path, tmp_path: Path) -> None:
     folder = tmp_path / "project"
     shutil.copytree(transcript.parent, folder)
