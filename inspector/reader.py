@@ -63,20 +63,22 @@ class ReadResult:
 class JsonlReader:
     """Reads the new complete lines of a JSONL file, call after call."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, start: int = 0) -> None:
         self.path = path
-        self.offset = 0
-        """Bytes consumed so far: always the end of a complete line."""
+        self.offset = start
+        """Bytes consumed so far: always the end of a complete line (or ``start``, which
+        must be the start of a line; line numbers then count from there)."""
         self.line_count = 0
         """Physical lines consumed so far (blank lines included)."""
         self._identity: tuple[int, int] | None = None
         self._fingerprint = b""
 
-    def read(self, *, final: bool = False) -> ReadResult:
+    def read(self, *, final: bool = False, until: int | None = None) -> ReadResult:
         """Parse what was appended since the last call.
 
         With ``final`` the file is taken as complete: a last line without a newline
-        is parsed too (and reported as bad if it is not whole JSON). Raises
+        is parsed too (and reported as bad if it is not whole JSON). ``until`` stops at
+        that byte offset (the end of a line), for reading a file in parts. Raises
         ``OSError`` when the file cannot be opened.
         """
         handle = open(self.path, "rb")  # noqa: SIM115 - closed by the generator
@@ -90,7 +92,7 @@ class JsonlReader:
         except BaseException:
             handle.close()
             raise
-        return ReadResult(restarted, self._iter_lines(handle, final))
+        return ReadResult(restarted, self._iter_lines(handle, final, until))
 
     def _must_restart(self, handle: Any, stat: os.stat_result) -> bool:
         if self._identity is None:
@@ -102,11 +104,16 @@ class JsonlReader:
         start = self.offset - len(self._fingerprint)
         return os.pread(handle.fileno(), len(self._fingerprint), start) != self._fingerprint
 
-    def _iter_lines(self, handle: Any, final: bool) -> Iterator[ParsedLine | BadLine]:
+    def _iter_lines(
+        self, handle: Any, final: bool, until: int | None
+    ) -> Iterator[ParsedLine | BadLine]:
         with handle:
-            handle.seek(self.offset)
+            position = handle.seek(self.offset)
             pending: list[bytes] = []  # the start of a line that continues in the next chunk
-            while chunk := handle.read(_CHUNK_SIZE):
+            while chunk := handle.read(
+                _CHUNK_SIZE if until is None else max(0, min(_CHUNK_SIZE, until - position))
+            ):
+                position += len(chunk)
                 pieces = chunk.split(b"\n")
                 if len(pieces) == 1:
                     pending.append(chunk)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import count, repeat
 
 from inspector import api_texts
 from inspector.model import (
@@ -188,12 +189,18 @@ class _Validator:
         """tool_use blocks whose id an earlier tool_use already had (R5)."""
         self.notes = api_texts.notes_for(conversation.format)
         self.turns = list(_turns(self.messages))
-        self.first_use: dict[str, int] = {}
-        """tool_use id → index of the first message that calls it."""
-        for index, message in enumerate(self.messages):
-            for block in message.blocks:
-                if block.type == TOOL_USE and block.tool_id:
-                    self.first_use.setdefault(block.tool_id, index)
+        self._first_use: dict[str, int] | None = None
+
+    @property
+    def first_use(self) -> dict[str, int]:
+        """tool_use id → index of the first message that calls it (built when first asked)."""
+        if self._first_use is None:
+            self._first_use = {}
+            for index, message in enumerate(self.messages):
+                for block in message.blocks:
+                    if block.type == TOOL_USE and block.tool_id:
+                        self._first_use.setdefault(block.tool_id, index)
+        return self._first_use
 
     def run(self) -> Report:
         if self.api == OPENAI_RESPONSES:
@@ -236,6 +243,7 @@ class _Validator:
         seen_uses: set[str] = set()
         seen_results: set[str] = set()
         last = len(self.messages) - 1
+        valid_id = _ID_PATTERN.fullmatch
         for index, message in enumerate(self.messages):
             if not message.blocks and not (message.role == ASSISTANT_ROLE and index == last):
                 self._error(
@@ -244,9 +252,18 @@ class _Validator:
                     message_index=index,
                     origin_message=message,
                 )
+            # The common cases inline (a 100 MB transcript has tens of thousands of blocks):
+            # text and thinking need nothing, a well-formed first pairing only bookkeeping.
+            expected = TOOL_USE if message.role == ASSISTANT_ROLE else TOOL_RESULT
+            seen = seen_uses if expected == TOOL_USE else seen_results
             for position, block in enumerate(message.blocks):
-                if not block.blank and block.type not in _TOOL_BLOCKS and block.tool_id is None:
-                    continue  # text, thinking, images: nothing to check (the common case)
+                tool_id = block.tool_id
+                if tool_id is None:
+                    if not block.blank and block.type not in _TOOL_BLOCKS:
+                        continue
+                elif block.type == expected and tool_id not in seen and valid_id(tool_id):
+                    seen.add(tool_id)
+                    continue
                 self._check_block(index, position, message, block, seen_uses, seen_results)
 
     def _check_block(
@@ -735,9 +752,7 @@ def _turns(messages: list[Message]) -> Iterator[_Turn]:
             if turn is not None:
                 yield turn
             turn = _Turn(message.role, index)
-        turn.blocks.extend(
-            (index, position, block) for position, block in enumerate(message.blocks)
-        )
+        turn.blocks.extend(zip(repeat(index), count(), message.blocks))
     if turn is not None:
         yield turn
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from inspector.model import SERVER_TOOL_USE, TEXT, TOOL_RESULT, TOOL_USE, Block, Origin
@@ -10,6 +11,9 @@ from inspector.model import SERVER_TOOL_USE, TEXT, TOOL_RESULT, TOOL_USE, Block,
 def anthropic_block(origin: Origin, index: int, raw: dict[str, Any]) -> Block:
     """One content block, reduced to what the rules need."""
     kind = raw.get("type")
+    if type(kind) is str:
+        # One shared copy of each type name: a big transcript has tens of thousands.
+        kind = sys.intern(kind)
     if kind == TEXT:
         return text_block(origin, index, raw.get("text"))
     if kind in (TOOL_USE, SERVER_TOOL_USE):

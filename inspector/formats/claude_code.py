@@ -15,6 +15,7 @@ conversation from what it holds.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,8 @@ ATTACHMENT = "attachment"
 PROGRESS = "progress"
 CHAIN_KINDS = frozenset({USER, ASSISTANT, SYSTEM, ATTACHMENT, PROGRESS})
 """Entry types that take part in the ``parentUuid`` chain."""
+_CANONICAL = {kind: kind for kind in CHAIN_KINDS}
+"""Each kind as one shared string (a parsed line brings its own copy)."""
 KNOWN_METADATA_KINDS = frozenset(
     {
         "summary",
@@ -103,6 +106,17 @@ class ClaudeCodeTranscript:
         """Forget every line (also: the file was truncated or replaced)."""
         self.entries: list[Entry] = []
         self.by_uuid: dict[str, Entry] = {}
+        self.main_entries: list[Entry] = []
+        """Entries of the main conversation that can be a leaf (no sidechain, no progress)."""
+        self.side_entries: list[Entry] = []
+        """The same for sidechain entries (a subagent file holds only these)."""
+        self.progress: dict[str, Entry] = {}
+        """Legacy ``progress`` entries by uuid: bridged over by the parent walk."""
+        self.agent_calls: list[Block] = []
+        """Task/Agent tool_use blocks of the main conversation, in file order."""
+        self.has_messages = False
+        self.has_main_line = False
+        """Any entry of the main conversation (else: a subagent's file, all sidechain)."""
         self.session_id: str | None = None
         self.bad_lines: list[BadLine] = []
         self.line_count = 0
@@ -121,44 +135,54 @@ class ClaudeCodeTranscript:
 
     def feed(self, lines: Iterable[ParsedLine | BadLine]) -> None:
         """Take parsed lines in file order."""
+        add = self._add
         for line in lines:
-            if isinstance(line, BadLine):
-                self.bad_lines.append(line)
-            else:
+            if type(line) is ParsedLine:
                 self.object_lines += 1
-                self._add(line)
+                add(line)
+            else:
+                self.bad_lines.append(line)  # type: ignore[arg-type]
             self.line_count = line.number
 
     def _add(self, line: ParsedLine) -> None:
+        # The hot path of reading: written for speed (50k lines per 100 MB).
         value = line.value
         kind = value.get("type")
-        if not isinstance(kind, str) or kind not in CHAIN_KINDS:
-            known = isinstance(kind, str) and kind in KNOWN_METADATA_KINDS
+        if type(kind) is not str or kind not in CHAIN_KINDS:
+            known = type(kind) is str and kind in KNOWN_METADATA_KINDS
             if known or "sessionId" in value or "leafUuid" in value:
                 self.recognised_lines += 1
             return
         uuid = value.get("uuid")
-        if not isinstance(uuid, str):
+        if type(uuid) is not str:
             return
         self.recognised_lines += 1
         if self.session_id is None:
             session_id = value.get("sessionId")
-            if isinstance(session_id, str):
+            if type(session_id) is str:
                 self.session_id = session_id
         parent = value.get("parentUuid")
+        if type(parent) is str:
+            # Share the parent's own uuid string: one copy of each id in memory.
+            known_parent = self.by_uuid.get(parent)
+            parent = known_parent.uuid if known_parent is not None else parent
+        else:
+            parent = None
+        timestamp = value.get("timestamp")
+        sidechain = value.get("isSidechain") is True
         entry = Entry(
             line.number,
             line.offset,
             line.length,
             uuid,
-            str_or_none(value.get("timestamp")),
-            kind,
-            parent if isinstance(parent, str) else None,
-            value.get("isSidechain") is True,
+            timestamp if type(timestamp) is str else None,
+            _CANONICAL[kind],
+            parent,
+            sidechain,
         )
         if kind in (USER, ASSISTANT):
             message = value.get("message")
-            if isinstance(message, dict):
+            if type(message) is dict:
                 self._read_message(entry, value, message)
         elif kind == SYSTEM:
             entry.subtype = str_or_none(value.get("subtype"))
@@ -166,41 +190,66 @@ class ClaudeCodeTranscript:
                 content = value.get("content")
                 entry.blocks.append(text_block(entry, -1, content))
                 entry.string_content = True
+        self.index(entry)
+
+    def index(self, entry: Entry) -> None:
+        """Add an entry (read from the next line) to the indexes the projection uses."""
         self.entries.append(entry)
-        self.by_uuid.setdefault(uuid, entry)
+        uuid = entry.uuid or ""
+        if uuid not in self.by_uuid:
+            self.by_uuid[uuid] = entry
+        if entry.kind == PROGRESS:
+            self.progress[uuid] = entry
+        elif entry.sidechain:
+            self.side_entries.append(entry)
+        else:
+            self.main_entries.append(entry)
+        if not entry.sidechain:
+            self.has_main_line = True
+        if entry.kind == USER or entry.kind == ASSISTANT:
+            self.has_messages = True
 
     def _read_message(self, entry: Entry, value: dict[str, Any], message: dict[str, Any]) -> None:
-        entry.message_id = str_or_none(message.get("id"))
+        message_id = message.get("id")
+        if type(message_id) is str:
+            entry.message_id = message_id
         if entry.kind == ASSISTANT:
-            entry.model = str_or_none(message.get("model"))
-            entry.stop_reason = str_or_none(message.get("stop_reason"))
+            model = message.get("model")
+            stop_reason = message.get("stop_reason")
+            # A handful of distinct values over thousands of lines: keep one copy of each.
+            entry.model = sys.intern(model) if type(model) is str else None
+            entry.stop_reason = sys.intern(stop_reason) if type(stop_reason) is str else None
             entry.api_error = value.get("isApiErrorMessage") is True
         content = message.get("content")
-        if isinstance(content, str):
+        if type(content) is list:
+            blocks = entry.blocks
+            for index, raw in enumerate(content):
+                if type(raw) is dict:
+                    block = anthropic_block(entry, index, raw)
+                    blocks.append(block)
+                    if block.name is not None or block.type in THINKING_TYPES:
+                        self._note_block(entry, block, raw)
+        elif isinstance(content, str):
             entry.blocks.append(text_block(entry, -1, content))
             entry.string_content = True
-        elif isinstance(content, list):
-            for index, raw in enumerate(content):
-                if isinstance(raw, dict):
-                    entry.blocks.append(self._block(entry, index, raw))
         if entry.api_error:
             self.api_error_texts[entry.line] = _first_text(content)
         if entry.kind == USER:
             self._note_links(entry, value, content)
 
-    def _block(self, entry: Entry, index: int, raw: dict[str, Any]) -> Block:
-        block = anthropic_block(entry, index, raw)
+    def _note_block(self, entry: Entry, block: Block, raw: dict[str, Any]) -> None:
         if block.type in THINKING_TYPES:
             self.thinking_enabled = True
         elif block.name in AGENT_TOOLS and block.tool_id and not entry.sidechain:
+            if entry.kind == ASSISTANT and block.type == TOOL_USE:
+                self.agent_calls.append(block)
             tool_input = raw.get("input")
             if isinstance(tool_input, dict) and isinstance(tool_input.get("prompt"), str):
                 self.agent_prompts[block.tool_id] = tool_input["prompt"]
-        return block
 
     def _note_links(self, entry: Entry, value: dict[str, Any], content: Any) -> None:
         tool_result = value.get("toolUseResult")
-        if isinstance(tool_result, dict):
+        if type(tool_result) is dict:
             agent_id = tool_result.get("agentId")
             if isinstance(agent_id, str):
                 for block in entry.blocks:
@@ -208,6 +257,29 @@ class ClaudeCodeTranscript:
                         self.agent_ids[block.tool_id] = agent_id
         if entry.sidechain and entry.parent is None and entry.uuid:
             self.sidechain_prompts[entry.uuid] = _first_text(content)
+
+    def absorb(self, later: ClaudeCodeTranscript) -> None:
+        """Append what ``later`` read from the rest of the same file (its line numbers
+        already counted from the start of the file), as if fed here in one go."""
+        self.entries.extend(later.entries)
+        for uuid, entry in later.by_uuid.items():
+            self.by_uuid.setdefault(uuid, entry)
+        self.main_entries.extend(later.main_entries)
+        self.side_entries.extend(later.side_entries)
+        self.progress.update(later.progress)
+        self.agent_calls.extend(later.agent_calls)
+        self.has_messages = self.has_messages or later.has_messages
+        self.has_main_line = self.has_main_line or later.has_main_line
+        self.session_id = self.session_id if self.session_id is not None else later.session_id
+        self.bad_lines.extend(later.bad_lines)
+        self.line_count = max(self.line_count, later.line_count)
+        self.object_lines += later.object_lines
+        self.recognised_lines += later.recognised_lines
+        self.thinking_enabled = self.thinking_enabled or later.thinking_enabled
+        self.agent_ids.update(later.agent_ids)
+        self.agent_prompts.update(later.agent_prompts)
+        self.sidechain_prompts.update(later.sidechain_prompts)
+        self.api_error_texts.update(later.api_error_texts)
 
     # ------------------------------------------------------------------ projection
 
@@ -227,12 +299,15 @@ class ClaudeCodeTranscript:
 
 @dataclass(slots=True)
 class _Projector:
-    """One run of the reconstruction over a transcript's entries."""
+    """One run of the reconstruction over a transcript's entries.
+
+    Sets of entries rely on identity (``Entry`` has ``eq=False``): membership tests
+    stay in C, which matters on 50k-entry transcripts.
+    """
 
     transcript: ClaudeCodeTranscript
     leaf: str | None = None
     issues: list[TranscriptIssue] = field(default_factory=list)
-    progress: dict[str, Entry] = field(default_factory=dict)
 
     def run(self) -> Conversation:
         transcript = self.transcript
@@ -240,12 +315,9 @@ class _Projector:
             TranscriptIssue(IssueKind.BADLINE, bad.number, f"line {bad.number}: {bad.reason}")
             for bad in transcript.bad_lines
         ]
-        self.progress = {e.uuid: e for e in transcript.entries if e.kind == PROGRESS and e.uuid}
-        sidechain = not any(not e.sidechain for e in transcript.entries)
-        candidates = [
-            e for e in transcript.entries if e.sidechain == sidechain and e.kind != PROGRESS
-        ]
-        if self.progress:
+        has_main = transcript.has_main_line
+        candidates = transcript.main_entries if has_main else transcript.side_entries
+        if transcript.progress:
             named = {self._effective_parent(entry) for entry in candidates}
         else:
             named = {entry.parent for entry in candidates}
@@ -258,7 +330,7 @@ class _Projector:
         chain = self._walk(start, candidates)
         selected = self._with_siblings(chain, candidates)
         messages, api_errors = _build_messages(selected, transcript.api_error_texts)
-        chain_ids = {id(entry) for entry in selected}
+        on_chain = set(selected)
         boundary = chain[0] if chain and chain[0].subtype == COMPACT_BOUNDARY else None
         conversation = Conversation(
             path=transcript.path,
@@ -269,26 +341,27 @@ class _Projector:
             issues=self.issues,
             api_errors=api_errors,
             thinking_enabled=transcript.thinking_enabled,
-            has_content=any(e.is_message for e in transcript.entries),
+            has_content=transcript.has_messages,
         )
         if boundary is not None:
             conversation.compacted_tool_ids = frozenset(
                 block.tool_id
                 for entry in candidates
-                if entry.line < boundary.line and id(entry) not in chain_ids
+                if entry.line < boundary.line and entry not in on_chain
                 for block in entry.blocks
                 if block.type == TOOL_USE and block.tool_id
             )
-        conversation.abandoned = self._abandoned(leaves, chain_ids, boundary)
+        conversation.abandoned = self._abandoned(leaves, on_chain, boundary)
         conversation.subagents = _subagent_links(transcript)
         return conversation
 
     def _effective_parent(self, entry: Entry) -> str | None:
         """The entry's parent, with legacy progress entries bridged over."""
         parent = entry.parent
+        progress = self.transcript.progress
         hops = 0
-        while parent is not None and parent in self.progress and hops < len(self.progress):
-            parent = self.progress[parent].parent
+        while parent is not None and parent in progress and hops < len(progress):
+            parent = progress[parent].parent
             hops += 1
         return parent
 
@@ -319,13 +392,13 @@ class _Projector:
     def _walk(self, leaf: Entry | None, candidates: list[Entry]) -> list[Entry]:
         """Entries from the root (or the last compaction boundary) down to ``leaf``."""
         by_uuid = self.transcript.by_uuid
-        position: dict[int, int] = {}
+        position: dict[Entry, int] = {}
         chain: list[Entry] = []
-        seen: set[int] = set()
+        seen: set[Entry] = set()
         breaks: list[tuple[Entry, str, int]] = []
         current = leaf
         while current is not None:
-            if id(current) in seen:
+            if current in seen:
                 self.issues.append(
                     TranscriptIssue(
                         IssueKind.CYCLE,
@@ -336,7 +409,7 @@ class _Projector:
                     )
                 )
                 break
-            seen.add(id(current))
+            seen.add(current)
             if current.kind != PROGRESS:
                 chain.append(current)
             if current.subtype == COMPACT_BOUNDARY:
@@ -347,8 +420,8 @@ class _Projector:
             following = by_uuid.get(parent)
             if following is None:
                 if not position:
-                    position = {id(entry): index for index, entry in enumerate(candidates)}
-                index = position.get(id(current), 0)
+                    position = {entry: index for index, entry in enumerate(candidates)}
+                index = position.get(current, 0)
                 following = candidates[index - 1] if index > 0 else None
                 breaks.append((current, parent, len(chain)))
             current = following
@@ -369,28 +442,33 @@ class _Projector:
         Measured against Claude Code's own requests: the recovered lines go right after
         the last chain line of their message, in file order among themselves.
         """
-        on_chain = {id(entry) for entry in chain}
         last_in_chain: dict[str, int] = {}
         for position, entry in enumerate(chain):
             if entry.kind == ASSISTANT and entry.message_id:
                 last_in_chain[entry.message_id] = position
         if not last_in_chain:
             return chain
+        on_chain = set(chain)
         first_line = chain[0].line
-        off_chain = [e for e in candidates if e.line > first_line and id(e) not in on_chain]
-        group_of_line = {
-            e.uuid: e.message_id
-            for e in chain + off_chain
-            if e.kind == ASSISTANT and e.message_id in last_in_chain
-        }
+        by_uuid = self.transcript.by_uuid
         recovered: dict[int, list[Entry]] = {}
-        for entry in off_chain:
+        for entry in candidates:
+            if entry.line <= first_line or entry in on_chain:
+                continue
             group: str | None = None
-            if entry.kind == ASSISTANT and entry.message_id in last_in_chain:
+            if entry.kind == ASSISTANT:
                 group = entry.message_id
             elif entry.kind == USER and entry.has_results():
-                group = group_of_line.get(self._effective_parent(entry))
-            if group is not None:
+                parent_uuid = self._effective_parent(entry)
+                parent = by_uuid.get(parent_uuid) if parent_uuid else None
+                if (
+                    parent is not None
+                    and parent.kind == ASSISTANT
+                    and parent.sidechain == entry.sidechain
+                    and (parent.line > first_line or parent in on_chain)
+                ):
+                    group = parent.message_id
+            if group is not None and group in last_in_chain:
                 recovered.setdefault(last_in_chain[group], []).append(entry)
         if not recovered:
             return chain
@@ -401,27 +479,27 @@ class _Projector:
         return selected
 
     def _abandoned(
-        self, leaves: list[Entry], selected: set[int], boundary: Entry | None
+        self, leaves: list[Entry], selected: set[Entry], boundary: Entry | None
     ) -> list[Branch]:
         """Branches of the file that the projection leaves out (not compacted history)."""
         by_uuid = self.transcript.by_uuid
         claimed = set(selected)
         branches: list[Branch] = []
         for leaf in leaves:
-            if id(leaf) in claimed:
+            if leaf in claimed:
                 continue
             if boundary is not None and leaf.line < boundary.line:
                 continue
             path: list[Entry] = []
             current: Entry | None = leaf
             fork: str | None = None
-            while current is not None and id(current) not in claimed:
-                claimed.add(id(current))
+            while current is not None and current not in claimed:
+                claimed.add(current)
                 if current.is_message and not current.api_error:
                     path.append(current)
                 parent = self._effective_parent(current)
                 current = by_uuid.get(parent) if parent else None
-                if current is not None and id(current) in selected:
+                if current is not None and current in selected:
                     fork = current.uuid
             if path:
                 path.reverse()
@@ -503,24 +581,18 @@ def _subagent_links(transcript: ClaudeCodeTranscript) -> list[SubagentLink]:
     """Every Task/Agent call of the main conversation (compacted ones too) and its subagent."""
     links: list[SubagentLink] = []
     prompt_roots = {prompt: uuid for uuid, prompt in transcript.sidechain_prompts.items()}
-    for entry in transcript.entries:
-        if entry.sidechain or entry.kind != ASSISTANT:
+    for block in transcript.agent_calls:
+        tool_id = block.tool_id or ""
+        agent_id = transcript.agent_ids.get(tool_id)
+        if agent_id is not None:
+            path = subagent_path(transcript.path, transcript.session_id, agent_id)
+            agent_type, description = _subagent_meta(path)
+            links.append(SubagentLink(tool_id, agent_id, path, None, agent_type, description))
             continue
-        for block in entry.blocks:
-            if block.type != TOOL_USE or block.name not in AGENT_TOOLS or not block.tool_id:
-                continue
-            agent_id = transcript.agent_ids.get(block.tool_id)
-            if agent_id is not None:
-                path = subagent_path(transcript.path, transcript.session_id, agent_id)
-                agent_type, description = _subagent_meta(path)
-                links.append(
-                    SubagentLink(block.tool_id, agent_id, path, None, agent_type, description)
-                )
-                continue
-            prompt = transcript.agent_prompts.get(block.tool_id)
-            root = prompt_roots.get(prompt) if prompt is not None else None
-            if root is not None:
-                links.append(SubagentLink(block.tool_id, None, None, root))
+        prompt = transcript.agent_prompts.get(tool_id)
+        root = prompt_roots.get(prompt) if prompt is not None else None
+        if root is not None:
+            links.append(SubagentLink(tool_id, None, None, root))
     return links
 
 
@@ -577,7 +649,14 @@ def load(path: Path) -> Conversation:
 
 
 def load_transcript(path: Path) -> ClaudeCodeTranscript:
-    """Read a whole Claude Code transcript file (treating its end as final)."""
+    """Read a whole Claude Code transcript file (treating its end as final).
+
+    A big file is read on two cores (:mod:`inspector.formats.split_read`).
+    """
+    from inspector.formats import split_read  # it builds on this module
+
+    if split_read.can_split(path):
+        return split_read.read_split(path)
     transcript = ClaudeCodeTranscript(path)
     transcript.feed(JsonlReader(path).read(final=True).lines)
     return transcript

@@ -1,0 +1,157 @@
+"""Reading on two cores gives exactly the transcript a single read gives."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inspector.formats import split_read
+from inspector.formats.claude_code import ClaudeCodeTranscript, load_transcript
+from inspector.model import Conversation
+from inspector.reader import JsonlReader
+from inspector.rules import validate
+from tests.conftest import SAMPLES, realworld_files
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+def read_serially(path: Path) -> ClaudeCodeTranscript:
+    transcript = ClaudeCodeTranscript(path)
+    transcript.feed(JsonlReader(path).read(final=True).lines)
+    return transcript
+
+
+def state(transcript: ClaudeCodeTranscript) -> dict[str, Any]:
+    """Everything a transcript holds, as plain values (entries by line number)."""
+
+    def lines(entries: list[Any]) -> list[int]:
+        return [entry.line for entry in entries]
+
+    return {
+        "entries": [
+            (
+                split_read._entry_tuple(entry),
+                [split_read._block_tuple(block) for block in entry.blocks],
+                [block.origin is entry for block in entry.blocks],
+            )
+            for entry in transcript.entries
+        ],
+        "by_uuid": {uuid: entry.line for uuid, entry in transcript.by_uuid.items()},
+        "main": lines(transcript.main_entries),
+        "side": lines(transcript.side_entries),
+        "progress": {uuid: entry.line for uuid, entry in transcript.progress.items()},
+        "agent_calls": [(block.origin.line, block.index) for block in transcript.agent_calls],
+        "bad_lines": transcript.bad_lines,
+        "scalars": (
+            transcript.session_id,
+            transcript.line_count,
+            transcript.object_lines,
+            transcript.recognised_lines,
+            transcript.thinking_enabled,
+            transcript.has_messages,
+            transcript.has_main_line,
+        ),
+        "agent_ids": transcript.agent_ids,
+        "agent_prompts": transcript.agent_prompts,
+        "sidechain_prompts": transcript.sidechain_prompts,
+        "api_error_texts": transcript.api_error_texts,
+    }
+
+
+def structure(conversation: Conversation) -> list[Any]:
+    """The projection as plain values: messages with their blocks' provenance, and more."""
+    return [
+        [
+            (m.role, [(b.type, b.tool_id, b.origin.line, b.index) for b in m.blocks])
+            for m in conversation.messages
+        ],
+        [origin.line for origin in conversation.chain],
+        conversation.issues,
+        [(record.origin.line, record.text) for record in conversation.api_errors],
+        conversation.subagents,
+        [(branch.fork_uuid, [o.line for o in branch.origins]) for branch in conversation.abandoned],
+    ]
+
+
+def cases() -> list[Path]:
+    return sorted(SAMPLES.glob("*.jsonl")) + realworld_files()
+
+
+@pytest.mark.parametrize("path", cases(), ids=lambda path: path.name)
+def test_split_read_equals_a_single_read(path: Path) -> None:
+    serial = read_serially(path)
+    split = split_read.read_split(path)
+    assert state(split) == state(serial)
+    assert structure(split.project()) == structure(serial.project())
+
+
+def test_the_cut_falls_anywhere(tmp_path: Path) -> None:
+    """Cut points from the first line to the last give the same transcript."""
+    path = SAMPLES / "healthy-parallel.jsonl"
+    serial = state(read_serially(path))
+    for share in (0.02, 0.2, 0.35, 0.65, 0.9, 0.99):
+        assert state(split_read.read_split(path, child_share=share)) == serial, share
+
+
+def test_bad_lines_in_the_second_part_keep_their_numbers(tmp_path: Path) -> None:
+    lines = (SAMPLES / "healthy-parallel.jsonl").read_bytes().splitlines(keepends=True)
+    lines.insert(len(lines) - 2, b"{not json\n")
+    lines.insert(1, b"[1, 2]\n")
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b"".join(lines) + b'{"type": "user", "cut')
+    split = split_read.read_split(path, child_share=0.5)
+    assert [bad.number for bad in split.bad_lines] == [2, len(lines) - 2, len(lines) + 1]
+    assert state(split) == state(read_serially(path))
+
+
+def test_a_failing_child_leaves_the_work_to_the_parent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = SAMPLES / "orphan-tool-use.jsonl"
+
+    def fail(fd: int, part: ClaudeCodeTranscript) -> None:
+        raise RuntimeError("the child breaks down")
+
+    monkeypatch.setattr(split_read, "_send", fail)
+    split = split_read.read_split(path)
+    assert state(split) == state(read_serially(path))
+    assert validate(split.project()).errors
+
+
+def test_garbled_wire_leaves_the_work_to_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = SAMPLES / "duplicate-id.jsonl"
+    monkeypatch.setattr(split_read, "_send", lambda fd, part: os.write(fd, b'{"entries": 3}'))
+    assert state(split_read.read_split(path)) == state(read_serially(path))
+
+
+def test_only_big_files_from_a_single_thread(tmp_path: Path) -> None:
+    small = SAMPLES / "healthy-parallel.jsonl"
+    assert not split_read.can_split(small)
+    big = tmp_path / "big.jsonl"
+    with big.open("wb") as handle:
+        handle.truncate(split_read.SPLIT_MIN_BYTES)
+    assert split_read.can_split(big)
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        assert not split_read.can_split(big)
+    finally:
+        release.set()
+        worker.join()
+
+
+def test_load_transcript_splits_a_big_file(tmp_path: Path) -> None:
+    """A file past the threshold goes through the split read and still reads right."""
+    source = (SAMPLES / "healthy-parallel.jsonl").read_bytes()
+    path = tmp_path / "big.jsonl"
+    with path.open("wb") as handle:
+        while handle.tell() < split_read.SPLIT_MIN_BYTES:
+            handle.write(b'{"type": "file-history-snapshot", "messageId": "m"}\n' * 2000)
+        handle.write(source)
+    assert split_read.can_split(path)
+    assert state(load_transcript(path)) == state(read_serially(path))
