@@ -38,6 +38,7 @@ from inspector.formats import NotATranscript
 from inspector.rewrite import Action, RewriteFailed, RewriteRefused, apply
 from inspector.rewrite_history import plan_rewrite
 from inspector.safe_text import one_line
+from inspector.tui.collector import keep_out_of_collections, return_to_collections
 from inspector.tui.conversation_view import (
     ConversationModel,
     ConversationView,
@@ -174,6 +175,7 @@ class InspectorApp(App[None]):
         early = self._early
         model = early[0] if early and early[0].path == path else ConversationModel(path)
         self.main = self.tool_tree.open_session(model)
+        return_to_collections()  # what the previous session held
         self.tool_tree.border_title = path.name
         self.error = None
         self.live_pid = None
@@ -483,6 +485,9 @@ class InspectorApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def on_unmount(self) -> None:
+        return_to_collections()  # the app may live on in a longer process (tests, embedding)
+
     async def action_quit(self) -> None:
         if self.writing:
             what = self.rewriting.value if self.rewriting else "rewrite"
@@ -615,6 +620,8 @@ def _read_main(
 ) -> _MainRead:
     """Refresh the session and look up whether a Claude Code process has it open."""
     view = model.refresh(keep_from, force=force)
+    if view is not None:
+        keep_out_of_collections(restarted=view.snapshot.restarted)
     snapshot = model.live.snapshot
     live = live_session_ids(root)
     names = [model.path.stem]

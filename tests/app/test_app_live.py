@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from pathlib import Path
@@ -215,3 +216,23 @@ async def test_running_subagent_keeps_its_row_while_the_session_grows(tmp_path: 
         assert nodes_of(app, NodeKind.LOOSE_SUBAGENT) == [node]
         assert node.is_expanded
         assert tree_text(app).endswith("Look for duplicates")
+
+
+async def test_what_a_read_keeps_is_left_out_of_collections(tmp_path: Path) -> None:
+    """After a read the session's structure is frozen (full collections skip it); a
+    restart and quitting hand it back to the collector."""
+    gc.unfreeze()
+    path = copy_sample("healthy-parallel", tmp_path)
+    app = open_app(path, follow=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        assert gc.get_freeze_count() > 0
+        lines = path.read_bytes().splitlines(keepends=True)
+        path.write_bytes(b"".join(lines[:-2]))  # shrank: read again from the start
+
+        def restarted_and_frozen() -> bool:
+            snapshot = app.main.model.live.snapshot if app.main else None
+            return snapshot is not None and snapshot.restarted and gc.get_freeze_count() > 0
+
+        await wait_for(pilot, restarted_and_frozen, "the re-read, frozen again")
+    assert gc.get_freeze_count() == 0
