@@ -1,6 +1,8 @@
 """A session followed as it is written: re-read what changed, rebuild, re-check.
 
-Claude Code appends to its transcripts, so only the new bytes are read. Other agents
+Claude Code appends to its transcripts, so only the new bytes are read, and the
+conversation is rebuilt by extending the previous rebuild
+(:mod:`inspector.formats.claude_tail`). Other agents
 rewrite their history files whole (Roo Code, Cline) or are small enough to re-read
 (Codex rollouts): those are reloaded when the file's size, time or identity changes.
 Used by the app (and usable from any script); it never imports Textual.
@@ -12,9 +14,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from inspector.formats import detect_format, load_conversation
+from inspector.formats import claude_tail, detect_format, load_conversation
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.claude_code import ClaudeCodeTranscript
+from inspector.formats.claude_tail import ProjectionState
 from inspector.model import Conversation
 from inspector.reader import JsonlReader
 from inspector.rules import Report, validate
@@ -43,6 +46,8 @@ class LiveSession:
         """The file's format; recognised on the first refresh unless given."""
         self._reader = JsonlReader(path)
         self._transcript = ClaudeCodeTranscript(path)
+        self._projection: ProjectionState | None = None
+        """The last rebuild, extended as lines are appended."""
         self._snapshot: Snapshot | None = None
         self._stamp: tuple[int, int, int] | None = None
 
@@ -67,12 +72,13 @@ class LiveSession:
         result = self._reader.read()
         if result.restarted:
             self._transcript.reset()
+            self._projection = None
         before = self._transcript.line_count
         self._transcript.feed(result.lines)
         lines_read = self._transcript.line_count - before
         if self._snapshot is not None and not result.restarted and lines_read == 0:
             return None
-        conversation = self._transcript.project()
+        conversation, self._projection = claude_tail.project(self._transcript, self._projection)
         return self._keep(conversation, result.restarted, lines_read, self._reader.offset)
 
     def _reload(self) -> Snapshot | None:
@@ -88,5 +94,7 @@ class LiveSession:
     def _keep(
         self, conversation: Conversation, restarted: bool, lines_read: int, size: int
     ) -> Snapshot:
-        self._snapshot = Snapshot(conversation, validate(conversation), restarted, lines_read, size)
+        previous = self._snapshot.report if self._snapshot is not None and not restarted else None
+        report = validate(conversation, previous, remember=True)
+        self._snapshot = Snapshot(conversation, report, restarted, lines_read, size)
         return self._snapshot

@@ -12,10 +12,9 @@ itself does with the defect. The report also pairs every tool_use with its resul
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from itertools import count, repeat
 
 from inspector import api_texts
 from inspector.model import (
@@ -35,6 +34,7 @@ from inspector.model import (
 _ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
 _MESSAGE_INDEX = re.compile(r"messages\.(\d+)")
 _TOOL_BLOCKS = frozenset({TOOL_USE, TOOL_RESULT, SERVER_TOOL_USE})
+_USE_TYPES = frozenset({TOOL_USE, SERVER_TOOL_USE})
 
 
 class Severity(StrEnum):
@@ -129,6 +129,9 @@ class Report:
     findings: list[Finding]
     calls: list[ToolCall]
     last_valid: Cut | None
+    tool_result_count: int = 0
+    memo: ValidationMemo | None = field(default=None, repr=False, compare=False)
+    """What the next validation of the same, grown conversation can reuse."""
 
     @property
     def errors(self) -> list[Finding]:
@@ -151,10 +154,6 @@ class Report:
     def tool_use_count(self) -> int:
         return sum(1 for call in self.calls if call.use is not None)
 
-    @property
-    def tool_result_count(self) -> int:
-        return sum(1 for m in self.conversation.messages for b in m.blocks if b.type == TOOL_RESULT)
-
     def verdict(self) -> str:
         """One line: accepted, or the first rejection in the API's words."""
         errors = self.errors
@@ -169,18 +168,82 @@ class _Turn:
 
     role: str
     first_message: int
-    blocks: list[tuple[int, int, Block]] = field(default_factory=list)
-    """(message index, content index, block) in order."""
+    messages: list[Message] = field(default_factory=list)
+    _blocks: list[tuple[int, int, Block]] | None = None
+    _key: tuple[int, tuple[Message, ...]] | None = None
+
+    @property
+    def blocks(self) -> list[tuple[int, int, Block]]:
+        """(message index, content index, block) in order (built when first asked)."""
+        if self._blocks is None:
+            self._blocks = [
+                (index, position, block)
+                for index, message in enumerate(self.messages, self.first_message)
+                for position, block in enumerate(message.blocks)
+            ]
+        return self._blocks
+
+    @property
+    def key(self) -> tuple[int, tuple[Message, ...]]:
+        """The turn's identity for the memo: where it starts and its message objects."""
+        if self._key is None:
+            self._key = (self.first_message, tuple(self.messages))
+        return self._key
 
 
-def validate(conversation: Conversation) -> Report:
-    """Check a projected conversation against the API rules and the transcript checks."""
-    return _Validator(conversation).run()
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """What checking one message or one turn produced, when nothing outside it matters."""
+
+    findings: tuple[Finding, ...] = ()
+    calls: tuple[ToolCall, ...] = ()
+    use_ids: tuple[str, ...] = ()
+    result_ids: tuple[str, ...] = ()
+    result_blocks: int = 0
+
+
+@dataclass(slots=True)
+class ValidationMemo:
+    """Results of a validation that depend only on the messages they are keyed by.
+
+    A live session is validated again after every append, and its messages are mostly
+    the very objects of the previous projection (see :mod:`inspector.formats.claude_tail`):
+    for those, checks of single messages and of turn pairs are looked up here instead of
+    run again. Results that depend on the rest of the conversation (a missing result
+    that may come later, a call compacted away, a duplicate id) are never kept.
+    """
+
+    dialect: tuple[str, str]
+    messages: dict[tuple[Message, int, bool], _Checked] = field(default_factory=dict)
+    """(message, its index, whether it is the last) → its block checks."""
+    turns: dict[object, _Checked] = field(default_factory=dict)
+    """(turn, the turn it is checked against) → its pairing checks."""
+
+
+def validate(
+    conversation: Conversation, previous: Report | None = None, *, remember: bool = False
+) -> Report:
+    """Check a projected conversation against the API rules and the transcript checks.
+
+    ``previous``: the report on an earlier state of the same conversation, whose work
+    on unchanged messages is reused (the result is the same as without it).
+    ``remember``: keep that work in the report for the next validation (a live view
+    does; a one-shot check need not pay for it).
+    """
+    memo = previous.memo if previous is not None else None
+    return _Validator(conversation, memo, remember or memo is not None).run()
 
 
 class _Validator:
-    def __init__(self, conversation: Conversation) -> None:
+    def __init__(
+        self, conversation: Conversation, memo: ValidationMemo | None, remember: bool
+    ) -> None:
         self.conversation = conversation
+        dialect = (conversation.api, conversation.format)
+        self.old = memo if memo is not None and memo.dialect == dialect else None
+        self.memo = ValidationMemo(dialect)
+        self.remember = remember
+        self.tool_result_count = 0
         self.messages = conversation.messages
         self.findings: list[Finding] = []
         self.calls: list[ToolCall] = []
@@ -190,6 +253,7 @@ class _Validator:
         self.notes = api_texts.notes_for(conversation.format)
         self.turns = list(_turns(self.messages))
         self._first_use: dict[str, int] | None = None
+        self._result_turns: dict[str, int] | None = None
 
     @property
     def first_use(self) -> dict[str, int]:
@@ -214,27 +278,62 @@ class _Validator:
         self._add_transcript_issues()
         self._add_api_errors()
         self.findings.sort(key=_finding_order)
-        return Report(self.conversation, self.findings, self.calls, self._last_valid())
+        return Report(
+            self.conversation,
+            self.findings,
+            self.calls,
+            self._last_valid(),
+            self.tool_result_count,
+            self.memo if self.remember else None,
+        )
 
     def _mark_duplicates(self) -> None:
         """A call whose id an earlier call already used is shown as a duplicate."""
+        if not self._repeated_uses:
+            return
         repeated = {id(block) for block in self._repeated_uses}
-        for call in self.calls:
+        for position, call in enumerate(self.calls):
             if call.use is not None and id(call.use) in repeated:
-                call.status = CallStatus.DUPLICATE
+                # a new object: calls may be shared with the memo and earlier reports
+                self.calls[position] = replace(call, status=CallStatus.DUPLICATE)
 
     def _check_turns(self) -> None:
         """Pairing rules turn by turn: results must come in the very next turn."""
-        result_turns = self._result_turns()
-        for position, turn in enumerate(self.turns):
+        turns = self.turns
+        for position, turn in enumerate(turns):
             if turn.role == ASSISTANT_ROLE:
-                following = self.turns[position + 1] if position + 1 < len(self.turns) else None
-                self._check_answers(position, following, result_turns)
+                following = turns[position + 1] if position + 1 < len(turns) else None
+                key: object = ("answers", turn.key, following.key if following else None)
+            else:
+                previous = turns[position - 1] if position > 0 else None
+                key = ("results", turn.key, previous.key if previous else None)
+            if self.old is not None and self._reuse_turn(key):
+                continue
+            calls_before, findings_before = len(self.calls), len(self.findings)
+            if turn.role == ASSISTANT_ROLE:
+                self._check_answers(position, following)
                 if self.api == ANTHROPIC:
                     self._check_server_tools(turn, is_final=following is None)
+                # R4 (out of order) depends on this pair alone; the rest may not.
+                keep = following is not None and all(
+                    f.rule is Rule.R4 for f in self.findings[findings_before:]
+                )
             else:
-                previous = self.turns[position - 1] if position > 0 else None
                 self._check_results(turn, previous)
+                keep = len(self.findings) == findings_before
+            if keep and self.remember:
+                self.memo.turns[key] = _Checked(
+                    tuple(self.findings[findings_before:]), tuple(self.calls[calls_before:])
+                )
+
+    def _reuse_turn(self, key: object) -> bool:
+        checked = self.old.turns.get(key) if self.old is not None else None
+        if checked is None:
+            return False
+        self.memo.turns[key] = checked
+        self.calls.extend(checked.calls)
+        self.findings.extend(checked.findings)
+        return True
 
     # ------------------------------------------------------------------ block-level rules
 
@@ -244,27 +343,69 @@ class _Validator:
         seen_results: set[str] = set()
         last = len(self.messages) - 1
         valid_id = _ID_PATTERN.fullmatch
+        old = self.old.messages if self.old is not None else {}
+        memo = self.memo.messages
         for index, message in enumerate(self.messages):
-            if not message.blocks and not (message.role == ASSISTANT_ROLE and index == last):
-                self._error(
-                    Rule.R9,
-                    api_texts.empty_message(index),
-                    message_index=index,
-                    origin_message=message,
-                )
-            # The common cases inline (a 100 MB transcript has tens of thousands of blocks):
-            # text and thinking need nothing, a well-formed first pairing only bookkeeping.
-            expected = TOOL_USE if message.role == ASSISTANT_ROLE else TOOL_RESULT
-            seen = seen_uses if expected == TOOL_USE else seen_results
-            for position, block in enumerate(message.blocks):
-                tool_id = block.tool_id
-                if tool_id is None:
-                    if not block.blank and block.type not in _TOOL_BLOCKS:
-                        continue
-                elif block.type == expected and tool_id not in seen and valid_id(tool_id):
-                    seen.add(tool_id)
+            key = (message, index, index == last)
+            checked = old.get(key) if old else None
+            if (
+                checked is not None
+                and seen_uses.isdisjoint(checked.use_ids)
+                and seen_results.isdisjoint(checked.result_ids)
+            ):
+                seen_uses.update(checked.use_ids)
+                seen_results.update(checked.result_ids)
+                self.findings.extend(checked.findings)
+                self.tool_result_count += checked.result_blocks
+                memo[key] = checked
+                continue
+            findings_before, repeated_before = len(self.findings), len(self._repeated_uses)
+            self._check_message(index, message, last, seen_uses, seen_results, valid_id)
+            if not self.remember:
+                self.tool_result_count += sum(1 for b in message.blocks if b.type == TOOL_RESULT)
+                continue
+            findings = self.findings[findings_before:]
+            uses = tuple(b.tool_id for b in message.blocks if b.tool_id and b.type in _USE_TYPES)
+            results = tuple(
+                b.tool_id for b in message.blocks if b.tool_id and b.type == TOOL_RESULT
+            )
+            result_blocks = sum(1 for b in message.blocks if b.type == TOOL_RESULT)
+            self.tool_result_count += result_blocks
+            if len(self._repeated_uses) == repeated_before and not any(
+                f.rule is Rule.R5 or f.rule is Rule.R5B for f in findings
+            ):
+                memo[key] = _Checked(tuple(findings), (), uses, results, result_blocks)
+
+    def _check_message(
+        self,
+        index: int,
+        message: Message,
+        last: int,
+        seen_uses: set[str],
+        seen_results: set[str],
+        valid_id: Callable[[str], object],
+    ) -> None:
+        """R9 (empty message) and the block rules for one message."""
+        if not message.blocks and not (message.role == ASSISTANT_ROLE and index == last):
+            self._error(
+                Rule.R9,
+                api_texts.empty_message(index),
+                message_index=index,
+                origin_message=message,
+            )
+        # The common cases inline (a 100 MB transcript has tens of thousands of blocks):
+        # text and thinking need nothing, a well-formed first pairing only bookkeeping.
+        expected = TOOL_USE if message.role == ASSISTANT_ROLE else TOOL_RESULT
+        seen = seen_uses if expected == TOOL_USE else seen_results
+        for position, block in enumerate(message.blocks):
+            tool_id = block.tool_id
+            if tool_id is None:
+                if not block.blank and block.type not in _TOOL_BLOCKS:
                     continue
-                self._check_block(index, position, message, block, seen_uses, seen_results)
+            elif block.type == expected and tool_id not in seen and valid_id(tool_id):
+                seen.add(tool_id)
+                continue
+            self._check_block(index, position, message, block, seen_uses, seen_results)
 
     def _check_block(
         self,
@@ -341,19 +482,20 @@ class _Validator:
 
     # ------------------------------------------------------------------ pairing rules
 
-    def _result_turns(self) -> dict[str, int]:
-        """tool_use id → index of the first user turn holding a result for it."""
-        found: dict[str, int] = {}
-        for position, turn in enumerate(self.turns):
-            if turn.role == USER_ROLE:
-                for _, _, block in turn.blocks:
-                    if block.type == TOOL_RESULT and block.tool_id:
-                        found.setdefault(block.tool_id, position)
-        return found
+    @property
+    def result_turns(self) -> dict[str, int]:
+        """tool_use id → index of the first user turn holding a result for it (built
+        when first asked: only an unanswered call needs it)."""
+        if self._result_turns is None:
+            self._result_turns = {}
+            for position, turn in enumerate(self.turns):
+                if turn.role == USER_ROLE:
+                    for _, _, block in turn.blocks:
+                        if block.type == TOOL_RESULT and block.tool_id:
+                            self._result_turns.setdefault(block.tool_id, position)
+        return self._result_turns
 
-    def _check_answers(
-        self, position: int, following: _Turn | None, result_turns: dict[str, int]
-    ) -> None:
+    def _check_answers(self, position: int, following: _Turn | None) -> None:
         """R1, R3, R4, R6 and PENDING for the client tool_use blocks of an assistant turn."""
         turn = self.turns[position]
         uses = [(m, c, b) for m, c, b in turn.blocks if b.type == TOOL_USE]
@@ -385,7 +527,7 @@ class _Validator:
                 cause = "R3"
                 call.result_message, _, call.result = later[tool_id]
                 call.status = CallStatus.MISPLACED
-            elif result_turns.get(tool_id, -1) > position:
+            elif self.result_turns.get(tool_id, -1) > position:
                 cause = "late"
                 call.status = CallStatus.LATE
             else:
@@ -448,7 +590,7 @@ class _Validator:
             return
         batch = tuple(tool_id or "" for tool_id in result_order)
         first_message, first_position, first_result = leading[batch[0]]
-        for call in self.calls:
+        for call in self.calls[len(self.calls) - len(uses) :]:  # this turn's calls
             if call.tool_id in batch and call.status is CallStatus.ANSWERED:
                 call.status = CallStatus.OUT_OF_ORDER
         self.findings.append(
@@ -752,7 +894,7 @@ def _turns(messages: list[Message]) -> Iterator[_Turn]:
             if turn is not None:
                 yield turn
             turn = _Turn(message.role, index)
-        turn.blocks.extend(zip(repeat(index), count(), message.blocks))
+        turn.messages.append(message)
     if turn is not None:
         yield turn
 

@@ -16,7 +16,7 @@ conversation from what it holds.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -308,6 +308,18 @@ class _Projector:
     transcript: ClaudeCodeTranscript
     leaf: str | None = None
     issues: list[TranscriptIssue] = field(default_factory=list)
+    # What the run worked out, for :mod:`inspector.formats.claude_tail` to extend later.
+    named: set[str | None] = field(default_factory=set)
+    leaves: list[Entry] = field(default_factory=list)
+    newest_leaf: Entry | None = None
+    chain: list[Entry] = field(default_factory=list)
+    walk_breaks: int = 0
+    selected: list[Entry] = field(default_factory=list)
+    last_in_chain: dict[str, int] = field(default_factory=dict)
+    """message.id → position of its last line on the chain."""
+    chain_positions: list[int] = field(default_factory=list)
+    """Position in :attr:`selected` of each chain entry."""
+    fold: MessageFold | None = None
 
     def run(self) -> Conversation:
         transcript = self.transcript
@@ -322,14 +334,16 @@ class _Projector:
         else:
             named = {entry.parent for entry in candidates}
         leaves = [entry for entry in candidates if entry.uuid not in named]
+        self.named, self.leaves = named, leaves
         if self.leaf is not None:
             chosen = transcript.by_uuid.get(self.leaf)
             start = self._message_ancestor(chosen) if chosen is not None else None
         else:
             start = self._newest_leaf(leaves)
-        chain = self._walk(start, candidates)
-        selected = self._with_siblings(chain, candidates)
-        messages, api_errors = _build_messages(selected, transcript.api_error_texts)
+        chain = self.chain = self._walk(start, candidates)
+        selected = self.selected = self._with_siblings(chain, candidates)
+        fold = self.fold = MessageFold(transcript.api_error_texts).add_all(selected)
+        messages, api_errors = fold.finish(), fold.api_errors
         on_chain = set(selected)
         boundary = chain[0] if chain and chain[0].subtype == COMPACT_BOUNDARY else None
         conversation = Conversation(
@@ -374,6 +388,7 @@ class _Projector:
                 continue
             if leaf is None or (entry.timestamp or "") >= (leaf.timestamp or ""):
                 leaf = entry
+        self.newest_leaf = leaf
         return self._message_ancestor(leaf) if leaf is not None else None
 
     def _message_ancestor(self, entry: Entry) -> Entry | None:
@@ -426,6 +441,7 @@ class _Projector:
                 breaks.append((current, parent, len(chain)))
             current = following
         chain.reverse()
+        self.walk_breaks = len(breaks)
         if chain and chain[0].sidechain:
             # Subagent files hang off entries of their parent session's file by design,
             # and they are not what `claude --resume` walks.
@@ -442,69 +458,88 @@ class _Projector:
         Measured against Claude Code's own requests: the recovered lines go right after
         the last chain line of their message, in file order among themselves.
         """
-        last_in_chain: dict[str, int] = {}
+        last_in_chain = self.last_in_chain
         for position, entry in enumerate(chain):
             if entry.kind == ASSISTANT and entry.message_id:
                 last_in_chain[entry.message_id] = position
+        self.chain_positions = list(range(len(chain)))
         if not last_in_chain:
             return chain
         on_chain = set(chain)
         first_line = chain[0].line
-        by_uuid = self.transcript.by_uuid
         recovered: dict[int, list[Entry]] = {}
         for entry in candidates:
             if entry.line <= first_line or entry in on_chain:
                 continue
-            group: str | None = None
-            if entry.kind == ASSISTANT:
-                group = entry.message_id
-            elif entry.kind == USER and entry.has_results():
-                parent_uuid = self._effective_parent(entry)
-                parent = by_uuid.get(parent_uuid) if parent_uuid else None
-                if (
-                    parent is not None
-                    and parent.kind == ASSISTANT
-                    and parent.sidechain == entry.sidechain
-                    and (parent.line > first_line or parent in on_chain)
-                ):
-                    group = parent.message_id
+            group = self.sibling_group(entry, first_line, on_chain)
             if group is not None and group in last_in_chain:
                 recovered.setdefault(last_in_chain[group], []).append(entry)
         if not recovered:
             return chain
         selected: list[Entry] = []
+        positions = self.chain_positions
         for position, entry in enumerate(chain):
+            positions[position] = len(selected)
             selected.append(entry)
             selected.extend(recovered.get(position, ()))
         return selected
+
+    def sibling_group(self, entry: Entry, first_line: int, on_chain: set[Entry]) -> str | None:
+        """The message an off-chain line belongs with: its own (an assistant fragment),
+        or that of the assistant line it answers (a tool result)."""
+        if entry.kind == ASSISTANT:
+            return entry.message_id
+        if entry.kind != USER or not entry.has_results():
+            return None
+        parent_uuid = self._effective_parent(entry)
+        parent = self.transcript.by_uuid.get(parent_uuid) if parent_uuid else None
+        if (
+            parent is not None
+            and parent.kind == ASSISTANT
+            and parent.sidechain == entry.sidechain
+            and (parent.line > first_line or parent in on_chain)
+        ):
+            return parent.message_id
+        return None
 
     def _abandoned(
         self, leaves: list[Entry], selected: set[Entry], boundary: Entry | None
     ) -> list[Branch]:
         """Branches of the file that the projection leaves out (not compacted history)."""
-        by_uuid = self.transcript.by_uuid
-        claimed = set(selected)
+        claimed: set[Entry] = set()
         branches: list[Branch] = []
         for leaf in leaves:
-            if leaf in claimed:
+            if leaf in selected or leaf in claimed:
                 continue
             if boundary is not None and leaf.line < boundary.line:
                 continue
-            path: list[Entry] = []
-            current: Entry | None = leaf
-            fork: str | None = None
-            while current is not None and current not in claimed:
-                claimed.add(current)
-                if current.is_message and not current.api_error:
-                    path.append(current)
-                parent = self._effective_parent(current)
-                current = by_uuid.get(parent) if parent else None
-                if current is not None and current in selected:
-                    fork = current.uuid
-            if path:
-                path.reverse()
-                branches.append(Branch(fork, tuple(path)))
+            branch = self.branch_from(leaf, claimed, selected)
+            if branch is not None:
+                branches.append(branch)
         return branches
+
+    def branch_from(
+        self, leaf: Entry, claimed: set[Entry], selected: Container[Entry]
+    ) -> Branch | None:
+        """The unsent message lines from ``leaf`` up to what is ``selected`` (sent) or
+        ``claimed`` by another branch (claiming them), and the sent entry it forks from;
+        None: no message lines."""
+        by_uuid = self.transcript.by_uuid
+        path: list[Entry] = []
+        current: Entry | None = leaf
+        fork: str | None = None
+        while current is not None and current not in claimed and current not in selected:
+            claimed.add(current)
+            if current.is_message and not current.api_error:
+                path.append(current)
+            parent = self._effective_parent(current)
+            current = by_uuid.get(parent) if parent else None
+            if current is not None and current in selected:
+                fork = current.uuid
+        if not path:
+            return None
+        path.reverse()
+        return Branch(fork, tuple(path))
 
 
 def _chain_issue(entry: Entry, parent: str, cut_off: int) -> TranscriptIssue:
@@ -521,60 +556,104 @@ def _chain_issue(entry: Entry, parent: str, cut_off: int) -> TranscriptIssue:
     )
 
 
-def _build_messages(
-    selected: list[Entry], api_error_texts: dict[int, str]
-) -> tuple[list[Message], list[ApiErrorRecord]]:
-    """Turn the selected entries into API messages, merged the way Claude Code merges them.
+class MergedIntoPrefix(Exception):
+    """A line would change a message the fold was told to keep as it is."""
+
+
+class MessageFold:
+    """Turns selected entries into API messages, merged the way Claude Code merges them.
 
     Assistant fragments merge by ``message.id`` (looking back past other messages), with
     thinking/text before tool_use; consecutive user lines merge with results first. Both
     are stable reorderings, so each group keeps the order its lines were put in.
+
+    A fold can resume after ``prefix`` (messages folded earlier and kept as they are,
+    shared with an earlier projection): a line that would merge into one of them raises
+    :class:`MergedIntoPrefix`, and the caller folds from further back.
     """
-    messages: list[Message] = []
-    api_errors: list[ApiErrorRecord] = []
-    assistant_by_id: dict[str, Message] = {}
-    reorder: list[Message] = []
-    for entry in selected:
+
+    def __init__(
+        self,
+        api_error_texts: dict[int, str],
+        prefix: list[Message] | None = None,
+        prefix_ids: dict[str, int] | None = None,
+    ) -> None:
+        self.api_error_texts = api_error_texts
+        self.messages: list[Message] = list(prefix or ())
+        self.kept = len(self.messages)
+        """Messages at the start that must not change."""
+        self.prefix_ids = prefix_ids or {}
+        """message.id → index of its assistant message; a kept one may not take fragments."""
+        self.api_errors: list[ApiErrorRecord] = []
+        self.assistant_by_id: dict[str, Message] = {}
+        self.message_of: dict[Entry, int] = {}
+        """Entry → index of the message it went into."""
+        self.position: dict[Message, int] = {}
+        """Message made by this fold → its index."""
+        self._reorder: list[Message] = []
+
+    def add_all(self, entries: Iterable[Entry]) -> MessageFold:
+        for entry in entries:
+            self.add(entry)
+        return self
+
+    def add(self, entry: Entry) -> None:
+        messages = self.messages
         if entry.kind == ASSISTANT:
             if entry.api_error:
-                text = api_error_texts.get(entry.line, "")
-                api_errors.append(ApiErrorRecord(entry, text, len(messages)))
-                continue
+                text = self.api_error_texts.get(entry.line, "")
+                self.api_errors.append(ApiErrorRecord(entry, text, len(messages)))
+                return
             blocks = [block for block in entry.blocks if not block.blank]
             if not blocks:
-                continue
-            merged = assistant_by_id.get(entry.message_id) if entry.message_id else None
+                return
+            message_id = entry.message_id
+            merged = self.assistant_by_id.get(message_id) if message_id else None
             if merged is None:
+                if message_id and self.prefix_ids.get(message_id, self.kept) < self.kept:
+                    raise MergedIntoPrefix(message_id)
                 message = Message(ASSISTANT, blocks, [entry], False, entry.model, entry.stop_reason)
-                if entry.message_id:
-                    assistant_by_id[entry.message_id] = message
-                messages.append(message)
-                continue
+                if message_id:
+                    self.assistant_by_id[message_id] = message
+                self._append(entry, message)
+                return
             if merged.blocks[-1].type == TOOL_USE and any(b.type != TOOL_USE for b in blocks):
-                reorder.append(merged)
+                self._reorder.append(merged)
             merged.blocks.extend(blocks)
             merged.origins.append(entry)
             merged.stop_reason = entry.stop_reason or merged.stop_reason
+            self.message_of[entry] = self.position[merged]
         elif entry.kind == USER or entry.subtype == LOCAL_COMMAND:
             previous = messages[-1] if messages else None
             if previous is None or previous.role != USER:
-                messages.append(Message(USER, list(entry.blocks), [entry], entry.string_content))
-                continue
+                message = Message(USER, list(entry.blocks), [entry], entry.string_content)
+                self._append(entry, message)
+                return
+            if len(messages) <= self.kept:
+                raise MergedIntoPrefix(entry.uuid)
             if (
                 previous.blocks
                 and previous.blocks[-1].type != TOOL_RESULT
                 and any(block.type == TOOL_RESULT for block in entry.blocks)
             ):
-                reorder.append(previous)
+                self._reorder.append(previous)
             previous.blocks.extend(entry.blocks)
             previous.origins.append(entry)
             previous.string_content = False
-    for message in reorder:
-        if message.role == ASSISTANT:
-            message.blocks.sort(key=lambda block: block.type == TOOL_USE)
-        else:
-            message.blocks.sort(key=lambda block: block.type != TOOL_RESULT)
-    return messages, api_errors
+            self.message_of[entry] = len(messages) - 1
+
+    def _append(self, entry: Entry, message: Message) -> None:
+        self.message_of[entry] = self.position[message] = len(self.messages)
+        self.messages.append(message)
+
+    def finish(self) -> list[Message]:
+        for message in self._reorder:
+            if message.role == ASSISTANT:
+                message.blocks.sort(key=lambda block: block.type == TOOL_USE)
+            else:
+                message.blocks.sort(key=lambda block: block.type != TOOL_RESULT)
+        self._reorder = []
+        return self.messages
 
 
 def _subagent_links(transcript: ClaudeCodeTranscript) -> list[SubagentLink]:

@@ -620,7 +620,8 @@ def _read_main(
 ) -> _MainRead:
     """Refresh the session and look up whether a Claude Code process has it open."""
     view = model.refresh(keep_from, force=force)
-    if view is not None:
+    if view is not None and (keep_from is None or view.snapshot.restarted):
+        # the whole file was read: its entries stay alive until it is closed or re-read
         keep_out_of_collections(restarted=view.snapshot.restarted)
     snapshot = model.live.snapshot
     live = live_session_ids(root)

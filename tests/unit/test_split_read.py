@@ -11,10 +11,10 @@ import pytest
 
 from inspector.formats import split_read
 from inspector.formats.claude_code import ClaudeCodeTranscript, load_transcript
-from inspector.model import Conversation
 from inspector.reader import JsonlReader
 from inspector.rules import validate
 from tests.conftest import SAMPLES, realworld_files
+from tests.projections import projection_values
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
@@ -62,21 +62,6 @@ def state(transcript: ClaudeCodeTranscript) -> dict[str, Any]:
     }
 
 
-def structure(conversation: Conversation) -> list[Any]:
-    """The projection as plain values: messages with their blocks' provenance, and more."""
-    return [
-        [
-            (m.role, [(b.type, b.tool_id, b.origin.line, b.index) for b in m.blocks])
-            for m in conversation.messages
-        ],
-        [origin.line for origin in conversation.chain],
-        conversation.issues,
-        [(record.origin.line, record.text) for record in conversation.api_errors],
-        conversation.subagents,
-        [(branch.fork_uuid, [o.line for o in branch.origins]) for branch in conversation.abandoned],
-    ]
-
-
 def cases() -> list[Path]:
     return sorted(SAMPLES.glob("*.jsonl")) + realworld_files()
 
@@ -86,7 +71,7 @@ def test_split_read_equals_a_single_read(path: Path) -> None:
     serial = read_serially(path)
     split = split_read.read_split(path)
     assert state(split) == state(serial)
-    assert structure(split.project()) == structure(serial.project())
+    assert projection_values(split.project()) == projection_values(serial.project())
 
 
 def test_the_cut_falls_anywhere(tmp_path: Path) -> None:

@@ -1,0 +1,410 @@
+"""Rebuilding a growing Claude Code conversation from where the last rebuild left off.
+
+A live session grows at its end: new lines hang off the newest leaf. Rebuilding the
+whole conversation after every append costs time in proportion to the file (0.1 s on
+100 MB); this extends the previous rebuild instead, in time proportional to what
+changed. :func:`project` gives exactly what
+:meth:`~inspector.formats.claude_code.ClaudeCodeTranscript.project` gives (the tests
+feed every real transcript line by line and compare the two after each line), and
+falls back to the full rebuild whenever the new lines do anything but extend:
+
+* the newest leaf must be one of the new lines or the previous one, and the walk back
+  from it must reach the previous chain at its end (no compaction, gap or loop on
+  the way, no gap in the previous walk, no old line re-parented by a late
+  ``progress`` line);
+* every new line hangs off the sent conversation or off another new line;
+* nothing on an abandoned branch comes back into the conversation;
+* no new line merges into a message before the ones rebuilt (see
+  :class:`~inspector.formats.claude_code.MessageFold`).
+
+The extension rebuilds the selection from the first chain position whose message
+gained lines, and the messages from the first one those lines touch; everything
+before is shared with the previous conversation (the same objects), which lets
+the validator and the views reuse their work for it too.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from inspector.formats.claude_code import (
+    ASSISTANT,
+    COMPACT_BOUNDARY,
+    FORMAT,
+    PROGRESS,
+    ClaudeCodeTranscript,
+    Entry,
+    MergedIntoPrefix,
+    MessageFold,
+    _Projector,
+    _subagent_links,
+)
+from inspector.model import (
+    ApiErrorRecord,
+    Branch,
+    Conversation,
+    IssueKind,
+    Message,
+    TranscriptIssue,
+)
+
+
+@dataclass(slots=True)
+class ProjectionState:
+    """What the last rebuild of one transcript worked out, to be extended."""
+
+    entry_count: int
+    """Entries of the transcript it saw."""
+    has_main: bool
+    named: set[str | None]
+    leaves: list[Entry]
+    leaf: Entry | None
+    chain: list[Entry]
+    chain_set: set[Entry]
+    last_in_chain: dict[str, int]
+    chain_positions: list[int]
+    selected: list[Entry]
+    selected_index: dict[Entry, int]
+    """Entry → its position in :attr:`selected`."""
+    messages: list[Message]
+    api_errors: list[ApiErrorRecord]
+    message_of: dict[Entry, int]
+    """Entry → index of the message it went into."""
+    assistant_index: dict[str, int]
+    """message.id → index of its assistant message."""
+    abandoned: list[Branch]
+    abandoned_entries: set[Entry]
+    abandoned_message_ids: set[str]
+    compacted_tool_ids: frozenset[str]
+    extensible: bool
+    """The rebuild can be extended (a chain without gaps or loops)."""
+
+
+def project(
+    transcript: ClaudeCodeTranscript, previous: ProjectionState | None
+) -> tuple[Conversation, ProjectionState]:
+    """The conversation as the client sends it, and the state to extend next time."""
+    if previous is not None and previous.extensible:
+        extended = _Extension(transcript, previous).run()
+        if extended is not None:
+            return extended
+    return _full(transcript)
+
+
+def _full(transcript: ClaudeCodeTranscript) -> tuple[Conversation, ProjectionState]:
+    projector = _Projector(transcript)
+    conversation = projector.run()
+    fold = projector.fold
+    assert fold is not None
+    abandoned_entries, abandoned_ids = _branch_members(conversation.abandoned)
+    state = ProjectionState(
+        entry_count=len(transcript.entries),
+        has_main=transcript.has_main_line,
+        named=projector.named,
+        leaves=projector.leaves,
+        leaf=projector.newest_leaf,
+        chain=list(projector.chain),  # the selection may be this very list: keep them apart
+        chain_set=set(projector.chain),
+        last_in_chain=projector.last_in_chain,
+        chain_positions=projector.chain_positions,
+        selected=projector.selected,
+        selected_index={entry: index for index, entry in enumerate(projector.selected)},
+        messages=conversation.messages,
+        api_errors=conversation.api_errors,
+        message_of=fold.message_of,
+        assistant_index={mid: fold.position[m] for mid, m in fold.assistant_by_id.items()},
+        abandoned=conversation.abandoned,
+        abandoned_entries=abandoned_entries,
+        abandoned_message_ids=abandoned_ids,
+        compacted_tool_ids=conversation.compacted_tool_ids,
+        extensible=(
+            projector.walk_breaks == 0
+            and bool(projector.chain)
+            and not any(issue.kind is IssueKind.CYCLE for issue in conversation.issues)
+        ),
+    )
+    return conversation, state
+
+
+def _branch_members(branches: list[Branch]) -> tuple[set[Entry], set[str]]:
+    entries = {origin for branch in branches for origin in branch.origins}
+    ids = {
+        entry.message_id
+        for entry in entries
+        if isinstance(entry, Entry) and entry.kind == ASSISTANT and entry.message_id
+    }
+    return entries, ids  # type: ignore[return-value]
+
+
+class _CannotExtend(Exception):
+    """The new lines do more than extend the conversation: rebuild it whole."""
+
+
+class _Extension:
+    """One extension of a previous rebuild; :meth:`run` returns None to fall back.
+
+    It updates the previous state in place: once it has run, that state is either
+    replaced by what it returns or dropped for a full rebuild.
+    """
+
+    def __init__(self, transcript: ClaudeCodeTranscript, state: ProjectionState) -> None:
+        self.transcript = transcript
+        self.state = state
+        self.projector = _Projector(transcript)
+        self.dropped: set[Entry] = set()
+        """Lines that left the chain in this extension."""
+
+    def run(self) -> tuple[Conversation, ProjectionState] | None:
+        try:
+            return self._extend()
+        except _CannotExtend:
+            return None
+
+    def _extend(self) -> tuple[Conversation, ProjectionState]:
+        transcript, state = self.transcript, self.state
+        if transcript.has_main_line != state.has_main:
+            raise _CannotExtend
+        side = not state.has_main
+        new = transcript.entries[state.entry_count :]
+        fresh = [entry for entry in new if entry.sidechain == side and entry.kind != PROGRESS]
+        if any(entry.kind == PROGRESS and entry.uuid in state.named for entry in new):
+            raise _CannotExtend  # an old line's parent turns out to be bridged over
+        self._check_hanging_off_the_conversation(fresh)
+        leaf = self._newest_leaf(fresh)
+        start = self.projector._message_ancestor(leaf) if leaf is not None else None
+        junction, tail = self._walk_to_chain(start)
+        first_changed = self._extend_chain(junction, tail, fresh)
+        selection_start = self._reselect(first_changed, fresh)
+        messages, api_errors = self._refold(selection_start, fresh)
+        state.leaf = leaf
+        state.entry_count = len(transcript.entries)
+        self._add_branches(fresh)
+        conversation = Conversation(
+            path=transcript.path,
+            format=FORMAT,
+            session_id=transcript.session_id,
+            messages=messages,
+            chain=list(state.selected),
+            issues=[
+                TranscriptIssue(IssueKind.BADLINE, bad.number, f"line {bad.number}: {bad.reason}")
+                for bad in transcript.bad_lines
+            ],
+            api_errors=api_errors,
+            thinking_enabled=transcript.thinking_enabled,
+            has_content=transcript.has_messages,
+            compacted_tool_ids=state.compacted_tool_ids,
+            abandoned=list(state.abandoned),
+            subagents=_subagent_links(transcript),
+        )
+        state.messages, state.api_errors = messages, api_errors
+        return conversation, state
+
+    # ------------------------------------------------------------------ leaves and walk
+
+    def _check_hanging_off_the_conversation(self, fresh: list[Entry]) -> None:
+        """Every new line must hang off a sent line or another new line."""
+        state, by_uuid = self.state, self.transcript.by_uuid
+        selected = state.selected_index
+        allowed = set(fresh)
+        effective_parent = self.projector._effective_parent
+        leaf = state.leaf
+        if leaf is not None and leaf not in selected:
+            # The previous newest leaf (an attachment or a system line after the last
+            # message) is where the next line hangs: fine if nothing else hangs there.
+            leaf_parent = effective_parent(leaf)
+            if leaf_parent is not None and by_uuid.get(leaf_parent) is state.chain[-1]:
+                allowed.add(leaf)
+        for entry in fresh:
+            parent_uuid = effective_parent(entry)
+            parent = by_uuid.get(parent_uuid) if parent_uuid is not None else None
+            if parent is None or (parent not in allowed and parent not in selected):
+                raise _CannotExtend
+
+    def _newest_leaf(self, fresh: list[Entry]) -> Entry | None:
+        """The newest leaf, as the full rebuild picks it (unless an old leaf might win)."""
+        state = self.state
+        parents = {self.projector._effective_parent(entry) for entry in fresh}
+        state.named |= parents
+        named = state.named
+        new_leaves = [entry for entry in fresh if entry.uuid not in named]
+        previous = state.leaf
+        still_leaf = previous is not None and previous.uuid not in parents
+        state.leaves = [leaf for leaf in state.leaves if leaf.uuid not in parents]
+        state.leaves.extend(new_leaves)
+        best = previous if still_leaf else None
+        for entry in new_leaves:
+            if self.projector._message_ancestor(entry) is None:
+                continue
+            if best is None or (entry.timestamp or "") >= (best.timestamp or ""):
+                best = entry
+        # If the previous leaf is gone, another old leaf may be newer than every new one.
+        if (previous is not None and not still_leaf) and (
+            best is None or (best.timestamp or "") < (previous.timestamp or "")
+        ):
+            raise _CannotExtend
+        return best
+
+    def _walk_to_chain(self, start: Entry | None) -> tuple[int, list[Entry]]:
+        """Walk back from ``start`` to the previous chain: the chain position reached
+        (usually its end) and the entries walked, in chain order."""
+        state = self.state
+        tail: list[Entry] = []
+        seen: set[Entry] = set()
+        current = start
+        by_uuid = self.transcript.by_uuid
+        while current not in state.chain_set:
+            if current is None or current in seen or current in state.abandoned_entries:
+                raise _CannotExtend
+            if current.subtype == COMPACT_BOUNDARY:
+                raise _CannotExtend
+            seen.add(current)
+            if current.kind != PROGRESS:
+                tail.append(current)
+            current = by_uuid.get(current.parent) if current.parent is not None else None
+        tail.reverse()
+        junction = bisect_left(state.chain_positions, state.selected_index[current])
+        return junction, tail
+
+    # ------------------------------------------------------------------ selection
+
+    def _extend_chain(self, junction: int, tail: list[Entry], fresh: list[Entry]) -> int:
+        """Put ``tail`` on the chain after position ``junction``; return the first chain
+        position whose recovered siblings may change.
+
+        Lines after the junction leave the chain (parallel results, when the next
+        fragment of the message they answer arrives after them): they are recovered as
+        siblings or, if they are not messages, simply not sent any more.
+        """
+        state = self.state
+        chain, last_in_chain = state.chain, state.last_in_chain
+        dropped = chain[junction + 1 :]
+        if any(entry.kind == ASSISTANT and entry.message_id for entry in dropped):
+            raise _CannotExtend
+        self.dropped = set(dropped)
+        first_changed = junction + 1
+        del chain[junction + 1 :]
+        state.chain_set.difference_update(dropped)
+        for position, entry in enumerate(tail, len(chain)):
+            message_id = entry.message_id if entry.kind == ASSISTANT else None
+            if message_id:
+                if message_id in state.abandoned_message_ids:
+                    raise _CannotExtend  # an abandoned branch comes back
+                first_changed = min(first_changed, last_in_chain.get(message_id, position))
+                last_in_chain[message_id] = position
+        chain.extend(tail)
+        state.chain_set.update(tail)
+        first_line = chain[0].line
+        for entry in (*fresh, *dropped):
+            if entry in state.chain_set:
+                continue
+            group = self.projector.sibling_group(entry, first_line, state.chain_set)
+            if group is None or group not in last_in_chain:
+                continue
+            if group in state.abandoned_message_ids:
+                raise _CannotExtend
+            first_changed = min(first_changed, last_in_chain[group])
+        return first_changed
+
+    def _reselect(self, first_changed: int, fresh: list[Entry]) -> int:
+        """Rebuild the selection from chain position ``first_changed``; return the
+        position in the selection where it changed."""
+        state = self.state
+        chain, selected = state.chain, state.selected
+        positions = state.chain_positions
+        start = positions[first_changed] if first_changed < len(positions) else len(selected)
+        first_line = chain[0].line
+        members = [e for e in selected[start:] if e not in state.chain_set]
+        members.extend(e for e in fresh if e not in state.chain_set)
+        members.sort(key=lambda entry: entry.line)
+        recovered: dict[int, list[Entry]] = {}
+        for entry in members:
+            group = self.projector.sibling_group(entry, first_line, state.chain_set)
+            position = state.last_in_chain.get(group) if group is not None else None
+            if position is None:
+                if entry in self.dropped and not entry.is_message:
+                    self._unselect(entry)  # off the chain now, and not sent
+                    continue
+                if entry in state.selected_index:
+                    raise _CannotExtend  # a sent message would turn into a branch
+                continue
+            if position < first_changed:
+                raise _CannotExtend
+            recovered.setdefault(position, []).append(entry)
+        del selected[start:]
+        del positions[first_changed:]
+        index = state.selected_index
+        for position in range(first_changed, len(chain)):
+            positions.append(len(selected))
+            for entry in (chain[position], *recovered.get(position, ())):
+                index[entry] = len(selected)
+                selected.append(entry)
+        return start
+
+    def _unselect(self, entry: Entry) -> None:
+        """Drop a line that is no longer sent (a branch forking there would change)."""
+        if any(branch.fork_uuid == entry.uuid for branch in self.state.abandoned):
+            raise _CannotExtend
+        del self.state.selected_index[entry]
+
+    # ------------------------------------------------------------------ messages
+
+    def _refold(
+        self, selection_start: int, fresh: list[Entry]
+    ) -> tuple[list[Message], list[ApiErrorRecord]]:
+        """Messages from the first one the changed selection touches, on the kept ones."""
+        state = self.state
+        old_messages = state.messages
+        first_message = len(old_messages) - 1 if old_messages else 0
+        for entry in fresh:
+            if entry.kind == ASSISTANT and entry.message_id in state.assistant_index:
+                first_message = min(first_message, state.assistant_index[entry.message_id])
+        start = selection_start
+        selected, message_of, index = state.selected, state.message_of, state.selected_index
+        while True:
+            touched = [message_of[e] for e in selected[start:] if e in message_of]
+            first_message = min(first_message, min(touched, default=first_message))
+            if first_message >= len(old_messages):
+                break
+            first_origin = old_messages[first_message].origins[0]
+            origin_at = index.get(first_origin)  # type: ignore[call-overload]
+            if origin_at is None:
+                raise _CannotExtend
+            if origin_at >= start:
+                break
+            start = origin_at
+        kept = old_messages[:first_message]
+        fold = MessageFold(self.transcript.api_error_texts, kept, prefix_ids=state.assistant_index)
+        try:
+            fold.add_all(selected[start:])
+        except MergedIntoPrefix as merged:
+            raise _CannotExtend from merged
+        messages = fold.finish()
+        message_of.update(fold.message_of)
+        for message_id, message in fold.assistant_by_id.items():
+            state.assistant_index[message_id] = fold.position[message]
+        api_errors = [
+            record
+            for record in state.api_errors
+            if index.get(record.origin, start) < start  # type: ignore[call-overload]
+        ]
+        api_errors.extend(fold.api_errors)
+        return messages, api_errors
+
+    # ------------------------------------------------------------------ branches
+
+    def _add_branches(self, fresh: list[Entry]) -> None:
+        """Branches that start at a new leaf and are not sent (old ones stay as they are)."""
+        state = self.state
+        claimed: set[Entry] = set()
+        selected = state.selected_index
+        new_leaves = [entry for entry in fresh if entry.uuid not in state.named]
+        for leaf in new_leaves:
+            if leaf in selected or leaf in claimed:
+                continue
+            branch = self.projector.branch_from(leaf, claimed, selected)
+            if branch is not None:
+                state.abandoned.append(branch)
+                members, ids = _branch_members([branch])
+                state.abandoned_entries |= members
+                state.abandoned_message_ids |= ids
