@@ -170,7 +170,6 @@ class _Turn:
     first_message: int
     messages: list[Message] = field(default_factory=list)
     _blocks: list[tuple[int, int, Block]] | None = None
-    _key: tuple[int, tuple[Message, ...]] | None = None
 
     @property
     def blocks(self) -> list[tuple[int, int, Block]]:
@@ -183,23 +182,32 @@ class _Turn:
             ]
         return self._blocks
 
-    @property
-    def key(self) -> tuple[int, tuple[Message, ...]]:
-        """The turn's identity for the memo: where it starts and its message objects."""
-        if self._key is None:
-            self._key = (self.first_message, tuple(self.messages))
-        return self._key
-
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """What checking one message or one turn produced, when nothing outside it matters."""
+    """What checking one message or one turn produced, when nothing outside it matters,
+    and what it was checked as: where the message or turn stood, and the turn it was
+    paired with (a key made of the objects themselves, so looking it up allocates
+    nothing: a live view validates 10k messages per append)."""
 
     findings: tuple[Finding, ...] = ()
     calls: tuple[ToolCall, ...] = ()
     use_ids: tuple[str, ...] = ()
     result_ids: tuple[str, ...] = ()
     result_blocks: int = 0
+    index: int = -1
+    """The message's index (the first message's, for a turn)."""
+    is_last: bool = False
+    turn: list[Message] | None = None
+    neighbor: list[Message] | None = None
+    neighbor_index: int = -1
+
+    def is_for_turn(self, turn: _Turn, neighbor: _Turn | None) -> bool:
+        if self.index != turn.first_message or self.turn != turn.messages:
+            return False
+        if neighbor is None:
+            return self.neighbor is None
+        return self.neighbor_index == neighbor.first_message and self.neighbor == neighbor.messages
 
 
 @dataclass(slots=True)
@@ -214,10 +222,12 @@ class ValidationMemo:
     """
 
     dialect: tuple[str, str]
-    messages: dict[tuple[Message, int, bool], _Checked] = field(default_factory=dict)
-    """(message, its index, whether it is the last) → its block checks."""
-    turns: dict[object, _Checked] = field(default_factory=dict)
-    """(turn, the turn it is checked against) → its pairing checks."""
+    messages: dict[Message, _Checked] = field(default_factory=dict)
+    """Message → its block checks."""
+    answers: dict[Message, _Checked] = field(default_factory=dict)
+    """First message of an assistant turn → the checks of its calls against the next turn."""
+    results: dict[Message, _Checked] = field(default_factory=dict)
+    """First message of a user turn → the checks of its results against the turn before."""
 
 
 def validate(
@@ -301,36 +311,45 @@ class _Validator:
         """Pairing rules turn by turn: results must come in the very next turn."""
         turns = self.turns
         for position, turn in enumerate(turns):
-            if turn.role == ASSISTANT_ROLE:
-                following = turns[position + 1] if position + 1 < len(turns) else None
-                key: object = ("answers", turn.key, following.key if following else None)
+            answers = turn.role == ASSISTANT_ROLE
+            if answers:
+                neighbor = turns[position + 1] if position + 1 < len(turns) else None
             else:
-                previous = turns[position - 1] if position > 0 else None
-                key = ("results", turn.key, previous.key if previous else None)
-            if self.old is not None and self._reuse_turn(key):
+                neighbor = turns[position - 1] if position > 0 else None
+            if self._reuse_turn(turn, neighbor, answers):
                 continue
             calls_before, findings_before = len(self.calls), len(self.findings)
-            if turn.role == ASSISTANT_ROLE:
-                self._check_answers(position, following)
+            if answers:
+                self._check_answers(position, neighbor)
                 if self.api == ANTHROPIC:
-                    self._check_server_tools(turn, is_final=following is None)
+                    self._check_server_tools(turn, is_final=neighbor is None)
                 # R4 (out of order) depends on this pair alone; the rest may not.
-                keep = following is not None and all(
+                keep = neighbor is not None and all(
                     f.rule is Rule.R4 for f in self.findings[findings_before:]
                 )
             else:
-                self._check_results(turn, previous)
+                self._check_results(turn, neighbor)
                 keep = len(self.findings) == findings_before
             if keep and self.remember:
-                self.memo.turns[key] = _Checked(
-                    tuple(self.findings[findings_before:]), tuple(self.calls[calls_before:])
+                memo = self.memo.answers if answers else self.memo.results
+                memo[turn.messages[0]] = _Checked(
+                    tuple(self.findings[findings_before:]),
+                    tuple(self.calls[calls_before:]),
+                    index=turn.first_message,
+                    turn=turn.messages,
+                    neighbor=neighbor.messages if neighbor else None,
+                    neighbor_index=neighbor.first_message if neighbor else -1,
                 )
 
-    def _reuse_turn(self, key: object) -> bool:
-        checked = self.old.turns.get(key) if self.old is not None else None
-        if checked is None:
+    def _reuse_turn(self, turn: _Turn, neighbor: _Turn | None, answers: bool) -> bool:
+        if self.old is None:
             return False
-        self.memo.turns[key] = checked
+        old = self.old.answers if answers else self.old.results
+        first = turn.messages[0]
+        checked = old.get(first)
+        if checked is None or not checked.is_for_turn(turn, neighbor):
+            return False
+        (self.memo.answers if answers else self.memo.results)[first] = checked
         self.calls.extend(checked.calls)
         self.findings.extend(checked.findings)
         return True
@@ -346,10 +365,11 @@ class _Validator:
         old = self.old.messages if self.old is not None else {}
         memo = self.memo.messages
         for index, message in enumerate(self.messages):
-            key = (message, index, index == last)
-            checked = old.get(key) if old else None
+            checked = old.get(message) if old else None
             if (
                 checked is not None
+                and checked.index == index
+                and checked.is_last == (index == last)
                 and seen_uses.isdisjoint(checked.use_ids)
                 and seen_results.isdisjoint(checked.result_ids)
             ):
@@ -357,7 +377,7 @@ class _Validator:
                 seen_results.update(checked.result_ids)
                 self.findings.extend(checked.findings)
                 self.tool_result_count += checked.result_blocks
-                memo[key] = checked
+                memo[message] = checked
                 continue
             findings_before, repeated_before = len(self.findings), len(self._repeated_uses)
             self._check_message(index, message, last, seen_uses, seen_results, valid_id)
@@ -374,7 +394,9 @@ class _Validator:
             if len(self._repeated_uses) == repeated_before and not any(
                 f.rule is Rule.R5 or f.rule is Rule.R5B for f in findings
             ):
-                memo[key] = _Checked(tuple(findings), (), uses, results, result_blocks)
+                memo[message] = _Checked(
+                    tuple(findings), (), uses, results, result_blocks, index, index == last
+                )
 
     def _check_message(
         self,

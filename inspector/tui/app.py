@@ -174,8 +174,9 @@ class InspectorApp(App[None]):
         """Show ``path`` (replacing the open session) and start following it."""
         early = self._early
         model = early[0] if early and early[0].path == path else ConversationModel(path)
+        if self.main is not None:
+            return_to_collections()  # what the previous session held can go now
         self.main = self.tool_tree.open_session(model)
-        return_to_collections()  # what the previous session held
         self.tool_tree.border_title = path.name
         self.error = None
         self.live_pid = None

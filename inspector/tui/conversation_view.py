@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -27,7 +27,7 @@ from inspector.discovery import iter_subagent_files
 from inspector.formats import FORMATS
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.live import LiveSession, Snapshot
-from inspector.model import TEXT, TOOL_USE, ApiErrorRecord, Block, Branch, Message
+from inspector.model import TEXT, TOOL_USE, ApiErrorRecord, Block, Branch, Message, SubagentLink
 from inspector.rules import CallStatus, Finding, Rule, Severity, ToolCall
 from inspector.safe_text import one_line
 from inspector.summaries import tool_input_summary
@@ -158,6 +158,10 @@ class ConversationView:
     calls: dict[CallKey, CallRow]
     problems: list[Problem]
     items_by_key: dict[ItemKey, Item] = field(default_factory=dict)
+    call_rows: list[CallRow | None] = field(default_factory=list)
+    """The row of each call of the report, in the report's order (None: not shown)."""
+    message_findings: dict[int, list[Finding]] = field(default_factory=dict)
+    """Findings shown on a message row rather than on one of its calls."""
 
     def __repr__(self) -> str:
         return f"ConversationView({str(self.path)!r}, {len(self.rows)} messages)"
@@ -190,6 +194,8 @@ class ConversationModel:
         self.texts: dict[tuple[int, int], str] = {}
         """(line, index) of a block → its one-line summary or preview."""
         self._lock = threading.Lock()
+        self._view: ConversationView | None = None
+        """The last view built: the next one reuses its unchanged rows."""
 
     def refresh(
         self, keep_from: int | None = None, *, force: bool = False, window: int = WINDOW
@@ -210,7 +216,8 @@ class ConversationModel:
             if snapshot.restarted:
                 self.texts.clear()
             loose = [] if self.is_subagent else self._loose_subagents(snapshot)
-            view = build_view(self.path, snapshot, loose)
+            previous = None if snapshot.restarted else self._view
+            view = self._view = build_view(self.path, snapshot, loose, previous)
             count = view.message_count
             first = max(0, count - window)
             if keep_from is not None and not snapshot.restarted:
@@ -273,25 +280,43 @@ def first_text_block(message: Message) -> Block | None:
     return next((block for block in message.blocks if block.type == TEXT), None)
 
 
-def build_view(path: Path, snapshot: Snapshot, loose_subagents: list[Path]) -> ConversationView:
-    """Arrange a snapshot for the views (pure: no disk access)."""
-    return _ViewBuilder(path, snapshot, loose_subagents).run()
+def build_view(
+    path: Path,
+    snapshot: Snapshot,
+    loose_subagents: list[Path],
+    previous: ConversationView | None = None,
+) -> ConversationView:
+    """Arrange a snapshot for the views (pure: no disk access).
+
+    ``previous``: the view of an earlier snapshot of the same session; its rows are
+    reused where the message, its calls and its findings are the very same objects
+    (a live session re-validated after an append shares most of them).
+    """
+    return _ViewBuilder(path, snapshot, loose_subagents, previous).run()
 
 
 class _ViewBuilder:
-    def __init__(self, path: Path, snapshot: Snapshot, loose: list[Path]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        snapshot: Snapshot,
+        loose: list[Path],
+        previous: ConversationView | None = None,
+    ) -> None:
         self.path = path
         self.snapshot = snapshot
         self.conversation = snapshot.conversation
         self.report = snapshot.report
         self.loose = loose
+        self.previous = previous
         self.calls: dict[CallKey, CallRow] = {}
+        self.call_rows: list[CallRow | None] = []
         self.calls_by_message: dict[int, list[CallRow]] = {}
-        self.calls_by_id: dict[str, list[CallRow]] = {}
+        self._calls_by_id: dict[str, list[CallRow]] | None = None
         self._first_lines: list[tuple[int, int]] | None = None
 
     def run(self) -> ConversationView:
-        self._arrange_calls()
+        kept_calls = self._arrange_calls()
         messages = self.conversation.messages
         problems = [self._problem(f) for f in self.report.findings if _is_problem(f)]
         message_findings: dict[int, list[Finding]] = {}
@@ -303,10 +328,14 @@ class _ViewBuilder:
                 and problem.item_key[0] == "m"
             ):
                 message_findings.setdefault(problem.message_index, []).append(problem.finding)
-        rows = [
-            self._message_row(index, message, message_findings.get(index, []))
-            for index, message in enumerate(messages)
-        ]
+        kept = self._unchanged_rows(kept_calls, message_findings)
+        self._group_calls(kept)
+        previous_rows = self.previous.rows if self.previous is not None else []
+        rows = previous_rows[:kept]
+        rows.extend(
+            self._message_row(index, messages[index], message_findings.get(index, []))
+            for index in range(kept, len(messages))
+        )
         last = len(messages) - 1
         extras: list[Item] = [*self._api_error_rows(), *self._branch_rows()]
         extras.extend(LooseSubagentRow(("s", str(p)), p, max(last, 0)) for p in self.loose)
@@ -322,40 +351,103 @@ class _ViewBuilder:
             self.calls,
             problems,
             {item.key: item for item in items},
+            self.call_rows,
+            message_findings,
         )
 
-    def _arrange_calls(self) -> None:
+    def _arrange_calls(self) -> int:
+        """A row for every call; return how many leading calls are the previous view's
+        (the same objects, with the same subagent links): their rows are taken as they are."""
+        calls = self.report.calls
+        previous = self.previous
+        kept = 0
+        if previous is not None and previous.snapshot.conversation.subagents == (
+            self.conversation.subagents
+        ):
+            old_calls = previous.snapshot.report.calls
+            limit = min(len(old_calls), len(calls))
+            while kept < limit and calls[kept] is old_calls[kept]:
+                kept += 1
+            self.calls = dict(previous.calls)
+            for row in previous.call_rows[kept:]:
+                if row is not None:
+                    self.calls.pop(row.key, None)
+            self.call_rows = previous.call_rows[:kept]
+        old_rows = previous.calls if previous is not None else {}
         links = {link.tool_use_id: link for link in self.conversation.subagents}
-        for call in self.report.calls:
-            if call.use is not None and call.use_message is not None:
-                key: CallKey = ("u", call.use.origin.line, call.use.index)
-                message_index = call.use_message
-            elif call.result is not None and call.result_message is not None:
-                key = ("r", call.result.origin.line, call.result.index)
-                message_index = call.result_message
-            else:
-                continue
-            status = call.status
-            link = links.get(call.tool_id or "") if call.use is not None else None
-            row = CallRow(
-                key,
-                call,
-                status,
-                message_index,
-                link.path if link else None,
-                link.agent_type if link else None,
-                link.description if link else None,
-                link.agent_id if link else None,
-            )
-            self.calls[key] = row
-            self.calls_by_message.setdefault(message_index, []).append(row)
-            if call.tool_id:
-                self.calls_by_id.setdefault(call.tool_id, []).append(row)
-        for group in self.calls_by_message.values():
+        for call in calls[kept:]:
+            row = self._call_row(call, links, old_rows)
+            self.call_rows.append(row)
+            if row is not None:
+                self.calls[row.key] = row
+        return kept
+
+    def _call_row(
+        self, call: ToolCall, links: dict[str, SubagentLink], old_rows: dict[CallKey, CallRow]
+    ) -> CallRow | None:
+        if call.use is not None and call.use_message is not None:
+            key: CallKey = ("u", call.use.origin.line, call.use.index)
+            message_index = call.use_message
+        elif call.result is not None and call.result_message is not None:
+            key = ("r", call.result.origin.line, call.result.index)
+            message_index = call.result_message
+        else:
+            return None
+        link = links.get(call.tool_id or "") if call.use is not None else None
+        agent = (
+            (link.path, link.agent_type, link.description, link.agent_id)
+            if link
+            else (None, None, None, None)
+        )
+        row = old_rows.get(key)
+        if (
+            row is not None
+            and row.call is call
+            and row.message_index == message_index
+            and (row.subagent_path, row.agent_type, row.description, row.agent_id) == agent
+        ):
+            return row
+        return CallRow(key, call, call.status, message_index, *agent)
+
+    def _unchanged_rows(self, kept_calls: int, message_findings: dict[int, list[Finding]]) -> int:
+        """How many leading message rows of the previous view stay as they are: same
+        message objects, no call or message finding of theirs changed."""
+        previous = self.previous
+        if previous is None:
+            return 0
+        messages, old_messages = self.conversation.messages, previous.snapshot.conversation.messages
+        kept = min(len(messages), len(old_messages), len(previous.rows))
+        for index in range(kept):
+            if messages[index] is not old_messages[index]:
+                kept = index
+                break
+        for row in (*previous.call_rows[kept_calls:], *self.call_rows[kept_calls:]):
+            if row is not None:
+                kept = min(kept, row.message_index)
+        old_findings = previous.message_findings
+        for index in {*old_findings, *message_findings}:
+            if index < kept and not _same(
+                old_findings.get(index, ()), message_findings.get(index, ())
+            ):
+                kept = index
+        return kept
+
+    def _group_calls(self, from_message: int) -> None:
+        """Calls by message, for the messages from ``from_message`` on."""
+        groups = self.calls_by_message
+        for row in self.call_rows:
+            if row is not None and row.message_index >= from_message:
+                groups.setdefault(row.message_index, []).append(row)
+        for group in groups.values():
             group.sort(key=lambda row: (row.key[1], row.key[2]))
 
     def _message_row(self, index: int, message: Message, findings: list[Finding]) -> MessageRow:
         calls = tuple(self.calls_by_message.get(index, ()))
+        previous_rows = self.previous.rows if self.previous is not None else []
+        if index < len(previous_rows):
+            row = previous_rows[index]
+            if row.message is message and _same(row.calls, calls) and _same(row.findings, findings):
+                return row
         worst = max((row.status for row in calls), key=PROBLEM_RANK.__getitem__) if calls else None
         severity = _worst_severity(f.severity for f in findings) if findings else None
         key = _message_key(message, index)
@@ -425,7 +517,13 @@ class _ViewBuilder:
         return Problem(finding, index, _message_key(messages[index], index), None)
 
     def _call_for(self, finding: Finding) -> CallRow | None:
-        candidates = [row for tool_id in finding.ids for row in self.calls_by_id.get(tool_id, ())]
+        calls_by_id = self._calls_by_id
+        if calls_by_id is None:  # only problems need it: built when the first one asks
+            calls_by_id = self._calls_by_id = {}
+            for row in self.calls.values():
+                if row.call.tool_id:
+                    calls_by_id.setdefault(row.call.tool_id, []).append(row)
+        candidates = [row for tool_id in finding.ids for row in calls_by_id.get(tool_id, ())]
         if not candidates:
             return None
         for row in candidates:
@@ -436,6 +534,11 @@ class _ViewBuilder:
             ):
                 return row
         return candidates[0]
+
+
+def _same(kept: Sequence[object], new: Sequence[object]) -> bool:
+    """The same objects in the same order."""
+    return len(kept) == len(new) and all(a is b for a, b in zip(kept, new, strict=True))
 
 
 def _message_key(message: Message, index: int) -> ItemKey:
