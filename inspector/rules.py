@@ -316,21 +316,25 @@ class _Validator:
                 neighbor = turns[position + 1] if position + 1 < len(turns) else None
             else:
                 neighbor = turns[position - 1] if position > 0 else None
-            if self._reuse_turn(turn, neighbor, answers):
+            if self.old is not None and self._reuse_turn(turn, neighbor, answers):
                 continue
             calls_before, findings_before = len(self.calls), len(self.findings)
             if answers:
                 self._check_answers(position, neighbor)
                 if self.api == ANTHROPIC:
                     self._check_server_tools(turn, is_final=neighbor is None)
+            else:
+                self._check_results(turn, neighbor)
+            if not self.remember:
+                continue
+            if answers:
                 # R4 (out of order) depends on this pair alone; the rest may not.
                 keep = neighbor is not None and all(
                     f.rule is Rule.R4 for f in self.findings[findings_before:]
                 )
             else:
-                self._check_results(turn, neighbor)
                 keep = len(self.findings) == findings_before
-            if keep and self.remember:
+            if keep:
                 memo = self.memo.answers if answers else self.memo.results
                 memo[turn.messages[0]] = _Checked(
                     tuple(self.findings[findings_before:]),
@@ -342,8 +346,7 @@ class _Validator:
                 )
 
     def _reuse_turn(self, turn: _Turn, neighbor: _Turn | None, answers: bool) -> bool:
-        if self.old is None:
-            return False
+        assert self.old is not None
         old = self.old.answers if answers else self.old.results
         first = turn.messages[0]
         checked = old.get(first)
@@ -648,13 +651,16 @@ class _Validator:
 
     def _check_results(self, turn: _Turn, previous: _Turn | None) -> None:
         """R2: every tool_result answers a tool_use of the previous assistant turn."""
+        results = [item for item in turn.blocks if item[2].type == TOOL_RESULT]
+        if not results:
+            return
         called = (
             {b.tool_id for _, _, b in previous.blocks if b.type == TOOL_USE}
             if previous is not None and previous.role == ASSISTANT_ROLE
             else set()
         )
-        for message_index, position, block in turn.blocks:
-            if block.type != TOOL_RESULT or block.tool_id in called:
+        for message_index, position, block in results:
+            if block.tool_id in called:
                 continue
             tool_id = block.tool_id or ""
             if tool_id in self.conversation.compacted_tool_ids:

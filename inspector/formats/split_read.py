@@ -29,7 +29,7 @@ from inspector.reader import BadLine, JsonlReader
 
 SPLIT_MIN_BYTES = 24 * 1024 * 1024
 """Below this, forking costs more than it saves."""
-CHILD_SHARE = 0.5
+CHILD_SHARE = 0.45
 """Part of the file the child reads: the parent also has to absorb the child's part."""
 
 _ENTRY_FIELDS = [
