@@ -78,7 +78,10 @@ class LiveSession:
         lines_read = self._transcript.line_count - before
         if self._snapshot is not None and not result.restarted and lines_read == 0:
             return None
-        conversation, self._projection = claude_tail.project(self._transcript, self._projection)
+        # The extension updates the previous state in place: if it fails for any reason
+        # the state is gone, and the next refresh rebuilds in full.
+        previous, self._projection = self._projection, None
+        conversation, self._projection = claude_tail.project(self._transcript, previous)
         return self._keep(conversation, result.restarted, lines_read, self._reader.offset)
 
     def _reload(self) -> Snapshot | None:

@@ -4,8 +4,9 @@ A :class:`JsonlReader` remembers how far into a file it has read. Each call to
 :meth:`JsonlReader.read` parses only the bytes appended since the last call and
 yields complete lines; a trailing line without its newline is held back until the
 newline arrives (the writer may be in the middle of it). A file that shrank or
-was replaced (new inode, or different bytes before the remembered offset) is read
-again from the start, and the result says so.
+was replaced (new inode, or different bytes just before the remembered offset: the
+last 64 bytes read are kept to compare) is read again from the start, and the result
+says so.
 
 Lines are yielded one at a time and never collected, so a caller that keeps only
 what it needs from each parsed object stays small on a 100 MB transcript; the
@@ -135,7 +136,8 @@ class JsonlReader:
                         fingerprint_start = max(0, consumed - _FINGERPRINT_SIZE)
                         self._fingerprint = bytes(view[fingerprint_start:consumed])
                     held = end - consumed
-                    buffer[:held] = view[consumed:end]
+                    if consumed:  # move the unfinished line to the front, in place
+                        view[:held] = view[consumed:end]
                 tail = bytes(view[:held])
             finally:
                 view.release()
@@ -161,12 +163,12 @@ class JsonlReader:
                     value = loads(view[start:stop])
                 except orjson.JSONDecodeError as error:
                     raw = bytes(view[start:stop])
-                    value = None if raw.isspace() else _parse_lenient(raw, error)
+                    value = _BLANK if raw.isspace() else _parse_lenient(raw, error)
                 if type(value) is dict:
                     yield ParsedLine(number, offset, stop - start, value)
                 elif isinstance(value, _Unreadable):
                     yield BadLine(number, offset, stop - start, value.reason)
-                elif value is not None:  # None: a line of white space, skipped
+                elif value is not _BLANK:  # white space only: skipped, like an empty line
                     yield BadLine(number, offset, stop - start, "not a JSON object")
             offset += newline + 1 - start
             start = newline + 1
@@ -210,6 +212,8 @@ class _Unreadable:
     reason: str
 
 
+_BLANK = object()
+"""A line of white space (not a bad line)."""
 _UNTERMINATED = "incomplete last line (no line break: cut off, or still being written)"
 
 

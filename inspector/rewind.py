@@ -34,6 +34,7 @@ from inspector.formats.claude_code import (
     USER,
     ClaudeCodeTranscript,
     Entry,
+    Projector,
 )
 from inspector.model import TOOL_RESULT, TOOL_USE, Conversation
 from inspector.rewrite import (
@@ -186,7 +187,8 @@ def _explicit_target(
     if entry.kind == PROGRESS:
         raise RewriteFailed(f"{where} is a progress line; pick a user or assistant line")
     if not entry.is_message:
-        ancestor = _message_ancestor(transcript, entry)
+        # the entry the rebuild starts from when this line is the leaf
+        ancestor = Projector(transcript).message_ancestor(entry)
         if ancestor is None:
             raise RewriteFailed(f"{where} is a {entry.kind} line that hangs off no message")
         notes.append(
@@ -205,17 +207,6 @@ def _describe_line(snapshot: Snapshot, line: int) -> str:
         return "unreadable (not JSON)"
     kind = source.value.get("type")
     return f"a {kind!s} line: metadata, not part of the conversation"
-
-
-def _message_ancestor(transcript: ClaudeCodeTranscript, entry: Entry) -> Entry | None:
-    seen: set[int] = set()
-    current: Entry | None = entry
-    while current is not None and not current.is_message:
-        if id(current) in seen:
-            return None
-        seen.add(id(current))
-        current = transcript.by_uuid.get(current.parent) if current.parent else None
-    return current
 
 
 def _accept_explicit(result: Report, target: Entry) -> None:

@@ -282,8 +282,12 @@ class _Validator:
         else:
             self._check_turns()
         if self.api == ANTHROPIC:
-            self._check_blocks()
+            self._check_blocks()  # counts the results as it goes
             self._check_thinking()
+        else:
+            self.tool_result_count = sum(
+                1 for m in self.messages for b in m.blocks if b.type == TOOL_RESULT
+            )
         self._mark_duplicates()
         self._add_transcript_issues()
         self._add_api_errors()

@@ -289,7 +289,7 @@ class ClaudeCodeTranscript:
         ``leaf`` (a uuid) resumes from that entry instead of the newest leaf: what Claude
         Code would load if it were the newest entry (a rewind's cut point).
         """
-        return _Projector(self, leaf).run()
+        return Projector(self, leaf).run()
 
     @property
     def is_transcript(self) -> bool:
@@ -298,7 +298,7 @@ class ClaudeCodeTranscript:
 
 
 @dataclass(slots=True)
-class _Projector:
+class Projector:
     """One run of the reconstruction over a transcript's entries.
 
     Sets of entries rely on identity (``Entry`` has ``eq=False``): membership tests
@@ -330,14 +330,14 @@ class _Projector:
         has_main = transcript.has_main_line
         candidates = transcript.main_entries if has_main else transcript.side_entries
         if transcript.progress:
-            named = {self._effective_parent(entry) for entry in candidates}
+            named = {self.effective_parent(entry) for entry in candidates}
         else:
             named = {entry.parent for entry in candidates}
         leaves = [entry for entry in candidates if entry.uuid not in named]
         self.named, self.leaves = named, leaves
         if self.leaf is not None:
             chosen = transcript.by_uuid.get(self.leaf)
-            start = self._message_ancestor(chosen) if chosen is not None else None
+            start = self.message_ancestor(chosen) if chosen is not None else None
         else:
             start = self._newest_leaf(leaves)
         chain = self.chain = self._walk(start, candidates)
@@ -366,10 +366,10 @@ class _Projector:
                 if block.type == TOOL_USE and block.tool_id
             )
         conversation.abandoned = self._abandoned(leaves, on_chain, boundary)
-        conversation.subagents = _subagent_links(transcript)
+        conversation.subagents = subagent_links(transcript)
         return conversation
 
-    def _effective_parent(self, entry: Entry) -> str | None:
+    def effective_parent(self, entry: Entry) -> str | None:
         """The entry's parent, with legacy progress entries bridged over."""
         parent = entry.parent
         progress = self.transcript.progress
@@ -383,15 +383,15 @@ class _Projector:
         """The newest leaf by timestamp (file order breaks ties) that stands for a message."""
         leaf: Entry | None = None
         for entry in leaves:
-            standing = self._message_ancestor(entry)
+            standing = self.message_ancestor(entry)
             if standing is None:
                 continue
             if leaf is None or (entry.timestamp or "") >= (leaf.timestamp or ""):
                 leaf = entry
         self.newest_leaf = leaf
-        return self._message_ancestor(leaf) if leaf is not None else None
+        return self.message_ancestor(leaf) if leaf is not None else None
 
-    def _message_ancestor(self, entry: Entry) -> Entry | None:
+    def message_ancestor(self, entry: Entry) -> Entry | None:
         """The entry itself if it is a user/assistant entry, else its nearest such ancestor."""
         seen: set[str] = set()
         current: Entry | None = entry
@@ -400,7 +400,7 @@ class _Projector:
             if current.uuid in seen:
                 return None
             seen.add(current.uuid or "")
-            parent = self._effective_parent(current)
+            parent = self.effective_parent(current)
             current = by_uuid.get(parent) if parent else None
         return current
 
@@ -492,7 +492,7 @@ class _Projector:
             return entry.message_id
         if entry.kind != USER or not entry.has_results():
             return None
-        parent_uuid = self._effective_parent(entry)
+        parent_uuid = self.effective_parent(entry)
         parent = self.transcript.by_uuid.get(parent_uuid) if parent_uuid else None
         if (
             parent is not None
@@ -533,7 +533,7 @@ class _Projector:
             claimed.add(current)
             if current.is_message and not current.api_error:
                 path.append(current)
-            parent = self._effective_parent(current)
+            parent = self.effective_parent(current)
             current = by_uuid.get(parent) if parent else None
             if current is not None and current in selected:
                 fork = current.uuid
@@ -660,7 +660,7 @@ class MessageFold:
         return self.messages
 
 
-def _subagent_links(transcript: ClaudeCodeTranscript) -> list[SubagentLink]:
+def subagent_links(transcript: ClaudeCodeTranscript) -> list[SubagentLink]:
     """Every Task/Agent call of the main conversation (compacted ones too) and its subagent."""
     links: list[SubagentLink] = []
     prompt_roots = {prompt: uuid for uuid, prompt in transcript.sidechain_prompts.items()}

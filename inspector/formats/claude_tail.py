@@ -3,15 +3,20 @@
 A live session grows at its end: new lines hang off the newest leaf. Rebuilding the
 whole conversation after every append costs time in proportion to the file (0.1 s on
 100 MB); this extends the previous rebuild instead, in time proportional to what
-changed. :func:`project` gives exactly what
+changed (plus a copy of the selection, and the subagent links: a file look-up per
+Task/Agent call, as a subagent's file may appear at any time). :func:`project` gives
+exactly what
 :meth:`~inspector.formats.claude_code.ClaudeCodeTranscript.project` gives (the tests
 feed every real transcript line by line and compare the two after each line), and
 falls back to the full rebuild whenever the new lines do anything but extend:
 
-* the newest leaf must be one of the new lines or the previous one, and the walk back
-  from it must reach the previous chain at its end (no compaction, gap or loop on
-  the way, no gap in the previous walk, no old line re-parented by a late
-  ``progress`` line);
+* the newest leaf must be one of the new lines or the previous one;
+* the walk back from it must reach the previous chain, at its end or before lines
+  that are then left off it (parallel results, when the next fragment of the message
+  they answer arrives after them: they are recovered as siblings), with no
+  compaction, gap or loop on the way and no gap in the previous walk;
+* no old line names a parent that only arrives now (a line, or a ``progress`` line
+  bridging it);
 * every new line hangs off the sent conversation or off another new line;
 * nothing on an abandoned branch comes back into the conversation;
 * no new line merges into a message before the ones rebuilt (see
@@ -37,8 +42,8 @@ from inspector.formats.claude_code import (
     Entry,
     MergedIntoPrefix,
     MessageFold,
-    _Projector,
-    _subagent_links,
+    Projector,
+    subagent_links,
 )
 from inspector.model import (
     ApiErrorRecord,
@@ -93,7 +98,7 @@ def project(
 
 
 def _full(transcript: ClaudeCodeTranscript) -> tuple[Conversation, ProjectionState]:
-    projector = _Projector(transcript)
+    projector = Projector(transcript)
     conversation = projector.run()
     fold = projector.fold
     assert fold is not None
@@ -114,7 +119,7 @@ def _full(transcript: ClaudeCodeTranscript) -> tuple[Conversation, ProjectionSta
         api_errors=conversation.api_errors,
         message_of=fold.message_of,
         assistant_index={mid: fold.position[m] for mid, m in fold.assistant_by_id.items()},
-        abandoned=conversation.abandoned,
+        abandoned=list(conversation.abandoned),  # extended in place: not the conversation's
         abandoned_entries=abandoned_entries,
         abandoned_message_ids=abandoned_ids,
         compacted_tool_ids=conversation.compacted_tool_ids,
@@ -151,7 +156,7 @@ class _Extension:
     def __init__(self, transcript: ClaudeCodeTranscript, state: ProjectionState) -> None:
         self.transcript = transcript
         self.state = state
-        self.projector = _Projector(transcript)
+        self.projector = Projector(transcript)
         self.dropped: set[Entry] = set()
         """Lines that left the chain in this extension."""
 
@@ -168,11 +173,13 @@ class _Extension:
         side = not state.has_main
         new = transcript.entries[state.entry_count :]
         fresh = [entry for entry in new if entry.sidechain == side and entry.kind != PROGRESS]
-        if any(entry.kind == PROGRESS and entry.uuid in state.named for entry in new):
-            raise _CannotExtend  # an old line's parent turns out to be bridged over
+        if any(entry.uuid in state.named for entry in new):
+            # An old line names a parent that only arrives now (or a progress line that
+            # bridges it): the leaves, and maybe the walk, change in the old part.
+            raise _CannotExtend
         self._check_hanging_off_the_conversation(fresh)
         leaf = self._newest_leaf(fresh)
-        start = self.projector._message_ancestor(leaf) if leaf is not None else None
+        start = self.projector.message_ancestor(leaf) if leaf is not None else None
         junction, tail = self._walk_to_chain(start)
         first_changed = self._extend_chain(junction, tail, fresh)
         selection_start = self._reselect(first_changed, fresh)
@@ -195,7 +202,7 @@ class _Extension:
             has_content=transcript.has_messages,
             compacted_tool_ids=state.compacted_tool_ids,
             abandoned=list(state.abandoned),
-            subagents=_subagent_links(transcript),
+            subagents=subagent_links(transcript),
         )
         state.messages, state.api_errors = messages, api_errors
         return conversation, state
@@ -207,7 +214,7 @@ class _Extension:
         state, by_uuid = self.state, self.transcript.by_uuid
         selected = state.selected_index
         allowed = set(fresh)
-        effective_parent = self.projector._effective_parent
+        effective_parent = self.projector.effective_parent
         leaf = state.leaf
         if leaf is not None and leaf not in selected:
             # The previous newest leaf (an attachment or a system line after the last
@@ -224,7 +231,7 @@ class _Extension:
     def _newest_leaf(self, fresh: list[Entry]) -> Entry | None:
         """The newest leaf, as the full rebuild picks it (unless an old leaf might win)."""
         state = self.state
-        parents = {self.projector._effective_parent(entry) for entry in fresh}
+        parents = {self.projector.effective_parent(entry) for entry in fresh}
         state.named |= parents
         named = state.named
         new_leaves = [entry for entry in fresh if entry.uuid not in named]
@@ -234,7 +241,7 @@ class _Extension:
         state.leaves.extend(new_leaves)
         best = previous if still_leaf else None
         for entry in new_leaves:
-            if self.projector._message_ancestor(entry) is None:
+            if self.projector.message_ancestor(entry) is None:
                 continue
             if best is None or (entry.timestamp or "") >= (best.timestamp or ""):
                 best = entry

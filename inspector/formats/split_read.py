@@ -16,7 +16,11 @@ fails or sends something unreadable, the second part is read here instead.
 from __future__ import annotations
 
 import os
+import select
+import signal
 import threading
+import time
+from dataclasses import fields
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -31,24 +35,13 @@ SPLIT_MIN_BYTES = 24 * 1024 * 1024
 """Below this, forking costs more than it saves."""
 CHILD_SHARE = 0.45
 """Part of the file the child reads: the parent also has to absorb the child's part."""
+CHILD_PATIENCE = 10.0
+"""Seconds the child may take beyond this process's own part (more if that was slow)."""
 
-_ENTRY_FIELDS = [
-    "line",
-    "offset",
-    "length",
-    "uuid",
-    "timestamp",
-    "kind",
-    "parent",
-    "sidechain",
-    "message_id",
-    "subtype",
-    "model",
-    "stop_reason",
-    "string_content",
-    "api_error",
-]
-_BLOCK_FIELDS = ["type", "index", "tool_id", "name", "is_error", "blank", "empty"]
+# The wire carries every field of an entry but its blocks (the last field), and every
+# field of a block but its origin (the second): both are rebuilt positionally.
+_ENTRY_FIELDS = [field.name for field in fields(Entry) if field.name != "blocks"]
+_BLOCK_FIELDS = [field.name for field in fields(Block) if field.name != "origin"]
 _entry_tuple = attrgetter(*_ENTRY_FIELDS)
 _block_tuple = attrgetter(*_BLOCK_FIELDS)
 
@@ -70,7 +63,13 @@ def read_split(path: Path, child_share: float = CHILD_SHARE) -> ClaudeCodeTransc
         transcript.feed(JsonlReader(path).read(final=True).lines)
         return transcript
     receive, send = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or no process left for a child: read it all here
+        os.close(receive)
+        os.close(send)
+        transcript.feed(JsonlReader(path).read(final=True).lines)
+        return transcript
     if pid == 0:  # the child: read the tail, send it, and leave without cleanup
         status = 1
         try:
@@ -80,16 +79,26 @@ def read_split(path: Path, child_share: float = CHILD_SHARE) -> ClaudeCodeTransc
         finally:
             os._exit(status)
     os.close(send)
+    data: bytes | None = None
     try:
-        transcript.feed(JsonlReader(path).read(until=middle).lines)
-        data = _receive(receive)
+        started = time.monotonic()
+        reader = JsonlReader(path)
+        transcript.feed(reader.read(until=middle).lines)
+        # The child reads as much as this process did: allow it a lot longer, then stop
+        # waiting for it (a stalled file system, say) and read its part here.
+        patience = max(CHILD_PATIENCE, 4 * (time.monotonic() - started))
+        data = _receive(receive, time.monotonic() + patience)
     finally:
         os.close(receive)
+        if data is None:
+            os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
-    tail = _from_wire(path, data, transcript.line_count) if status == 0 else None
-    if tail is None:  # the child failed: read its part here
+    # Blank lines are counted but never fed: number the child's lines from the reader's count.
+    lines_before = reader.line_count
+    tail = _from_wire(path, data, lines_before) if status == 0 and data else None
+    if tail is None:  # the child failed or took too long: read its part here
         tail = _read_part(path, middle)
-        _shift(tail, transcript.line_count)
+        _shift(tail, lines_before)
     transcript.absorb(tail)
     return transcript
 
@@ -157,11 +166,17 @@ def _send(fd: int, part: ClaudeCodeTranscript) -> None:
         view = view[written:]
 
 
-def _receive(fd: int) -> bytes:
+def _receive(fd: int, deadline: float) -> bytes | None:
+    """Everything the child sends, or None if it has not finished by ``deadline``."""
     chunks: list[bytes] = []
-    while chunk := os.read(fd, 1 << 20):
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            return None
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _from_wire(path: Path, data: bytes, lines_before: int) -> ClaudeCodeTranscript | None:
@@ -170,13 +185,10 @@ def _from_wire(path: Path, data: bytes, lines_before: int) -> ClaudeCodeTranscri
         wire: dict[str, Any] = orjson.loads(data)
         part = ClaudeCodeTranscript(path)
         index = part.index
-        for line, o, n, u, t, k, p, s, m, st, mo, sr, sc, ae, blocks in wire["entries"]:
-            entry = Entry(line + lines_before, o, n, u, t, k, p, s, m, st, mo, sr, sc, ae)
+        for line, *rest, blocks in wire["entries"]:
+            entry = Entry(line + lines_before, *rest)
             if blocks:
-                entry.blocks = [
-                    Block(ty, entry, i, tid, name, err, blank, empty)
-                    for ty, i, tid, name, err, blank, empty in blocks
-                ]
+                entry.blocks = [Block(kind, entry, *more) for kind, *more in blocks]
             index(entry)
         part.agent_calls = [part.entries[e].blocks[b] for e, b in wire["agent_calls"]]
         part.bad_lines = [

@@ -18,19 +18,30 @@ from __future__ import annotations
 
 import gc
 
+_handed_back = False
+"""Objects were unfrozen since the last freeze: some may be garbage in cycles."""
+
 
 def keep_out_of_collections(*, restarted: bool) -> None:
     """After reading a whole file: leave what is alive now to reference counting.
 
-    ``restarted``: the file was read again from the start, so the previous entries
-    are garbage: collect them before freezing the new ones.
+    What was handed back to the collector (a previous session's entries) or dropped by
+    a restart (the file was read again from the start) is collected first: freezing
+    it again would keep it in memory for good. A restart also freezes the view the UI
+    still shows (one view, once per restart: bounded).
     """
+    global _handed_back
     if restarted:
-        return_to_collections()
+        gc.unfreeze()
+        _handed_back = True
+    if _handed_back:
         gc.collect()
+        _handed_back = False
     gc.freeze()
 
 
 def return_to_collections() -> None:
     """Let the collector see (and free) everything frozen so far."""
+    global _handed_back
     gc.unfreeze()
+    _handed_back = True

@@ -7,7 +7,9 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 
 from inspector.formats import claude_tail
@@ -28,6 +30,7 @@ def follow(path: Path, chunk_sizes: list[int] | None = None) -> tuple[int, int]:
     report: Report | None = None
     sizes = iter(chunk_sizes or [])
     position = rebuilds = extensions = 0
+    earlier: list[tuple[Report, dict[str, Any], dict[str, Any]]] = []
     while position < len(lines):
         size = next(sizes, 1)
         chunk, position = lines[position : position + size], position + size
@@ -41,7 +44,69 @@ def follow(path: Path, chunk_sizes: list[int] | None = None) -> tuple[int, int]:
         assert projection_values(conversation) == projection_values(expected), position
         report = validate(conversation, report, remember=True)
         assert report_values(report) == report_values(validate(expected)), position
+        if rebuilds % 25 == 1 or position >= len(lines) - 25:
+            earlier.append((report, projection_values(conversation), report_values(report)))
+    # What later extensions share with earlier snapshots must not have changed them.
+    for kept, projection, values in earlier:
+        assert projection_values(kept.conversation) == projection
+        assert report_values(kept) == values
     return rebuilds, extensions
+
+
+def transcript_lines(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))
+    return path
+
+
+def user(uuid: str, parent: str | None, second: int, text: str) -> dict[str, Any]:
+    return {
+        "type": "user",
+        "uuid": uuid,
+        "parentUuid": parent,
+        "sessionId": "s",
+        "timestamp": f"2026-01-01T00:00:{second:02d}Z",
+        "message": {"role": "user", "content": text},
+    }
+
+
+def assistant(uuid: str, parent: str, second: int, text: str) -> dict[str, Any]:
+    return {
+        "type": "assistant",
+        "uuid": uuid,
+        "parentUuid": parent,
+        "sessionId": "s",
+        "timestamp": f"2026-01-01T00:00:{second:02d}Z",
+        "message": {
+            "role": "assistant",
+            "id": f"msg_{uuid}",
+            "model": "m",
+            "content": [{"type": "text", "text": text}],
+        },
+    }
+
+
+def test_a_parent_written_after_its_child(tmp_path: Path) -> None:
+    """A line whose parent only arrives later changes the old part: rebuilt whole."""
+    late_child = {
+        "type": "system",
+        "subtype": "informational",
+        "uuid": "X",
+        "parentUuid": "N",
+        "sessionId": "s",
+        "timestamp": "2026-01-01T00:00:09Z",
+        "content": "x",
+    }
+    rows = [user("u1", None, 1, "hi"), assistant("a1", "u1", 2, "hello"), late_child]
+    rows.append(user("N", "u1", 3, "edited"))
+    rebuilds, extensions = follow(transcript_lines(tmp_path / "late.jsonl", rows))
+    # Only a1 extends: X hangs off a line not written yet, and N is the one X names.
+    assert (rebuilds, extensions) == (4, 1)
+
+
+def test_a_new_branch_leaves_the_earlier_snapshot_alone(tmp_path: Path) -> None:
+    rows = [user("u1", None, 1, "hi"), assistant("a1", "u1", 2, "hello")]
+    rows += [user("u2", "a1", 3, "first try"), user("u3", "a1", 4, "second try")]
+    follow(transcript_lines(tmp_path / "branch.jsonl", rows), [2, 2])
 
 
 def cases() -> list[Path]:

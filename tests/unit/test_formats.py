@@ -189,6 +189,7 @@ def test_openai_chat_requests(tmp_path: Path, case: str) -> None:
     assert report.conversation.format == "openai-chat"
     assert rules_of(report, Severity.ERROR) == errors
     assert rules_of(report, Severity.WARNING) == warnings
+    assert report.tool_result_count == sum(1 for m in tail if m["role"] == "tool")
 
 
 def test_openai_chat_error_texts(tmp_path: Path) -> None:
@@ -271,6 +272,7 @@ def test_codex_rollouts(tmp_path: Path, case: str) -> None:
     assert report.conversation.session_id == "0199-aaaa"
     assert rules_of(report, Severity.ERROR) == errors
     assert rules_of(report, Severity.WARNING) == warnings
+    assert report.tool_result_count == sum(b"function_call_output" in line for line in tail)
 
 
 def test_codex_texts_and_a_call_still_running(tmp_path: Path) -> None:

@@ -152,3 +152,40 @@ def test_offsets_point_at_each_line(tmp_path: Path) -> None:
     for line in _read(JsonlReader(path)):
         assert isinstance(line, ParsedLine)
         assert read_line(path, line.offset, line.length) == line.value
+
+
+def test_json_values_that_are_not_objects_are_bad_lines(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'null\n{"a":1}\n[1]\n"text"\n   \n\t\r\n7\n')
+    lines = _read(JsonlReader(path), final=True)
+    bad = [(line.number, line.reason) for line in lines if isinstance(line, BadLine)]
+    assert bad == [(n, "not a JSON object") for n in (1, 3, 4, 7)]
+    assert [line.number for line in lines if isinstance(line, ParsedLine)] == [2]
+
+
+def test_lines_across_buffer_boundaries_match_a_plain_split(tmp_path: Path) -> None:
+    """Lines of every length around the read buffer's size, CRLF split at its edge."""
+    rows = []
+    for size in (10, 1 << 10, (1 << 20) - 7, (1 << 20) + 3, 5, (2 << 20) + 11, 1):
+        rows.append(orjson.dumps({"pad": "x" * size}) + (b"\r\n" if size % 2 else b"\n"))
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b"".join(rows))
+    lines = _read(JsonlReader(path), final=True)
+    offset = 0
+    for number, (line, row) in enumerate(zip(lines, rows, strict=True), 1):
+        assert isinstance(line, ParsedLine)
+        assert (line.number, line.offset) == (number, offset)
+        assert line.value == orjson.loads(row)
+        assert line.length == len(row.rstrip(b"\r\n"))
+        offset += len(row)
+
+
+def test_reading_up_to_an_offset_and_from_one(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"a":1}\n{"b":2}\n{"c":3}\n')
+    reader = JsonlReader(path)
+    head = list(reader.read(until=16).lines)
+    assert [line.value for line in head if isinstance(line, ParsedLine)] == [{"a": 1}, {"b": 2}]
+    assert reader.offset == 16
+    tail = list(JsonlReader(path, start=16).read(final=True).lines)
+    assert [(line.number, line.offset) for line in tail] == [(1, 16)]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
+import time
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from inspector.formats import split_read
-from inspector.formats.claude_code import ClaudeCodeTranscript, load_transcript
+from inspector.formats.claude_code import ClaudeCodeTranscript, Entry, load_transcript
+from inspector.model import Block
 from inspector.reader import JsonlReader
 from inspector.rules import validate
 from tests.conftest import SAMPLES, realworld_files
@@ -91,6 +95,66 @@ def test_bad_lines_in_the_second_part_keep_their_numbers(tmp_path: Path) -> None
     split = split_read.read_split(path, child_share=0.5)
     assert [bad.number for bad in split.bad_lines] == [2, len(lines) - 2, len(lines) + 1]
     assert state(split) == state(read_serially(path))
+
+
+def test_blank_lines_before_the_cut_keep_the_numbering(tmp_path: Path) -> None:
+    """Blank lines are counted but never fed: the child's lines are numbered after them."""
+    lines = (SAMPLES / "healthy-parallel.jsonl").read_bytes().splitlines(keepends=True)
+    half = len(lines) // 2
+    path = tmp_path / "blank.jsonl"
+    path.write_bytes(b"".join([*lines[:half], b"\n" * 40, b"  \r\n", *lines[half:]]))
+    for share in (0.3, 0.45, 0.55):
+        split = split_read.read_split(path, child_share=share)
+        assert state(split) == state(read_serially(path)), share
+
+
+def test_the_child_part_comes_over_the_wire(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The equality above is not the parent quietly reading everything itself."""
+    received: list[object] = []
+    from_wire = split_read._from_wire
+
+    def spy(path: Path, data: bytes, lines_before: int) -> ClaudeCodeTranscript | None:
+        part = from_wire(path, data, lines_before)
+        received.append(part)
+        return part
+
+    monkeypatch.setattr(split_read, "_from_wire", spy)
+    path = SAMPLES / "healthy-parallel.jsonl"
+    assert state(split_read.read_split(path)) == state(read_serially(path))
+    assert len(received) == 1
+    assert isinstance(received[0], ClaudeCodeTranscript)
+    assert received[0].entries
+
+
+def test_the_wire_follows_the_model() -> None:
+    """Entries and blocks are rebuilt positionally: blocks last, origin second."""
+    assert [f.name for f in fields(Entry)] == [*split_read._ENTRY_FIELDS, "blocks"]
+    block_fields = [f.name for f in fields(Block)]
+    assert block_fields == [block_fields[0], "origin", *split_read._BLOCK_FIELDS[1:]]
+
+
+def test_a_child_that_never_answers_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    def hang(fd: int, part: ClaudeCodeTranscript) -> None:
+        time.sleep(60)
+
+    monkeypatch.setattr(split_read, "_send", hang)
+    monkeypatch.setattr(split_read, "CHILD_PATIENCE", 0.5)
+    path = SAMPLES / "healthy-parallel.jsonl"
+    started = time.monotonic()
+    assert state(split_read.read_split(path)) == state(read_serially(path))
+    assert time.monotonic() - started < 10
+
+
+def test_no_child_when_fork_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(split_read.os, "fork", no_fork)
+    path = SAMPLES / "healthy-parallel.jsonl"
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    assert state(split_read.read_split(path)) == state(read_serially(path))
+    if before is not None:
+        assert len(os.listdir("/proc/self/fd")) == before
 
 
 def test_a_failing_child_leaves_the_work_to_the_parent(

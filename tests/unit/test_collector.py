@@ -1,0 +1,58 @@
+"""What the app freezes after a read is freed once it is handed back, even in cycles."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from inspector.tui.collector import keep_out_of_collections, return_to_collections
+
+
+class Node:
+    """A stand-in for an entry and its blocks, which refer to each other."""
+
+    def __init__(self) -> None:
+        self.partner: Node | None = None
+
+
+def cycle() -> weakref.ref[Node]:
+    first, second = Node(), Node()
+    first.partner, second.partner = second, first
+    return weakref.ref(first)
+
+
+@pytest.fixture(autouse=True)
+def unfrozen() -> Iterator[None]:
+    """Nothing frozen and nothing pending when a test starts (earlier app tests freeze)."""
+    return_to_collections()
+    keep_out_of_collections(restarted=False)  # collects what was handed back
+    gc.unfreeze()  # behind the module's back: nothing counts as handed back now
+    yield
+    return_to_collections()
+    gc.collect()
+
+
+def test_a_frozen_cycle_survives_collections() -> None:
+    kept = cycle()
+    keep_out_of_collections(restarted=False)
+    gc.collect()
+    assert kept() is not None
+
+
+def test_handed_back_then_frozen_again_it_is_collected_first() -> None:
+    """Another session opened: the previous one's cycles must not be frozen again."""
+    dropped = cycle()
+    keep_out_of_collections(restarted=False)
+    return_to_collections()
+    keep_out_of_collections(restarted=False)
+    assert dropped() is None
+
+
+def test_a_restart_collects_what_the_previous_read_held() -> None:
+    dropped = cycle()
+    keep_out_of_collections(restarted=False)
+    keep_out_of_collections(restarted=True)
+    assert dropped() is None
