@@ -30,7 +30,7 @@ the validator and the views reuse their work for it too.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from inspector.formats.claude_code import (
@@ -61,6 +61,8 @@ class ProjectionState:
 
     entry_count: int
     """Entries of the transcript it saw."""
+    last_line: int
+    """Line number of the last of them (later lines are new)."""
     has_main: bool
     named: set[str | None]
     leaves: list[Entry]
@@ -105,6 +107,7 @@ def _full(transcript: ClaudeCodeTranscript) -> tuple[Conversation, ProjectionSta
     abandoned_entries, abandoned_ids = _branch_members(conversation.abandoned)
     state = ProjectionState(
         entry_count=len(transcript.entries),
+        last_line=transcript.entries[-1].line if transcript.entries else 0,
         has_main=transcript.has_main_line,
         named=projector.named,
         leaves=projector.leaves,
@@ -186,6 +189,7 @@ class _Extension:
         messages, api_errors = self._refold(selection_start, fresh)
         state.leaf = leaf
         state.entry_count = len(transcript.entries)
+        state.last_line = transcript.entries[-1].line if transcript.entries else 0
         self._add_branches(fresh)
         conversation = Conversation(
             path=transcript.path,
@@ -290,6 +294,17 @@ class _Extension:
             raise _CannotExtend
         self.dropped = set(dropped)
         first_changed = junction + 1
+        for entry in tail:
+            if entry.line <= state.last_line:  # an old line moving onto the chain
+                if entry in state.selected_index:
+                    # A recovered sibling leaves its place among the siblings of the
+                    # chain entry it was put after: re-select from there.
+                    placed_after = bisect_right(state.chain_positions, state.selected_index[entry])
+                    first_changed = min(first_changed, placed_after - 1)
+                elif entry is not state.leaf:
+                    # An unsent line: an abandoned branch may run through it (its fork
+                    # would move). The previous newest leaf has no children: it is fine.
+                    raise _CannotExtend
         del chain[junction + 1 :]
         state.chain_set.difference_update(dropped)
         for position, entry in enumerate(tail, len(chain)):

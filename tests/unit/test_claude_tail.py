@@ -58,44 +58,30 @@ def transcript_lines(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+def stamp(second: int) -> str:
+    minutes, seconds = divmod(second, 60)
+    return f"2026-01-01T00:{minutes:02d}:{seconds:02d}Z"
+
+
+def line(kind: str, uuid: str, parent: str | None, second: int, **fields: Any) -> dict[str, Any]:
+    """One transcript line of ``kind``, ``second`` seconds into the session."""
+    base = {"type": kind, "uuid": uuid, "parentUuid": parent, "sessionId": "s"}
+    return {**base, "timestamp": stamp(second), **fields}
+
+
 def user(uuid: str, parent: str | None, second: int, text: str) -> dict[str, Any]:
-    return {
-        "type": "user",
-        "uuid": uuid,
-        "parentUuid": parent,
-        "sessionId": "s",
-        "timestamp": f"2026-01-01T00:00:{second:02d}Z",
-        "message": {"role": "user", "content": text},
-    }
+    return line("user", uuid, parent, second, message={"role": "user", "content": text})
 
 
 def assistant(uuid: str, parent: str, second: int, text: str) -> dict[str, Any]:
-    return {
-        "type": "assistant",
-        "uuid": uuid,
-        "parentUuid": parent,
-        "sessionId": "s",
-        "timestamp": f"2026-01-01T00:00:{second:02d}Z",
-        "message": {
-            "role": "assistant",
-            "id": f"msg_{uuid}",
-            "model": "m",
-            "content": [{"type": "text", "text": text}],
-        },
-    }
+    content = [{"type": "text", "text": text}]
+    message = {"role": "assistant", "id": f"msg_{uuid}", "model": "m", "content": content}
+    return line("assistant", uuid, parent, second, message=message)
 
 
 def test_a_parent_written_after_its_child(tmp_path: Path) -> None:
     """A line whose parent only arrives later changes the old part: rebuilt whole."""
-    late_child = {
-        "type": "system",
-        "subtype": "informational",
-        "uuid": "X",
-        "parentUuid": "N",
-        "sessionId": "s",
-        "timestamp": "2026-01-01T00:00:09Z",
-        "content": "x",
-    }
+    late_child = line("system", "X", "N", 9, subtype="informational", content="x")
     rows = [user("u1", None, 1, "hi"), assistant("a1", "u1", 2, "hello"), late_child]
     rows.append(user("N", "u1", 3, "edited"))
     rebuilds, extensions = follow(transcript_lines(tmp_path / "late.jsonl", rows))
@@ -142,3 +128,82 @@ def test_the_real_sessions_are_mostly_extended() -> None:
     rebuilds = sum(total for total, _ in totals)
     extensions = sum(extended for _, extended in totals)
     assert extensions >= 0.9 * rebuilds
+
+
+def tool_call(uuid: str, parent: str, second: int, tool_id: str) -> dict[str, Any]:
+    line = assistant(uuid, parent, second, "")
+    line["message"]["content"] = [{"type": "tool_use", "id": tool_id, "name": "Read", "input": {}}]
+    return line
+
+
+def tool_answer(uuid: str, parent: str, second: int, tool_id: str) -> dict[str, Any]:
+    line = user(uuid, parent, second, "")
+    line["message"]["content"] = [{"type": "tool_result", "tool_use_id": tool_id, "content": "ok"}]
+    return line
+
+
+def test_the_chain_moves_through_a_recovered_result(tmp_path: Path) -> None:
+    """A result recovered as a sibling (the newest leaf was a hook line after it) gets
+    a child: it moves onto the chain, and must leave its place among the siblings."""
+    hook = line("attachment", "X", "A", 4, attachment={"type": "hook_success"})
+    rows = [
+        user("u0", None, 1, "read it"),
+        tool_call("A", "u0", 2, "toolu_1"),
+        tool_answer("R1", "A", 3, "toolu_1"),
+        hook,
+        assistant("N", "R1", 5, "done"),
+    ]
+    follow(transcript_lines(tmp_path / "moved.jsonl", rows))
+
+
+def random_transcript(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    """Lines hanging off random earlier lines (mostly the last few), with fragments of
+    the same message, parallel results, hook and system lines, progress lines, the odd
+    late timestamp, missing parent and compaction: the shapes the extension must get
+    right or refuse."""
+    rows: list[dict[str, Any]] = [user("L0", None, 0, "start")]
+    open_calls: list[tuple[str, str]] = []  # (tool id, uuid of its tool_use line)
+    message = "M0"
+    for number in range(1, count):
+        uuid = f"L{number}"
+        back = min(len(rows), 1 + int(rng.expovariate(0.7)))
+        parent = rows[-back]["uuid"]
+        second = number if rng.random() > 0.1 else max(0, number - rng.randint(1, 5))
+        roll = rng.random()
+        if roll < 0.3:
+            if rng.random() < 0.5:
+                message = f"M{number}"
+            tool_id = f"toolu_{number}"
+            row = tool_call(uuid, parent, second, tool_id)
+            row["message"]["id"] = message
+            open_calls.append((tool_id, uuid))
+        elif roll < 0.55 and open_calls:
+            tool_id, call_line = open_calls.pop(rng.randrange(len(open_calls)))
+            row = tool_answer(uuid, call_line if rng.random() < 0.6 else parent, second, tool_id)
+        elif roll < 0.65:
+            row = assistant(uuid, parent, second, f"text {number}")
+            row["message"]["id"] = message if rng.random() < 0.5 else f"M{number}"
+        elif roll < 0.75:
+            row = user(uuid, parent, second, f"prompt {number}")
+        elif roll < 0.85:
+            row = line("attachment", uuid, parent, second, attachment={"type": "hook_success"})
+        elif roll < 0.92:
+            row = line("system", uuid, parent, second, subtype="turn_duration")
+        elif roll < 0.96:
+            row = line("progress", uuid, parent, second)
+        elif roll < 0.98:
+            row = user(uuid, f"missing-{number}", second, "orphaned line")
+        else:
+            row = line("system", uuid, None, second, subtype="compact_boundary")
+            row["logicalParentUuid"] = parent
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_random_shapes_equal_the_full_rebuild(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    rows = random_transcript(rng, rng.randint(20, 90))
+    path = transcript_lines(tmp_path / f"random-{seed}.jsonl", rows)
+    follow(path)
+    follow(path, [rng.randint(1, 5) for _ in range(len(rows))])

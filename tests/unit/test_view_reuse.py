@@ -12,6 +12,7 @@ import pytest
 from inspector.live import LiveSession
 from inspector.tui.conversation_view import ConversationView, build_view
 from tests.conftest import SAMPLES, realworld_main_params
+from tests.unit.test_claude_tail import random_transcript, transcript_lines
 
 
 def view_values(view: ConversationView) -> dict[str, Any]:
@@ -80,3 +81,13 @@ def test_samples(source: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("source", realworld_main_params())
 def test_real_sessions(source: Path, tmp_path: Path) -> None:
     follow(source, tmp_path, seed=2)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_shapes(seed: int, tmp_path: Path) -> None:
+    rng = random.Random(seed)
+    rows = random_transcript(rng, rng.randint(20, 90))
+    source = transcript_lines(tmp_path / "source.jsonl", rows)
+    folder = tmp_path / "live"
+    folder.mkdir()
+    follow(source, folder, seed)
