@@ -119,10 +119,8 @@ def explain_rejection(result: Report, where: str, last_valid_line: int | None) -
         else ""
     )
     if not result.ok:
-        first = result.errors[0]
         return RewriteFailed(
-            f"the conversation up to {where} is still rejected ({first.rule.value} at line "
-            f"{first.line}: {first.text}){hint}"
+            f"the conversation up to {where} is still rejected ({result.errors[0].headline}){hint}"
         )
     pending = result.pending
     if pending:
@@ -250,18 +248,31 @@ def read_snapshot(path: Path) -> Snapshot:
             end = len(data)  # a whole last object without its line break: take it
         else:
             left_out = len(tail)
-    covered = data[:end]
+    return snapshot_of(path, data[:end], info, file_size=len(data), left_out=left_out)
+
+
+def snapshot_of(
+    path: Path,
+    covered: bytes,
+    info: os.stat_result,
+    *,
+    file_size: int,
+    left_out: int = 0,
+    parse: bool = True,
+) -> Snapshot:
+    """The snapshot of the first bytes of a file, ``covered``; its lines are parsed as
+    JSON objects unless ``parse`` is off (a whole JSON document, not JSONL)."""
     lines: list[SourceLine] = []
     offset = 0
     for number, raw in enumerate(split_lines(covered), start=1):
-        lines.append(SourceLine(number, offset, raw, _parse_line(raw)))
+        lines.append(SourceLine(number, offset, raw, _parse_line(raw) if parse else None))
         offset += len(raw) + 1
     return Snapshot(
         path=path,
         lines=lines,
         size=len(covered),
         digest=hashlib.blake2b(covered).digest(),
-        file_size=len(data),
+        file_size=file_size,
         left_out=left_out,
         identity=(info.st_dev, info.st_ino),
     )
@@ -709,18 +720,23 @@ def first_cwd(snapshot: Snapshot) -> str | None:
     return None
 
 
+def read_back(path: Path, what: str, format_name: str | None = None) -> Report:
+    """Check the ``what`` (session, file) just written to ``path``; RewriteFailed when it
+    cannot be read or is still rejected."""
+    try:
+        report = check_file(path, format_name)
+    except (OSError, NotATranscript) as error:
+        raise RewriteFailed(f"the written {what} could not be read back: {error}") from error
+    if not report.ok:
+        raise RewriteFailed(
+            f"the written {what} still fails the check ({report.errors[0].headline})"
+        )
+    return report
+
+
 def verify(plan: RewritePlan, path: Path, session_id: str | None) -> Report:
     """Re-read and check a written session; raise RewriteFailed when it is not as planned."""
-    try:
-        report = check_file(path)
-    except (OSError, NotATranscript) as error:
-        raise RewriteFailed(f"the written session could not be read back: {error}") from error
-    if not report.ok:
-        first = report.errors[0]
-        raise RewriteFailed(
-            f"the written session still fails the check ({first.rule.value} at line "
-            f"{first.line}: {first.text})"
-        )
+    report = read_back(path, "session")
     conversation = report.conversation
     if session_id is not None and conversation.session_id not in (None, session_id):
         raise RewriteFailed("the written session does not carry its new session id")
@@ -762,10 +778,7 @@ def apply(
     if plan.nothing_to_fix:
         return RewriteResult(plan, None, None, None, in_place, (), None, 0)
     if plan.unfixable:
-        first = plan.unfixable[0]
-        raise RewriteFailed(
-            f"cannot {plan.action.value} {first.rule.value} at line {first.line}: {first.text}"
-        )
+        raise RewriteFailed(f"cannot {plan.action.value} {plan.unfixable[0].headline}")
     if not plan.has_output:
         raise RewriteFailed("the plan has nothing to write")
     try:

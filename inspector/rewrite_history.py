@@ -35,7 +35,6 @@ its other lines and gets the fixed last request). JSON is written compact like
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -45,7 +44,6 @@ from typing import Any, ClassVar, Final
 
 import orjson
 
-from inspector.check import check_file
 from inspector.formats import FORMATS, NotATranscript, detect_format
 from inspector.formats.anthropic_history import (
     CLINE,
@@ -104,8 +102,10 @@ from inspector.rewrite import (
     is_uuid,
     new_session_id,
     no_cut,
+    read_back,
     read_snapshot,
     render,
+    snapshot_of,
     tool_structure,
     usable,
 )
@@ -247,20 +247,13 @@ class HistoryPlan(RewritePlan):
 
     def _check(self, path: Path, *, new: bool, session_id: str | None) -> Report:
         """The written bytes are the planned ones, and ``check_file`` accepts them."""
-        expected = self._bytes(new)
         try:
             written = path.read_bytes()
-            report = check_file(path, self.format)
-        except (OSError, NotATranscript) as error:
+        except OSError as error:
             raise RewriteFailed(f"the written file could not be read back: {error}") from error
-        if written != expected:
+        if written != self._bytes(new):
             raise RewriteFailed("read back, the written file differs from the plan")
-        if not report.ok:
-            first = report.errors[0]
-            raise RewriteFailed(
-                f"the written file still fails the check ({first.rule.value} at line "
-                f"{first.line}: {first.text})"
-            )
+        report = read_back(path, "file", self.format)
         planned = self.result.conversation if self.result is not None else None
         conversation = report.conversation
         if planned is not None and (
@@ -351,26 +344,6 @@ def _read(path: Path, format_name: str | None) -> _Source:
         raise RewriteFailed(describe_failure(error, path)) from error
     except NotATranscript as error:
         raise RewriteFailed(str(error)) from error
-
-
-def _document_snapshot(path: Path, data: bytes, info: os.stat_result) -> Snapshot:
-    """A snapshot of a whole JSON document (it is rewritten whole, never appended to)."""
-    lines: list[SourceLine] = []
-    offset = 0
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        if offset >= len(data):
-            break
-        lines.append(SourceLine(number, offset, raw, None))
-        offset += len(raw) + 1
-    return Snapshot(
-        path=path,
-        lines=lines,
-        size=len(data),
-        digest=hashlib.blake2b(data).digest(),
-        file_size=len(data),
-        left_out=0,
-        identity=(info.st_dev, info.st_ino),
-    )
 
 
 class _Source:
@@ -467,7 +440,7 @@ class _Array(_Source):
         return cls(
             path,
             fmt,
-            _document_snapshot(path, data, info),
+            snapshot_of(path, data, info, file_size=len(data), parse=False),
             list(_at(document, holder)),
             document,
             holder,

@@ -99,6 +99,11 @@ class Finding:
     cut_before: int | None = None
     """Index of the first message that must go for the conversation to be accepted."""
 
+    @property
+    def headline(self) -> str:
+        """The finding in one phrase: ``R1 at line 12: <its text>``."""
+        return f"{self.rule.value} at line {self.line}: {self.text}"
+
 
 @dataclass(slots=True)
 class ToolCall:

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
+import inspector.rewrite
 import inspector.rewrite_history
 from inspector.check import check_file
 from inspector.cli import main
@@ -500,7 +501,7 @@ def test_failed_check_leaves_nothing(
         )
     plan = plan_rewrite(Action.REPAIR, path)
     broken = check_file(path)
-    monkeypatch.setattr(inspector.rewrite_history, "check_file", lambda *_: broken)
+    monkeypatch.setattr(inspector.rewrite, "check_file", lambda *_: broken)
     before, names = tree_hashes(tmp_path), listing(tmp_path)
     with pytest.raises(RewriteFailed, match="still fails the check"):
         apply(plan, in_place=in_place)
