@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inspector.model import ANTHROPIC, OPENAI_CHAT, OPENAI_RESPONSES
+from inspector.model import OPENAI_CHAT, OPENAI_RESPONSES
 
 
 def missing_results(api: str, expected_at: int, ids: list[str]) -> str:
@@ -178,6 +178,3 @@ CLIENT_NOTES: dict[str, ClientNotes] = {
 
 def notes_for(format_name: str) -> ClientNotes:
     return CLIENT_NOTES.get(format_name, ClientNotes())
-
-
-__all__ = ["ANTHROPIC", "CLIENT_NOTES", "ClientNotes", "notes_for"]

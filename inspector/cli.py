@@ -21,7 +21,6 @@ from inspector.os_errors import describe_failure
 from inspector.safe_text import printable
 
 EXIT_OK = 0
-EXIT_FINDINGS = 1
 EXIT_UNCHECKABLE = 2
 
 COMMANDS = ("check", "messages", "rewind", "repair")

@@ -100,7 +100,7 @@ def _every_known_session() -> tuple[list[Path], list[str]]:
 
 def _print_report(report: Report, out: TextIO, color: bool) -> None:
     conversation = report.conversation
-    paint = _painter(color)
+    paint = _Paint(color)
     name = printable(str(conversation.path))
     session = printable(conversation.session_id or "no session id")
     out.write(
@@ -155,7 +155,3 @@ class _Paint:
 
     def __call__(self, style: str, text: str) -> str:
         return f"{style}{text}{_RESET}" if self.enabled else text
-
-
-def _painter(enabled: bool) -> _Paint:
-    return _Paint(enabled)

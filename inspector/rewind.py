@@ -247,7 +247,7 @@ def _build(
     file_uuids = set(transcript.by_uuid)
 
     history_lines = set(range(1, boundary))
-    kept_tool_ids = _tool_ids(entries, set(position) | history_lines, TOOL_USE, agents=True)
+    kept_tool_ids = _agent_call_ids(entries, set(position) | history_lines)
     kept_roots = {
         link.root_uuid
         for link in conversation.subagents
@@ -365,14 +365,15 @@ def _block_lines(conversation: Conversation, kind: str) -> list[int]:
     return [b.origin.line for m in conversation.messages for b in m.blocks if b.type == kind]
 
 
-def _tool_ids(entries: dict[int, Entry], lines: set[int], kind: str, *, agents: bool) -> set[str]:
+def _agent_call_ids(entries: dict[int, Entry], lines: set[int]) -> set[str]:
+    """Ids of the Task/Agent calls on those lines (their subagents go with the cut)."""
     found: set[str] = set()
     for number in lines:
         entry = entries.get(number)
         if entry is None:
             continue
         for block in entry.blocks:
-            if block.type == kind and block.tool_id and (not agents or block.name in AGENT_TOOLS):
+            if block.type == TOOL_USE and block.tool_id and block.name in AGENT_TOOLS:
                 found.add(block.tool_id)
     return found
 

@@ -664,6 +664,7 @@ def start_plan(action: Action, path: Path) -> Start:
     Raises RewriteFailed (unreadable, not a transcript, a subagent transcript).
     """
     snapshot, transcript = read_source(path)
+    refuse_subagent_file(path, transcript)
     conversation = transcript.project()
     report = validate(conversation)
     plan = RewritePlan(
@@ -675,7 +676,6 @@ def start_plan(action: Action, path: Path) -> Start:
         report,
         cwd=first_cwd(snapshot),
     )
-    refuse_subagent_file(path, transcript)
     return Start(plan, transcript, conversation)
 
 

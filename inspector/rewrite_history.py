@@ -225,8 +225,11 @@ class HistoryPlan(RewritePlan):
     """Where a new copy goes."""
     folder: Path | None = None
     """The new task folder that holds :attr:`new_path` (Roo Code / Cline)."""
-    new_id: str | None = None
-    """The new copy's session or task id (None: a request file has none)."""
+
+    @property
+    def new_id(self) -> str | None:
+        """The new copy's session or task id (None: a request file has none)."""
+        return self.new_session_id or None
 
     @property
     def target(self) -> Path:
@@ -650,7 +653,6 @@ class _Array(_Source):
         else:
             new_id = None
             plan.new_path = _free_sibling(self.path, plan.action)
-        plan.new_id = new_id
         plan.new_session_id = new_id or ""
         if plan.sidecar or plan.folder is not None:
             plan.kept["files"] = len(plan.sidecar)
@@ -1348,7 +1350,6 @@ class _Rollout(_Source):
         plan.data_new = _lines(
             patched if i == index else render(other, None) for i, other in enumerate(items)
         )
-        plan.new_id = new_id
         plan.new_session_id = new_id
         payload = (item.current or {}).get("payload")
         cwd = payload.get("cwd") if isinstance(payload, dict) else None

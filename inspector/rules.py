@@ -393,16 +393,14 @@ class _Validator:
                 continue
             findings_before, repeated_before = len(self.findings), len(self._repeated_uses)
             self._check_message(index, message, last, seen_uses, seen_results, valid_id)
+            blocks = message.blocks
+            result_blocks = sum(1 for b in blocks if b.type == TOOL_RESULT)
+            self.tool_result_count += result_blocks
             if not self.remember:
-                self.tool_result_count += sum(1 for b in message.blocks if b.type == TOOL_RESULT)
                 continue
             findings = self.findings[findings_before:]
-            uses = tuple(b.tool_id for b in message.blocks if b.tool_id and b.type in _USE_TYPES)
-            results = tuple(
-                b.tool_id for b in message.blocks if b.tool_id and b.type == TOOL_RESULT
-            )
-            result_blocks = sum(1 for b in message.blocks if b.type == TOOL_RESULT)
-            self.tool_result_count += result_blocks
+            uses = tuple(b.tool_id for b in blocks if b.tool_id and b.type in _USE_TYPES)
+            results = tuple(b.tool_id for b in blocks if b.tool_id and b.type == TOOL_RESULT)
             if len(self._repeated_uses) == repeated_before and not any(
                 f.rule is Rule.R5 or f.rule is Rule.R5B for f in findings
             ):

@@ -29,7 +29,6 @@ from inspector.model import ASSISTANT_ROLE, THINKING_TYPES, USER_ROLE, Conversat
 ROO_CODE = "roo-code"
 CLINE = "cline"
 ANTHROPIC_MESSAGES = "anthropic-messages"
-FORMATS = (ROO_CODE, CLINE, ANTHROPIC_MESSAGES)
 
 ROO_HIDING_KEYS = ("truncationParent", "condenseParent")
 """A Roo message carrying one of these was hidden by a truncation or a condensation."""
@@ -83,17 +82,4 @@ def payload(path: Path, block: Any, cache: dict[int, Any]) -> Any:
     return content if block.index < 0 else content[block.index]
 
 
-def looks_like(messages: list[Any]) -> bool:
-    """Anthropic-shaped: content block lists with tool_use/tool_result, or plain turns."""
-    for message in messages:
-        if not isinstance(message, dict):
-            return False
-        content = message.get("content")
-        if isinstance(content, list) and any(
-            isinstance(b, dict) and b.get("type") in ("tool_use", "tool_result") for b in content
-        ):
-            return True
-    return all(isinstance(m, dict) and "role" in m for m in messages)
-
-
-__all__ = ["FORMATS", "NotAHistory", "load", "looks_like", "payload"]
+__all__ = ["NotAHistory", "load", "payload"]
