@@ -296,11 +296,19 @@ class InspectorApp(App[None]):
     @work(group="extend", exit_on_error=False, description="show earlier messages")
     async def _extend(self, nodes: ConversationNodes, start: int) -> None:
         view = nodes.view
-        if view is None or start >= nodes.start:
-            return
+        if view is not None and start < nodes.start:
+            await self._show_from(nodes, view, start)
+
+    async def _show_from(
+        self, nodes: ConversationNodes, view: ConversationView, start: int
+    ) -> bool:
+        """Read the texts of messages ``start``… and put them in the tree (False: the view
+        changed meanwhile, nothing was shown)."""
         await in_daemon_thread(partial(nodes.model.read_texts, view, start, nodes.start))
-        if nodes.view is view:
-            self.tool_tree.extend_window(nodes, start)
+        if nodes.view is not view:
+            return False
+        self.tool_tree.extend_window(nodes, start)
+        return True
 
     # ------------------------------------------------------------------ detail
 
@@ -315,22 +323,16 @@ class InspectorApp(App[None]):
         ref = node.data
         if ref is None:
             return
-        owner = ref.owner
-        if ref.kind is NodeKind.SESSION:
-            request = DetailRequest(
-                ref.kind, owner.path, owner.view, None, self.show_all, error=owner.error
-            )
-        else:
-            child = ref.child
-            request = DetailRequest(
-                ref.kind,
-                owner.path,
-                owner.view,
-                ref.key,
-                self.show_all,
-                child.view if child else None,
-                owner.error,
-            )
+        owner, child = ref.owner, ref.child
+        request = DetailRequest(
+            ref.kind,
+            owner.path,
+            owner.view,
+            ref.key,
+            self.show_all,
+            child.view if child else None,
+            owner.error,
+        )
         self._render_detail(request, _detail_key(node))
 
     @work(exclusive=True, group="detail", exit_on_error=False, description="describe a row")
@@ -364,16 +366,10 @@ class InspectorApp(App[None]):
             return
         index = self._next_problem(problems, step)
         problem = problems[index]
-        if (
-            problem.message_index is not None
-            and problem.message_index < nodes.start
-            and nodes.filter_messages is None
-        ):
-            start = max(0, problem.message_index - 5)
-            await in_daemon_thread(partial(nodes.model.read_texts, view, start, nodes.start))
-            if nodes.view is not view:
-                return
-            self.tool_tree.extend_window(nodes, start)
+        at = problem.message_index
+        hidden = at is not None and at < nodes.start and nodes.filter_messages is None
+        if hidden and not await self._show_from(nodes, view, max(0, (at or 0) - 5)):
+            return
         node = self.tool_tree.problem_node(nodes, problem)
         if node is None:
             self.say("That problem is hidden by the filter (escape clears it).", timeout=3)

@@ -24,10 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from inspector.discovery import iter_subagent_files
-from inspector.formats import FORMATS
-from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
+from inspector.formats import block_payload
 from inspector.live import LiveSession, Snapshot
-from inspector.model import TEXT, TOOL_USE, ApiErrorRecord, Block, Branch, Message, SubagentLink
+from inspector.model import (
+    TEXT,
+    TOOL_USE,
+    ApiErrorRecord,
+    Block,
+    Branch,
+    Conversation,
+    Message,
+    SubagentLink,
+)
 from inspector.rules import CallStatus, Finding, Rule, Severity, ToolCall
 from inspector.safe_text import one_line
 from inspector.summaries import tool_input_summary
@@ -222,13 +230,13 @@ class ConversationModel:
             first = max(0, count - window)
             if keep_from is not None and not snapshot.restarted:
                 first = min(first, keep_from)
-            self._read_texts(view.rows[first:])
+            self._read_texts(view, view.rows[first:])
             return view
 
     def read_texts(self, view: ConversationView, start: int, end: int) -> None:
         """Read the texts of messages ``start``..``end`` (before putting them in the tree)."""
         with self._lock:
-            self._read_texts(view.rows[start:end])
+            self._read_texts(view, view.rows[start:end])
 
     def text(self, block: Block) -> str | None:
         return self.texts.get((block.origin.line, block.index))
@@ -247,7 +255,8 @@ class ConversationModel:
             return []
         return [path for path in files if path not in linked]
 
-    def _read_texts(self, rows: Iterable[MessageRow]) -> None:
+    def _read_texts(self, view: ConversationView, rows: Iterable[MessageRow]) -> None:
+        conversation = view.snapshot.conversation
         cache: dict[int, dict[str, Any]] = {}
         texts = self.texts
         for row in rows:
@@ -261,19 +270,21 @@ class ConversationModel:
                     continue
                 if len(cache) > 8:
                     cache.clear()
-                texts[key] = self._block_text(block, cache)
+                texts[key] = _block_text(conversation, block, cache)
 
-    def _block_text(self, block: Block, cache: dict[int, dict[str, Any]]) -> str:
-        try:
-            payload = FORMATS[self.live.format or CLAUDE_CODE].payload(self.path, block, cache)
-        except (OSError, ValueError, LookupError, TypeError, AttributeError):
-            return "(could not re-read this line)"
-        if block.type == TOOL_USE:
-            tool_input = payload.get("input") if isinstance(payload, dict) else None
-            return tool_input_summary(block.name, tool_input)
-        if isinstance(payload, dict):
-            payload = payload.get("text", "")
-        return one_line(payload if isinstance(payload, str) else "", PREVIEW_LIMIT)
+
+def _block_text(conversation: Conversation, block: Block, cache: dict[int, Any]) -> str:
+    """A tool call's input summary, or a text block's first words (re-read from disk)."""
+    try:
+        payload = block_payload(conversation, block, cache)
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        return "(could not re-read this line)"
+    if block.type == TOOL_USE:
+        tool_input = payload.get("input") if isinstance(payload, dict) else None
+        return tool_input_summary(block.name, tool_input)
+    if isinstance(payload, dict):
+        payload = payload.get("text", "")
+    return one_line(payload if isinstance(payload, str) else "", PREVIEW_LIMIT)
 
 
 def first_text_block(message: Message) -> Block | None:

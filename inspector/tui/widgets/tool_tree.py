@@ -207,13 +207,8 @@ class ToolTree(Tree[NodeRef]):
     def _relabel_anchor(self, nodes: ConversationNodes) -> None:
         anchor = nodes.anchor
         ref = anchor.data
-        if ref is None:
-            return
-        if ref.kind is NodeKind.SESSION:
-            label = labels.session_label(nodes.path, nodes.view, nodes.error)
-        else:
-            label = self.label_for(ref)
-        self._set_label(anchor, label)
+        if ref is not None:
+            self._set_label(anchor, self.label_for(ref))
 
     # ------------------------------------------------------------------ top-level rows
 
@@ -467,6 +462,8 @@ class ToolTree(Tree[NodeRef]):
         owner = ref.owner
         model = owner.model
         kind = ref.kind
+        if kind is NodeKind.SESSION:
+            return labels.session_label(owner.path, owner.view, owner.error)
         if kind is NodeKind.MESSAGE:
             row = owner.message_row(ref.key)
             if row is None:
@@ -495,8 +492,6 @@ class ToolTree(Tree[NodeRef]):
             return labels.loose_subagent_label(
                 item.path, child.view if child else None, child.error if child else None
             )
-        if kind is NodeKind.SESSION:
-            return labels.session_label(owner.path, owner.view, owner.error)
         return labels.note_label("")
 
     def _set_label(self, node: TreeNode[NodeRef], label: Text) -> None:
