@@ -14,7 +14,6 @@ thread that is not a daemon, which the interpreter waits for before it exits.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -29,7 +28,25 @@ T = TypeVar("T")
 
 def start_in_daemon_thread(function: Callable[[], T], name: str = "inspector-io") -> Future[T]:
     """Start ``function`` now in a daemon thread (before any event loop runs, say)."""
+    return _start(function, name, daemon=True)
+
+
+async def in_daemon_thread(function: Callable[[], T], name: str = "inspector-io") -> T:
+    """Run ``function`` in a new daemon thread and await its result (or exception)."""
+    return await asyncio.wrap_future(_start(function, name, daemon=True))
+
+
+async def in_write_thread(function: Callable[[], T], name: str = "inspector-write") -> T:
+    """Run ``function`` (a write) in a new thread the interpreter waits for at exit, and
+    await its result: quitting, or a cancelled worker, never stops it halfway."""
+    return await asyncio.wrap_future(_start(function, name, daemon=False))
+
+
+def _start(function: Callable[[], T], name: str, *, daemon: bool) -> Future[T]:
     future: Future[T] = Future()
+    # Running from the start: a waiter that gives up cannot cancel it, so the thread can
+    # always deliver (a cancelled future would refuse the result and raise in the thread).
+    future.set_running_or_notify_cancel()
 
     def run() -> None:
         try:
@@ -37,49 +54,8 @@ def start_in_daemon_thread(function: Callable[[], T], name: str = "inspector-io"
         except BaseException as error:
             future.set_exception(error)
 
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
-
-
-async def in_daemon_thread(function: Callable[[], T], name: str = "inspector-io") -> T:
-    """Run ``function`` in a new daemon thread and await its result (or exception)."""
-    return await _in_thread(function, name, daemon=True)
-
-
-async def in_write_thread(function: Callable[[], T], name: str = "inspector-write") -> T:
-    """Run ``function`` (a write) in a new thread the interpreter waits for at exit, and
-    await its result: quitting, or a cancelled worker, never stops it halfway."""
-    return await _in_thread(function, name, daemon=False)
-
-
-async def _in_thread(function: Callable[[], T], name: str, *, daemon: bool) -> T:
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
-
-    def deliver_result(value: T) -> None:
-        if not future.done():
-            future.set_result(value)
-
-    def deliver_error(error: BaseException) -> None:
-        if not future.done():
-            future.set_exception(error)
-
-    def run() -> None:
-        try:
-            value = function()
-        except BaseException as error:
-            _call_soon(loop, deliver_error, error)
-        else:
-            _call_soon(loop, deliver_result, value)
-
     threading.Thread(target=run, name=name, daemon=daemon).start()
-    return await future
-
-
-def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[T], None], value: T) -> None:
-    # RuntimeError: the loop closed while we worked, so nobody is waiting any more.
-    with contextlib.suppress(RuntimeError):
-        loop.call_soon_threadsafe(callback, value)
+    return future
 
 
 def failure_text(worker: Worker[Any]) -> str:
