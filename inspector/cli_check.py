@@ -16,6 +16,7 @@ from inspector.formats import NotATranscript
 from inspector.os_errors import describe_failure
 from inspector.rules import Finding, Report, Severity
 from inspector.safe_text import printable
+from inspector.wording import counted
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -107,8 +108,8 @@ def _print_report(report: Report, out: TextIO, color: bool) -> None:
         paint(_BOLD, name)
         + paint(
             _DIM,
-            f"  session {session} · {_count(len(conversation.messages), 'message')} · "
-            f"{_count(report.tool_use_count, 'tool call')}\n",
+            f"  session {session} · {counted(len(conversation.messages), 'message')} · "
+            f"{counted(report.tool_use_count, 'tool call')}\n",
         )
     )
     for finding in report.findings:
@@ -117,13 +118,13 @@ def _print_report(report: Report, out: TextIO, color: bool) -> None:
     if report.ok:
         summary = "✓ the API accepts this conversation"
         if warnings:
-            summary += f" ({_count(warnings, 'warning')})"
+            summary += f" ({counted(warnings, 'warning')})"
         out.write("  " + paint("\x1b[32m", summary) + "\n")
     else:
         out.write(
             "  "
-            + paint(_COLORS[Severity.ERROR], f"✗ {_count(errors, 'error')}")
-            + f", {_count(warnings, 'warning')}"
+            + paint(_COLORS[Severity.ERROR], f"✗ {counted(errors, 'error')}")
+            + f", {counted(warnings, 'warning')}"
             + "\n"
         )
     cut = report.last_valid
@@ -143,10 +144,6 @@ def _finding_lines(finding: Finding, file_name: str, paint: _Paint) -> Iterator[
         yield f"      cause: {printable(finding.cause)}\n"
     if finding.note:
         yield paint(_DIM, f"      note: {printable(finding.note)}") + "\n"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 class _Paint:

@@ -62,6 +62,7 @@ from inspector.safe_write import (
     live_reason,
     write_backup,
 )
+from inspector.wording import counted
 
 ToolStructure = list[tuple[str, tuple[tuple[str, str], ...]]]
 
@@ -984,5 +985,5 @@ def describe_counts(counts: dict[str, int]) -> str:
     for key, value in counts.items():
         if value:
             singular, plural = COUNT_NAMES.get(key, (key.replace("_", " "),) * 2)
-            parts.append(f"{value} {singular if value == 1 else plural}")
+            parts.append(counted(value, singular, plural))
     return ", ".join(parts)

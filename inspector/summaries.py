@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from inspector.safe_text import one_line
+from inspector.wording import counted
 
 DEFAULT_LIMIT = 120
 
@@ -65,7 +66,7 @@ def _todos(tool_input: Mapping[str, Any]) -> str | None:
     todos = tool_input.get("todos")
     if not isinstance(todos, list):
         return None
-    return f"{len(todos)} item" if len(todos) == 1 else f"{len(todos)} items"
+    return counted(len(todos), "item")
 
 
 def _agent(tool_input: Mapping[str, Any]) -> str | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from inspector.check import check_file
 from inspector.discovery import SessionFile
 from inspector.formats import NotATranscript
+from inspector.wording import counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +40,9 @@ def compute_badge(path: Path) -> Badge:
         return Badge("? unreadable", "dim")
     errors, warnings = len(report.errors), len(report.warnings)
     if errors:
-        return Badge(f"✗ {errors} error{'s' * (errors != 1)}", "bold red")
+        return Badge(f"✗ {counted(errors, 'error')}", "bold red")
     if warnings:
-        return Badge(f"⚠ {warnings} warning{'s' * (warnings != 1)}", "yellow")
+        return Badge(f"⚠ {counted(warnings, 'warning')}", "yellow")
     return Badge("✓ ok", "green")
 
 

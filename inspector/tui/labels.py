@@ -24,6 +24,7 @@ from inspector.tui.conversation_view import (
     ConversationView,
     MessageRow,
 )
+from inspector.wording import counted
 
 ICONS: Final[dict[CallStatus, str]] = {
     CallStatus.ANSWERED: "✓",
@@ -128,14 +129,12 @@ def session_label(path: Path, view: ConversationView | None, error: str | None =
         return text
     report = view.snapshot.report
     count, calls = view.message_count, report.tool_use_count
-    text.append(
-        f"  {count} message{'s' * (count != 1)} · {calls} call{'s' * (calls != 1)}", style=DIM
-    )
+    text.append(f"  {counted(count, 'message')} · {counted(calls, 'call')}", style=DIM)
     errors, warnings = len(report.errors), len(report.warnings)
     if errors:
-        text.append(f"  ✗ {errors} error{'s' * (errors != 1)}", style="bold red")
+        text.append(f"  ✗ {counted(errors, 'error')}", style="bold red")
     if warnings:
-        text.append(f"  ⚠ {warnings} warning{'s' * (warnings != 1)}", style="yellow")
+        text.append(f"  ⚠ {counted(warnings, 'warning')}", style="yellow")
     if not errors and not warnings:
         text.append("  ✓", style="green")
     return text
@@ -154,11 +153,11 @@ def message_label(row: MessageRow, preview: str | None) -> Text:
         if model:
             text.append(f" {model}", style=DIM)
         if uses:
-            text.append(f" · {uses} call{'s' * (uses != 1)}")
+            text.append(f" · {counted(uses, 'call')}")
     else:
         text.append(printable(message.role), style="blue")
         if results:
-            text.append(f" · {results} result{'s' * (results != 1)}", style=DIM)
+            text.append(f" · {counted(results, 'result')}", style=DIM)
     if row.worst is not None:
         text.append("  ")
         text.append_text(status_mark(row.worst))
@@ -265,7 +264,7 @@ def branch_label(row: BranchRow) -> Text:
     count = len(row.branch.origins)
     text = styled("⎇ abandoned branch", "italic dim")
     where = f" after #{row.after_message}" if row.after_message is not None else ""
-    text.append(f"{where} · {count} entr{'ies' if count != 1 else 'y'} · ", style="dim")
+    text.append(f"{where} · {counted(count, 'entry', 'entries')} · ", style="dim")
     text.append("not sent", style="italic yellow")
     return text
 
@@ -280,7 +279,7 @@ def origin_label(origin: Origin) -> Text:
 
 def gap_label(hidden: int, step: int) -> Text:
     more = min(hidden, step)
-    text = styled(f"⋯ {hidden} earlier message{'s' * (hidden != 1)}", "bold")
+    text = styled(f"⋯ {counted(hidden, 'earlier message')}", "bold")
     text.append(f"  (enter: show {more} more)", style=DIM)
     return text
 

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from inspector.safe_text import one_line, printable
 from inspector.tui.conversation_view import ConversationView
+from inspector.wording import counted
 
 
 class StatusBar(Static):
@@ -67,12 +68,10 @@ def status_text(
         )
     errors, warnings = len(report.errors), len(report.warnings)
     turns, calls = view.message_count, report.tool_use_count
-    line.append(
-        f"  │ {turns} turn{'s' * (turns != 1)} · {calls} call{'s' * (calls != 1)} · ", style="dim"
-    )
-    line.append(f"{errors} error{'s' * (errors != 1)}", style="bold red" if errors else "dim")
+    line.append(f"  │ {counted(turns, 'turn')} · {counted(calls, 'call')} · ", style="dim")
+    line.append(counted(errors, "error"), style="bold red" if errors else "dim")
     line.append(" · ", style="dim")
-    line.append(f"{warnings} warning{'s' * (warnings != 1)}", style="yellow" if warnings else "dim")
+    line.append(counted(warnings, "warning"), style="yellow" if warnings else "dim")
     cut = report.last_valid
     line.append("  │ last valid turn: ", style="dim")
     line.append(f"#{cut.message_index} (line {cut.line})" if cut else "none")
