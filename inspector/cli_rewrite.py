@@ -64,30 +64,39 @@ def run_rewrite(
         )
         if action is Action.REPAIR:
             reason += "; `inspector rewind` can cut the conversation before it"
-        _report(stream, plan, None, as_json, status="error", reason=reason, quiet=not as_json)
-        print(f"inspector: {printable(reason)}", file=errors)
-        return EXIT_ERROR
+        return _stop(stream, errors, plan, as_json, "error", reason, EXIT_ERROR)
     if options.dry_run:
         _report(stream, plan, None, as_json, status="dry run", in_place=options.in_place)
         return EXIT_OK
     try:
         result = apply(plan, in_place=options.in_place, force=options.force)
     except RewriteRefused as error:
-        reason = f"refused: {error}"
-        _report(stream, plan, None, as_json, status="refused", reason=reason, quiet=not as_json)
-        print(f"inspector: {printable(reason)}", file=errors)
-        return EXIT_REFUSED
+        return _stop(stream, errors, plan, as_json, "refused", f"refused: {error}", EXIT_REFUSED)
     except (RewriteFailed, OSError) as error:
         reason = describe_failure(error, path)
-        _report(stream, plan, None, as_json, status="error", reason=reason, quiet=not as_json)
-        print(f"inspector: {printable(reason)}", file=errors)
-        return EXIT_ERROR
+        return _stop(stream, errors, plan, as_json, "error", reason, EXIT_ERROR)
     except Exception as error:  # never a traceback
         reason = f"internal error: {error!r}; the original is untouched"
         print(f"inspector: {printable(reason)}", file=errors)
         return EXIT_ERROR
     _report(stream, plan, result, as_json, status="written", in_place=options.in_place)
     return EXIT_OK
+
+
+def _stop(
+    stream: TextIO,
+    errors: TextIO,
+    plan: RewritePlan,
+    as_json: bool,
+    status: str,
+    reason: str,
+    code: int,
+) -> int:
+    """Report a plan that was not written (JSON on stdout, or nothing there) and why, on
+    stderr; return the exit code."""
+    _report(stream, plan, None, as_json, status=status, reason=reason, quiet=not as_json)
+    print(f"inspector: {printable(reason)}", file=errors)
+    return code
 
 
 def _plan(action: Action, options: argparse.Namespace) -> RewritePlan:

@@ -349,28 +349,25 @@ def _fix_round(
                     f"a tool_result that answers no call ({cause}) is kept as text",
                 )
             )
-    for line in sorted(results_first):
-        if _results_first(items[line - 1]):
-            applied = True
-            changes.append(
-                Change(
-                    "results_first",
-                    items[line - 1].source,
-                    None,
-                    "tool_result blocks moved before the other blocks of the message",
-                )
-            )
-    for line in sorted(text_first):
-        if _text_first(items[line - 1]):
-            applied = True
-            changes.append(
-                Change(
-                    "text_before_tool_use",
-                    items[line - 1].source,
-                    None,
-                    "text moved before the tool_use blocks of the message",
-                )
-            )
+    reorders = (
+        (
+            results_first,
+            _results_first,
+            "results_first",
+            "tool_result blocks moved before the other blocks of the message",
+        ),
+        (
+            text_first,
+            _text_first,
+            "text_before_tool_use",
+            "text moved before the tool_use blocks of the message",
+        ),
+    )
+    for lines, reorder, kind, text in reorders:
+        for line in sorted(lines):
+            if reorder(items[line - 1]):
+                applied = True
+                changes.append(Change(kind, items[line - 1].source, None, text))
     if inserts:
         applied = True
         merged: list[OutLine] = []
