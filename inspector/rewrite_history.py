@@ -45,25 +45,19 @@ from typing import Any, ClassVar, Final
 import orjson
 
 from inspector.formats import FORMATS, NotATranscript, detect_format
-from inspector.formats.anthropic_history import (
-    CLINE,
-    ROO_CODE,
-    conversation_of,
-    effective_positions,
-)
+from inspector.formats.anthropic_history import CLINE, ROO_CODE, history_conversation
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.openai import (
     CALL_ITEMS,
     CHAT,
     CODEX,
-    chat_messages,
+    chat_conversation,
     codex_conversation,
     looks_like_chat,
 )
 from inspector.formats.stored import StoredHistory, StoredMessage, request_messages
 from inspector.model import (
     ASSISTANT_ROLE,
-    OPENAI_CHAT,
     SERVER_TOOL_USE,
     TOOL_RESULT,
     TOOL_USE,
@@ -476,17 +470,8 @@ class _Array(_Source):
         """The conversation the client sends from ``messages`` (positions = their indices)."""
         history = StoredHistory(messages, None, line)
         if self.fmt == CHAT:
-            return Conversation(
-                path=self.path,
-                format=CHAT,
-                session_id=None,
-                messages=chat_messages(history),
-                api=OPENAI_CHAT,
-                has_content=bool(messages),
-            )
-        return conversation_of(
-            self.path, self.fmt, history, effective_positions(messages, self.fmt)
-        )
+            return chat_conversation(self.path, history)
+        return history_conversation(self.path, self.fmt, history)
 
     def render(self, messages: list[Any]) -> bytes:
         """The file holding ``messages`` in place of the stored array."""

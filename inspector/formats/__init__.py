@@ -16,6 +16,7 @@ import orjson
 from inspector.formats import anthropic_history, claude_code, openai
 from inspector.formats.stored import (
     NotAHistory,
+    StoredHistory,
     StoredMessage,
     read_history,
     request_messages,
@@ -40,10 +41,16 @@ class Format:
     """A block's full JSON, re-read from the file."""
     appends: bool
     """The client appends to the file (else it rewrites it whole)."""
+    from_history: Callable[[Path, StoredHistory], Conversation] | None = None
+    """The conversation of a whole history document that recognising it already read."""
 
 
 def _history(name: str) -> Callable[[Path], Conversation]:
     return lambda path: anthropic_history.load(path, name)
+
+
+def _read_history(name: str) -> Callable[[Path, StoredHistory], Conversation]:
+    return lambda path, history: anthropic_history.history_conversation(path, name, history)
 
 
 FORMATS: dict[str, Format] = {
@@ -62,6 +69,7 @@ FORMATS: dict[str, Format] = {
             _history(anthropic_history.ROO_CODE),
             anthropic_history.payload,
             False,
+            _read_history(anthropic_history.ROO_CODE),
         ),
         Format(
             anthropic_history.CLINE,
@@ -69,6 +77,7 @@ FORMATS: dict[str, Format] = {
             _history(anthropic_history.CLINE),
             anthropic_history.payload,
             False,
+            _read_history(anthropic_history.CLINE),
         ),
         Format(openai.CODEX, "Codex CLI", openai.load_codex, openai.codex_payload, True),
         Format(
@@ -77,6 +86,7 @@ FORMATS: dict[str, Format] = {
             _history(anthropic_history.ANTHROPIC_MESSAGES),
             anthropic_history.payload,
             False,
+            _read_history(anthropic_history.ANTHROPIC_MESSAGES),
         ),
         Format(
             openai.CHAT,
@@ -84,6 +94,7 @@ FORMATS: dict[str, Format] = {
             openai.load_chat,
             openai.chat_payload,
             False,
+            openai.chat_conversation,
         ),
     )
 }
@@ -93,29 +104,35 @@ ROO_KEYS = frozenset({"isSummary", "condenseParent", "truncationParent"})
 
 def detect_format(path: Path) -> str:
     """The format of a history file, recognised from its content. Raises NotATranscript."""
+    return _recognise(path)[0]
+
+
+def _recognise(path: Path) -> tuple[str, StoredHistory | None]:
+    """The format, and the history when recognising it meant reading the whole document."""
     with open(path, "rb") as handle:
         head = handle.read(_SNIFF_BYTES)
     start = head.lstrip()
     if not start:
-        return claude_code.FORMAT
+        return claude_code.FORMAT, None
     first_line = start.split(b"\n", 1)[0]
     try:
         first = orjson.loads(first_line)
     except orjson.JSONDecodeError:
         first = None
     if isinstance(first, dict) and openai.looks_like_codex(first):
-        return openai.CODEX
+        return openai.CODEX, None
     messages = request_messages(first)
     if messages is not None:
-        return _message_array_format(path, messages)
+        return _message_array_format(path, messages), None
     if isinstance(first, dict):
-        return claude_code.FORMAT
+        return claude_code.FORMAT, None
     if start[:1] in (b"[", b"{"):  # a JSON document over several lines
         try:
-            return _message_array_format(path, read_history(path).messages)
+            history = read_history(path)
         except (NotAHistory, orjson.JSONDecodeError) as error:
             raise NotATranscript(f"{path}: {error}") from error
-    return claude_code.FORMAT
+        return _message_array_format(path, history.messages), history
+    return claude_code.FORMAT, None
 
 
 def _message_array_format(path: Path, messages: list[Any]) -> str:
@@ -134,10 +151,13 @@ def _message_array_format(path: Path, messages: list[Any]) -> str:
 
 def load_conversation(path: Path, format_name: str | None = None) -> Conversation:
     """Read a session file and rebuild its conversation. Raises OSError or NotATranscript."""
-    name = format_name or detect_format(path)
+    name, history = (format_name, None) if format_name else _recognise(path)
     if name not in FORMATS:
         raise NotATranscript(f"unknown format {name!r} (known: {', '.join(FORMATS)})")
+    read = FORMATS[name].from_history
     try:
+        if history is not None and read is not None:
+            return read(path, history)  # read once: recognising it parsed the whole file
         return FORMATS[name].load(path)
     except NotAHistory as error:
         raise NotATranscript(str(error)) from error

@@ -36,7 +36,11 @@ ROO_HIDING_KEYS = ("truncationParent", "condenseParent")
 
 def load(path: Path, format_name: str) -> Conversation:
     """Read an Anthropic-shaped history and project it as its client sends it."""
-    history = read_history(path)
+    return history_conversation(path, format_name, read_history(path))
+
+
+def history_conversation(path: Path, format_name: str, history: StoredHistory) -> Conversation:
+    """The conversation a history already read is sent as."""
     positions = effective_positions(history.messages, format_name)
     return conversation_of(path, format_name, history, positions)
 
@@ -82,4 +86,4 @@ def payload(path: Path, block: Any, cache: dict[int, Any]) -> Any:
     return content if block.index < 0 else content[block.index]
 
 
-__all__ = ["NotAHistory", "load", "payload"]
+__all__ = ["NotAHistory", "history_conversation", "load", "payload"]

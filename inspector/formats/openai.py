@@ -53,7 +53,11 @@ _SYSTEM_ROLES = ("system", "developer")
 
 
 def load_chat(path: Path) -> Conversation:
-    history = read_history(path)
+    return chat_conversation(path, read_history(path))
+
+
+def chat_conversation(path: Path, history: StoredHistory) -> Conversation:
+    """The conversation of a Chat Completions request already read."""
     return Conversation(
         path=path,
         format=CHAT,
