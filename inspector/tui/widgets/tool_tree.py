@@ -58,6 +58,9 @@ class NodeRef:
     """Children were built (nodes are filled on first expand)."""
     child: ConversationNodes | None = None
     """For a subagent node: the subagent's own conversation, once asked for."""
+    shown: object = None
+    """The row of the view it was last labelled from: a row that a newer view reuses
+    (the same object: same message, calls and findings) needs no new label."""
 
     def __repr__(self) -> str:
         return f"NodeRef({self.kind.value}, {self.key!r})"
@@ -271,7 +274,7 @@ class ToolTree(Tree[NodeRef]):
         self, nodes: ConversationNodes, item: Item, before: TreeNode[NodeRef] | None = None
     ) -> TreeNode[NodeRef]:
         kind, expandable = _item_kind(item)
-        ref = NodeRef(kind, nodes, item.key)
+        ref = NodeRef(kind, nodes, item.key, shown=item)
         node = nodes.anchor.add(self.label_for(ref), ref, before=before, allow_expand=expandable)
         nodes.items[item.key] = node
         if nodes.filter_calls is not None and isinstance(item, MessageRow) and expandable:
@@ -282,6 +285,9 @@ class ToolTree(Tree[NodeRef]):
     def _update_item(self, nodes: ConversationNodes, node: TreeNode[NodeRef], item: Item) -> None:
         ref = node.data
         assert ref is not None
+        if ref.shown is item:
+            return
+        ref.shown = item
         self._set_label(node, self.label_for(ref))
         _, expandable = _item_kind(item)
         node.allow_expand = expandable or bool(node.children)
