@@ -55,7 +55,12 @@ from inspector.formats.openai import (
     codex_conversation,
     looks_like_chat,
 )
-from inspector.formats.stored import StoredHistory, StoredMessage, request_messages
+from inspector.formats.stored import (
+    StoredHistory,
+    StoredMessage,
+    message_array_keys,
+    request_messages,
+)
 from inspector.model import (
     ASSISTANT_ROLE,
     SERVER_TOOL_USE,
@@ -431,7 +436,7 @@ class _Array(_Source):
             document = orjson.loads(data)
         except orjson.JSONDecodeError:
             return cls._read_log(path, fmt)
-        holder = _holder(document)
+        holder = message_array_keys(document)
         if holder is None:
             raise RewriteFailed(f"{path}: no message array in this JSON document")
         return cls(
@@ -454,7 +459,7 @@ class _Array(_Source):
                 chosen = source
         if chosen is None or chosen.value is None:
             raise RewriteFailed(f"{path}: no line holds a request with a message array")
-        holder = _holder(chosen.value)
+        holder = message_array_keys(chosen.value)
         assert holder is not None
         messages = list(_at(chosen.value, holder))
         return cls(path, fmt, snapshot, messages, chosen.value, holder, chosen)
@@ -664,21 +669,6 @@ class _Array(_Source):
                 f"a request log: only the last request (line {self.request_line.number}) "
                 "is changed; line numbers are message positions in it"
             )
-
-
-def _holder(value: Any) -> tuple[str, ...] | None:
-    """Keys to the message array, as :func:`request_messages` finds it."""
-    if isinstance(value, list):
-        return ()
-    if not isinstance(value, dict):
-        return None
-    if isinstance(value.get("messages"), list):
-        return ("messages",)
-    for key in ("request", "body"):
-        holder = value.get(key)
-        if isinstance(holder, dict) and isinstance(holder.get("messages"), list):
-            return (key, "messages")
-    return None
 
 
 def _at(value: Any, keys: tuple[str, ...]) -> Any:

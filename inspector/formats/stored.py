@@ -47,13 +47,28 @@ class StoredHistory:
 
 def request_messages(value: Any) -> list[Any] | None:
     """The message array of a request body, a bare array, or a wrapped request."""
+    keys = message_array_keys(value)
+    if keys is None:
+        return None
+    array = value
+    for key in keys:
+        array = array[key]
+    return list(array) if keys else array  # a bare array is returned as it is
+
+
+def message_array_keys(value: Any) -> tuple[str, ...] | None:
+    """Where a request holds its message array: ``()`` for a bare array,
+    ``("messages",)``, or ``("request" | "body", "messages")``; None: nowhere."""
     if isinstance(value, list):
-        return value
+        return ()
     if not isinstance(value, dict):
         return None
-    for holder in (value, value.get("request"), value.get("body")):
+    if isinstance(value.get("messages"), list):
+        return ("messages",)
+    for key in ("request", "body"):
+        holder = value.get(key)
         if isinstance(holder, dict) and isinstance(holder.get("messages"), list):
-            return list(holder["messages"])
+            return (key, "messages")
     return None
 
 
