@@ -56,6 +56,7 @@ from inspector.rewrite import (
     OutLine,
     RewritePlan,
     SidecarFile,
+    conversation_counts,
     count_blocks,
     folder_files,
     has_conversation,
@@ -693,9 +694,7 @@ def _count(plan: RewritePlan, conversation: Conversation, result: Report) -> Non
     written = result.conversation
     plan.kept = {
         "lines": sum(1 for s in plan.snapshot.lines if not s.blank),
-        "messages": len(written.messages),
-        "tool_uses": count_blocks(written, TOOL_USE),
-        "tool_results": count_blocks(written, TOOL_RESULT),
+        **conversation_counts(written),
         "added_lines": added,
         "changed_lines": sum(
             1

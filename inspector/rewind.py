@@ -46,7 +46,7 @@ from inspector.rewrite import (
     RewritePlan,
     SidecarFile,
     Snapshot,
-    count_blocks,
+    conversation_counts,
     explain_rejection,
     folder_files,
     has_conversation,
@@ -324,9 +324,7 @@ def _build(
     )
     plan.kept = {
         "lines": len(out),
-        "messages": len(kept_conversation.messages),
-        "tool_uses": count_blocks(kept_conversation, TOOL_USE),
-        "tool_results": count_blocks(kept_conversation, TOOL_RESULT),
+        **conversation_counts(kept_conversation),
         "chain_entries": len(chain),
         "history_lines": counts["history"],
         "metadata_lines": counts["metadata"],

@@ -47,7 +47,7 @@ from inspector.discovery import is_safe_id, is_subagent_file
 from inspector.formats import FORMATS, NotATranscript, detect_format
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.claude_code import ClaudeCodeTranscript
-from inspector.model import TOOL_USE, Conversation
+from inspector.model import TOOL_RESULT, TOOL_USE, Conversation
 from inspector.os_errors import describe_failure, describe_os_error
 from inspector.reader import BadLine, ParsedLine, parse_object
 from inspector.rules import Cut, Finding, Report, validate
@@ -712,6 +712,15 @@ def tool_structure(conversation: Conversation) -> ToolStructure:
 
 def count_blocks(conversation: Conversation, kind: str) -> int:
     return sum(1 for m in conversation.messages for b in m.blocks if b.type == kind)
+
+
+def conversation_counts(conversation: Conversation) -> dict[str, int]:
+    """Messages, tool calls and results: the counts every plan reports kept and dropped."""
+    return {
+        "messages": len(conversation.messages),
+        "tool_uses": count_blocks(conversation, TOOL_USE),
+        "tool_results": count_blocks(conversation, TOOL_RESULT),
+    }
 
 
 def first_cwd(snapshot: Snapshot) -> str | None:

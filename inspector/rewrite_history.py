@@ -94,6 +94,7 @@ from inspector.rewrite import (
     SidecarFile,
     Snapshot,
     SourceLine,
+    conversation_counts,
     count_blocks,
     explain_rejection,
     folder_files,
@@ -697,12 +698,7 @@ def _line_at(conversation: Conversation, index: int) -> int:
 
 
 def _counts(conversation: Conversation, **extra: int) -> dict[str, int]:
-    return {
-        "messages": len(conversation.messages),
-        "tool_uses": count_blocks(conversation, TOOL_USE),
-        "tool_results": count_blocks(conversation, TOOL_RESULT),
-        **extra,
-    }
+    return {**conversation_counts(conversation), **extra}
 
 
 def _task_id(folder: Path) -> str:
