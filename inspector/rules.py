@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from operator import attrgetter
 
 from inspector import api_texts
 from inspector.model import (
@@ -35,6 +36,7 @@ _ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
 _MESSAGE_INDEX = re.compile(r"messages\.(\d+)")
 _TOOL_BLOCKS = frozenset({TOOL_USE, TOOL_RESULT, SERVER_TOOL_USE})
 _USE_TYPES = frozenset({TOOL_USE, SERVER_TOOL_USE})
+_BLOCK_TYPE = attrgetter("type")
 
 
 class Severity(StrEnum):
@@ -394,7 +396,7 @@ class _Validator:
             findings_before, repeated_before = len(self.findings), len(self._repeated_uses)
             self._check_message(index, message, last, seen_uses, seen_results, valid_id)
             blocks = message.blocks
-            result_blocks = sum(1 for b in blocks if b.type == TOOL_RESULT)
+            result_blocks = list(map(_BLOCK_TYPE, blocks)).count(TOOL_RESULT)
             self.tool_result_count += result_blocks
             if not self.remember:
                 continue
@@ -529,11 +531,9 @@ class _Validator:
 
     def _check_answers(self, position: int, following: _Turn | None) -> None:
         """R1, R3, R4, R6 and PENDING for the client tool_use blocks of an assistant turn."""
-        turn = self.turns[position]
-        uses = [(m, c, b) for m, c, b in turn.blocks if b.type == TOOL_USE]
+        uses, text_after = _uses_and_text_after(self.turns[position])
         if not uses:
             return
-        text_after = _uses_followed_by_text(turn)
         if following is None:
             for message_index, _, block in uses:
                 self.calls.append(
@@ -544,14 +544,16 @@ class _Validator:
         leading, later = _split_results(following)
         unanswered: dict[str, list[tuple[int, Block]]] = {}
         for message_index, _, block in uses:
-            call = ToolCall(block.tool_id, block, message_index)
-            self.calls.append(call)
             tool_id = block.tool_id or ""
             if tool_id in leading and id(block) not in text_after:
                 result_message, _, result = leading[tool_id]
-                call.result, call.result_message = result, result_message
-                call.status = CallStatus.ANSWERED_ERROR if result.is_error else CallStatus.ANSWERED
+                status = CallStatus.ANSWERED_ERROR if result.is_error else CallStatus.ANSWERED
+                self.calls.append(
+                    ToolCall(block.tool_id, block, message_index, result, result_message, status)
+                )
                 continue
+            call = ToolCall(block.tool_id, block, message_index)
+            self.calls.append(call)
             if id(block) in text_after:
                 cause = "R6"
                 call.status = CallStatus.MISSING
@@ -616,10 +618,10 @@ class _Validator:
         self, uses: list[tuple[int, int, Block]], leading: dict[str, tuple[int, int, Block]]
     ) -> None:
         """R4: results answered in another order than the calls (accepted, but worth a look)."""
+        if _answered_in_order(uses, leading):
+            return
         call_order = [b.tool_id for _, _, b in uses if b.tool_id in leading]
         result_order = sorted(call_order, key=lambda tool_id: leading[tool_id or ""][:2])
-        if call_order == result_order:
-            return
         batch = tuple(tool_id or "" for tool_id in result_order)
         first_message, first_position, first_result = leading[batch[0]]
         for call in self.calls[len(self.calls) - len(uses) :]:  # this turn's calls
@@ -658,16 +660,13 @@ class _Validator:
 
     def _check_results(self, turn: _Turn, previous: _Turn | None) -> None:
         """R2: every tool_result answers a tool_use of the previous assistant turn."""
-        results = [item for item in turn.blocks if item[2].type == TOOL_RESULT]
-        if not results:
-            return
-        called = (
-            {b.tool_id for _, _, b in previous.blocks if b.type == TOOL_USE}
-            if previous is not None and previous.role == ASSISTANT_ROLE
-            else set()
-        )
-        for message_index, position, block in results:
-            if block.tool_id in called:
+        called: set[str | None] = set()
+        if previous is not None and previous.role == ASSISTANT_ROLE:
+            for _, _, block in previous.blocks:
+                if block.type == TOOL_USE:
+                    called.add(block.tool_id)
+        for message_index, position, block in turn.blocks:
+            if block.type != TOOL_RESULT or block.tool_id in called:
                 continue
             tool_id = block.tool_id or ""
             if tool_id in self.conversation.compacted_tool_ids:
@@ -950,17 +949,39 @@ def _split_results(
     return leading, later
 
 
-def _uses_followed_by_text(turn: _Turn) -> set[int]:
-    """ids (``id()``) of tool_use blocks with a non-tool block after them in the turn (R6)."""
+def _uses_and_text_after(turn: _Turn) -> tuple[list[tuple[int, int, Block]], set[int]]:
+    """The turn's tool_use blocks, and which of them (``id()``) have a non-tool block
+    after them in the turn (R6)."""
+    uses: list[tuple[int, int, Block]] = []
     flagged: set[int] = set()
-    open_uses: list[Block] = []
-    for _, _, block in turn.blocks:
-        if block.type == TOOL_USE:
-            open_uses.append(block)
-        elif block.type not in THINKING_TYPES and open_uses:
-            flagged.update(id(use) for use in open_uses)
-            open_uses = []
-    return flagged
+    unclosed = 0  # uses at the end of ``uses`` with nothing but tools and thinking after
+    for item in turn.blocks:
+        kind = item[2].type
+        if kind == TOOL_USE:
+            uses.append(item)
+            unclosed += 1
+        elif unclosed and kind not in THINKING_TYPES:
+            flagged.update(id(use[2]) for use in uses[-unclosed:])
+            unclosed = 0
+    return uses, flagged
+
+
+def _answered_in_order(
+    uses: list[tuple[int, int, Block]], leading: dict[str, tuple[int, int, Block]]
+) -> bool:
+    """Whether the leading results come in the order of their calls (the common case)."""
+    last_message = last_position = -1
+    for _, _, block in uses:
+        place = leading.get(block.tool_id) if block.tool_id is not None else None
+        if place is None:
+            continue
+        message_index, position, _ = place
+        if message_index < last_message or (
+            message_index == last_message and position < last_position
+        ):
+            return False
+        last_message, last_position = message_index, position
+    return True
 
 
 def _finding_order(finding: Finding) -> tuple[int, int, str]:

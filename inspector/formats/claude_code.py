@@ -18,6 +18,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
+from itertools import filterfalse
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,8 @@ KNOWN_METADATA_KINDS = frozenset(
 )
 AGENT_TOOLS = frozenset({"Task", "Agent"})
 COMPACT_BOUNDARY = "compact_boundary"
+_IS_BLANK = attrgetter("blank")
+"""Blank text blocks are not sent."""
 LOCAL_COMMAND = "local_command"
 
 
@@ -319,6 +323,8 @@ class Projector:
     """message.id → position of its last line on the chain."""
     chain_positions: list[int] = field(default_factory=list)
     """Position in :attr:`selected` of each chain entry."""
+    on_selection: set[Entry] = field(default_factory=set)
+    """The entries of :attr:`selected`."""
     fold: MessageFold | None = None
 
     def run(self) -> Conversation:
@@ -344,7 +350,7 @@ class Projector:
         selected = self.selected = self._with_siblings(chain, candidates)
         fold = self.fold = MessageFold(transcript.api_error_texts).add_all(selected)
         messages, api_errors = fold.finish(), fold.api_errors
-        on_chain = set(selected)
+        on_chain = self.on_selection
         boundary = chain[0] if chain and chain[0].subtype == COMPACT_BOUNDARY else None
         conversation = Conversation(
             path=transcript.path,
@@ -406,14 +412,45 @@ class Projector:
 
     def _walk(self, leaf: Entry | None, candidates: list[Entry]) -> list[Entry]:
         """Entries from the root (or the last compaction boundary) down to ``leaf``."""
+        # Lines are written after their parents, so a walk normally goes back in the file
+        # at every step and cannot loop: only a walk that does not is kept in check with a
+        # set of the entries seen (a third of the walk's time on a big transcript).
+        walk = self._walk_back(leaf, candidates, guarded=False)
+        if walk is None:
+            walk = self._walk_back(leaf, candidates, guarded=True)
+        assert walk is not None
+        chain, breaks = walk
+        chain.reverse()
+        self.walk_breaks = len(breaks)
+        if chain and chain[0].sidechain:
+            # Subagent files hang off entries of their parent session's file by design,
+            # and they are not what `claude --resume` walks.
+            return chain
+        for entry, parent, walked in breaks:
+            cut_off = len(chain) - walked
+            if cut_off > 0:
+                self.issues.append(_chain_issue(entry, parent, cut_off))
+        return chain
+
+    def _walk_back(
+        self, leaf: Entry | None, candidates: list[Entry], *, guarded: bool
+    ) -> tuple[list[Entry], list[tuple[Entry, str, int]]] | None:
+        """The entries from ``leaf`` back, and where a parent was missing (the entry,
+        the parent's uuid, entries walked before it). Unguarded, None as soon as a step
+        does not go back in the file."""
         by_uuid = self.transcript.by_uuid
         position: dict[Entry, int] = {}
         chain: list[Entry] = []
         seen: set[Entry] = set()
         breaks: list[tuple[Entry, str, int]] = []
         current = leaf
+        last_line = current.line + 1 if current is not None else 0
         while current is not None:
-            if current in seen:
+            if not guarded:
+                if current.line >= last_line:
+                    return None
+                last_line = current.line
+            elif current in seen:
                 self.issues.append(
                     TranscriptIssue(
                         IssueKind.CYCLE,
@@ -424,7 +461,8 @@ class Projector:
                     )
                 )
                 break
-            seen.add(current)
+            else:
+                seen.add(current)
             if current.kind != PROGRESS:
                 chain.append(current)
             if current.subtype == COMPACT_BOUNDARY:
@@ -440,17 +478,7 @@ class Projector:
                 following = candidates[index - 1] if index > 0 else None
                 breaks.append((current, parent, len(chain)))
             current = following
-        chain.reverse()
-        self.walk_breaks = len(breaks)
-        if chain and chain[0].sidechain:
-            # Subagent files hang off entries of their parent session's file by design,
-            # and they are not what `claude --resume` walks.
-            return chain
-        for entry, parent, walked in breaks:
-            cut_off = len(chain) - walked
-            if cut_off > 0:
-                self.issues.append(_chain_issue(entry, parent, cut_off))
-        return chain
+        return chain, breaks
 
     def _with_siblings(self, chain: list[Entry], candidates: list[Entry]) -> list[Entry]:
         """Add off-chain lines of the chain's assistant messages and results hanging off them.
@@ -458,18 +486,18 @@ class Projector:
         Measured against Claude Code's own requests: the recovered lines go right after
         the last chain line of their message, in file order among themselves.
         """
-        last_in_chain = self.last_in_chain
-        for position, entry in enumerate(chain):
-            if entry.kind == ASSISTANT and entry.message_id:
-                last_in_chain[entry.message_id] = position
+        last_in_chain = self.last_in_chain = {
+            entry.message_id: position
+            for position, entry in enumerate(chain)
+            if entry.kind == ASSISTANT and entry.message_id
+        }
         self.chain_positions = list(range(len(chain)))
+        on_chain = self.on_selection = set(chain)
         if not last_in_chain:
             return chain
-        on_chain = set(chain)
         first_line = chain[0].line
         recovered: dict[int, list[Entry]] = {}
-        off_chain = [entry for entry in candidates if entry not in on_chain]
-        for entry in off_chain:
+        for entry in [entry for entry in candidates if entry not in on_chain]:
             if entry.line <= first_line:
                 continue
             group = self.sibling_group(entry, first_line, on_chain)
@@ -477,12 +505,21 @@ class Projector:
                 recovered.setdefault(last_in_chain[group], []).append(entry)
         if not recovered:
             return chain
+        # Copy the chain in runs between the insertion points: most of it moves as a whole.
         selected: list[Entry] = []
         positions = self.chain_positions
-        for position, entry in enumerate(chain):
-            positions[position] = len(selected)
-            selected.append(entry)
-            selected.extend(recovered.get(position, ()))
+        copied = 0
+        for position in sorted(recovered):
+            siblings = recovered[position]
+            shift = len(selected) - copied
+            positions[copied : position + 1] = range(copied + shift, position + 1 + shift)
+            selected += chain[copied : position + 1]
+            selected += siblings
+            self.on_selection.update(siblings)
+            copied = position + 1
+        shift = len(selected) - copied
+        positions[copied:] = range(copied + shift, len(chain) + shift)
+        selected += chain[copied:]
         return selected
 
     def sibling_group(self, entry: Entry, first_line: int, on_chain: set[Entry]) -> str | None:
@@ -586,11 +623,10 @@ class MessageFold:
         self.prefix_ids = prefix_ids or {}
         """message.id → index of its assistant message; a kept one may not take fragments."""
         self.api_errors: list[ApiErrorRecord] = []
-        self.assistant_by_id: dict[str, Message] = {}
+        self.assistant_at: dict[str, int] = {}
+        """message.id → index of the assistant message this fold made for it."""
         self.message_of: dict[Entry, int] = {}
         """Entry → index of the message it went into."""
-        self.position: dict[Message, int] = {}
-        """Message made by this fold → its index."""
         self._reorder: list[Message] = []
 
     def add_all(self, entries: Iterable[Entry]) -> MessageFold:
@@ -608,20 +644,22 @@ class MessageFold:
                 text = self.api_error_texts.get(entry.line, "")
                 self.api_errors.append(ApiErrorRecord(entry, text, len(messages)))
                 return
-            blocks = [block for block in entry.blocks if not block.blank]
+            blocks = list(filterfalse(_IS_BLANK, entry.blocks))
             if not blocks:
                 return
             message_id = entry.message_id
-            merged = self.assistant_by_id.get(message_id) if message_id else None
-            if merged is None:
+            at = self.assistant_at.get(message_id) if message_id else None
+            if at is None:
                 if message_id and self.prefix_ids.get(message_id, self.kept) < self.kept:
                     raise MergedIntoPrefix(message_id)
-                message = Message(ASSISTANT, blocks, [entry], False, entry.model, entry.stop_reason)
+                at = self.message_of[entry] = len(messages)
                 if message_id:
-                    self.assistant_by_id[message_id] = message
-                self.message_of[entry] = self.position[message] = len(messages)
-                messages.append(message)
+                    self.assistant_at[message_id] = at
+                messages.append(
+                    Message(ASSISTANT, blocks, [entry], False, entry.model, entry.stop_reason)
+                )
                 return
+            merged = messages[at]
             if merged.blocks[-1].type == TOOL_USE:
                 for block in blocks:
                     if block.type != TOOL_USE:
@@ -630,13 +668,12 @@ class MessageFold:
             merged.blocks.extend(blocks)
             merged.origins.append(entry)
             merged.stop_reason = entry.stop_reason or merged.stop_reason
-            self.message_of[entry] = self.position[merged]
+            self.message_of[entry] = at
         elif kind == USER or entry.subtype == LOCAL_COMMAND:
             previous = messages[-1] if messages else None
             if previous is None or previous.role != USER:
-                message = Message(USER, list(entry.blocks), [entry], entry.string_content)
-                self.message_of[entry] = self.position[message] = len(messages)
-                messages.append(message)
+                self.message_of[entry] = len(messages)
+                messages.append(Message(USER, list(entry.blocks), [entry], entry.string_content))
                 return
             if len(messages) <= self.kept:
                 raise MergedIntoPrefix(entry.uuid)

@@ -121,7 +121,7 @@ def _full(transcript: ClaudeCodeTranscript) -> tuple[Conversation, ProjectionSta
         messages=conversation.messages,
         api_errors=conversation.api_errors,
         message_of=fold.message_of,
-        assistant_index={mid: fold.position[m] for mid, m in fold.assistant_by_id.items()},
+        assistant_index=fold.assistant_at,
         abandoned=list(conversation.abandoned),  # extended in place: not the conversation's
         abandoned_entries=abandoned_entries,
         abandoned_message_ids=abandoned_ids,
@@ -403,8 +403,7 @@ class _Extension:
             raise _CannotExtend from merged
         messages = fold.finish()
         message_of.update(fold.message_of)
-        for message_id, message in fold.assistant_by_id.items():
-            state.assistant_index[message_id] = fold.position[message]
+        state.assistant_index.update(fold.assistant_at)
         api_errors = [
             record
             for record in state.api_errors

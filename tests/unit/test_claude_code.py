@@ -151,6 +151,16 @@ def test_cycle_is_reported_and_does_not_hang(tmp_path: Path) -> None:
     assert [issue.kind for issue in conversation.issues] == [IssueKind.CYCLE]
 
 
+def test_a_parent_written_after_its_child_is_still_followed(tmp_path: Path) -> None:
+    """The walk trusts file order only to skip its loop guard, never for the answer."""
+    lines = transcript_lines([user("go"), assistant("one"), user("more"), assistant("two")])
+    lines[0], lines[1] = lines[1], lines[0]  # the first answer is written before its prompt
+    conversation = load(write_lines(tmp_path / "s.jsonl", lines))
+    assert [m.role for m in conversation.messages] == ["user", "assistant", "user", "assistant"]
+    assert [m.origins[0].line for m in conversation.messages] == [2, 1, 3, 4]
+    assert conversation.issues == []
+
+
 def test_unknown_entry_types_and_fields_are_accepted(tmp_path: Path) -> None:
     lines = transcript_lines([user("go"), assistant("hi")])
     lines.insert(0, {"type": "brand-new-metadata", "sessionId": "s-1", "whatever": [1]})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 import threading
 import time
 from dataclasses import fields
@@ -78,6 +79,33 @@ def test_split_read_equals_a_single_read(path: Path) -> None:
     assert projection_values(split.project()) == projection_values(serial.project())
 
 
+def shared_strings(transcript: ClaudeCodeTranscript) -> list[tuple[bool, ...]]:
+    """Per entry: which of its strings are the very objects a single read shares."""
+
+    def interned(text: str | None) -> bool:
+        return text is None or text is sys.intern(text)
+
+    rows = []
+    for entry in transcript.entries:
+        parent = transcript.by_uuid.get(entry.parent or "")
+        rows.append(
+            (
+                parent is not None and entry.parent is parent.uuid,
+                interned(entry.kind),
+                interned(entry.model),
+                interned(entry.stop_reason),
+                all(interned(block.type) for block in entry.blocks),
+            )
+        )
+    return rows
+
+
+@pytest.mark.parametrize("path", cases(), ids=lambda path: path.name)
+def test_strings_are_shared_as_a_single_read_shares_them(path: Path) -> None:
+    """The rebuild matches uuids by identity first: the child's part must share them."""
+    assert shared_strings(split_read.read_split(path)) == shared_strings(read_serially(path))
+
+
 def test_the_cut_falls_anywhere(tmp_path: Path) -> None:
     """Cut points from the first line to the last give the same transcript."""
     path = SAMPLES / "healthy-parallel.jsonl"
@@ -109,21 +137,34 @@ def test_blank_lines_before_the_cut_keep_the_numbering(tmp_path: Path) -> None:
 
 
 def test_the_child_part_comes_over_the_wire(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The equality above is not the parent quietly reading everything itself."""
-    received: list[object] = []
-    from_wire = split_read._from_wire
+    """The equality above is not the parent quietly reading everything itself: the
+    child's part arrives in frames, decoded as they come."""
+    frames: list[int] = []
+    take_entries = split_read._take_entries
 
-    def spy(path: Path, data: bytes, lines_before: int) -> ClaudeCodeTranscript | None:
-        part = from_wire(path, data, lines_before)
-        received.append(part)
-        return part
+    def spy(
+        part: ClaudeCodeTranscript,
+        frame: dict[str, Any],
+        lines_before: int,
+        earlier: dict[str, Entry],
+    ) -> None:
+        frames.append(len(frame["entries"]))
+        take_entries(part, frame, lines_before, earlier)
 
-    monkeypatch.setattr(split_read, "_from_wire", spy)
+    monkeypatch.setattr(split_read, "_take_entries", spy)
+    monkeypatch.setattr(split_read, "FRAME_LINES", 4)
     path = SAMPLES / "healthy-parallel.jsonl"
     assert state(split_read.read_split(path)) == state(read_serially(path))
-    assert len(received) == 1
-    assert isinstance(received[0], ClaudeCodeTranscript)
-    assert received[0].entries
+    assert len(frames) > 1
+    assert sum(frames) == len(read_serially(path).entries) - len(
+        read_serially_until(path, split_read._line_start_near(path, split_read.CHILD_SHARE))
+    )
+
+
+def read_serially_until(path: Path, offset: int | None) -> list[Entry]:
+    transcript = ClaudeCodeTranscript(path)
+    transcript.feed(JsonlReader(path).read(until=offset).lines)
+    return transcript.entries
 
 
 def test_the_wire_follows_the_model() -> None:
@@ -134,15 +175,19 @@ def test_the_wire_follows_the_model() -> None:
 
 
 def test_a_child_that_never_answers_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    def hang(fd: int, part: ClaudeCodeTranscript) -> None:
+    def hang(path: Path, start: int, scratch: int, announce: int) -> None:
         time.sleep(60)
 
-    monkeypatch.setattr(split_read, "_send", hang)
+    monkeypatch.setattr(split_read, "_serve", hang)
     monkeypatch.setattr(split_read, "CHILD_PATIENCE", 0.5)
     path = SAMPLES / "healthy-parallel.jsonl"
     started = time.monotonic()
     assert state(split_read.read_split(path)) == state(read_serially(path))
     assert time.monotonic() - started < 10
+
+
+def open_descriptors() -> int | None:
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
 
 
 def test_no_child_when_fork_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,10 +196,29 @@ def test_no_child_when_fork_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(split_read.os, "fork", no_fork)
     path = SAMPLES / "healthy-parallel.jsonl"
-    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    before = open_descriptors()
     assert state(split_read.read_split(path)) == state(read_serially(path))
-    if before is not None:
-        assert len(os.listdir("/proc/self/fd")) == before
+    assert open_descriptors() == before
+
+
+def test_no_child_without_a_scratch_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_scratch() -> int:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(split_read, "_scratch_file", no_scratch)
+    path = SAMPLES / "healthy-parallel.jsonl"
+    before = open_descriptors()
+    assert state(split_read.read_split(path)) == state(read_serially(path))
+    assert open_descriptors() == before
+
+
+def test_the_scratch_file_without_memfd(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where ``memfd_create`` is missing (macOS), an unlinked temporary file serves."""
+    monkeypatch.delattr(split_read.os, "memfd_create", raising=False)
+    path = SAMPLES / "healthy-parallel.jsonl"
+    before = open_descriptors()
+    assert state(split_read.read_split(path)) == state(read_serially(path))
+    assert open_descriptors() == before
 
 
 def test_a_failing_child_leaves_the_work_to_the_parent(
@@ -162,18 +226,38 @@ def test_a_failing_child_leaves_the_work_to_the_parent(
 ) -> None:
     path = SAMPLES / "orphan-tool-use.jsonl"
 
-    def fail(fd: int, part: ClaudeCodeTranscript) -> None:
+    def fail(path: Path, start: int, scratch: int, announce: int) -> None:
         raise RuntimeError("the child breaks down")
 
-    monkeypatch.setattr(split_read, "_send", fail)
+    monkeypatch.setattr(split_read, "_serve", fail)
     split = split_read.read_split(path)
     assert state(split) == state(read_serially(path))
     assert validate(split.project()).errors
 
 
-def test_garbled_wire_leaves_the_work_to_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_child_that_dies_between_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frames already decoded are dropped with the rest: the part is read here whole."""
+    send = split_read._send
+    sent: list[bytes] = []
+
+    def die_after_two(scratch: int, announce: int, kind: bytes, frame: bytes) -> None:
+        if len(sent) == 2:
+            os._exit(0)  # even a clean exit without the last frame
+        sent.append(kind)
+        send(scratch, announce, kind, frame)
+
+    monkeypatch.setattr(split_read, "_send", die_after_two)
+    monkeypatch.setattr(split_read, "FRAME_LINES", 3)
+    path = SAMPLES / "healthy-parallel.jsonl"
+    assert state(split_read.read_split(path, child_share=0.6)) == state(read_serially(path))
+
+
+def test_garbled_frames_leave_the_work_to_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    def garble(path: Path, start: int, scratch: int, announce: int) -> None:
+        split_read._send(scratch, announce, split_read._ENTRIES, b'{"entries": 3}')
+
+    monkeypatch.setattr(split_read, "_serve", garble)
     path = SAMPLES / "duplicate-id.jsonl"
-    monkeypatch.setattr(split_read, "_send", lambda fd, part: os.write(fd, b'{"entries": 3}'))
     assert state(split_read.read_split(path)) == state(read_serially(path))
 
 
