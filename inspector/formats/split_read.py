@@ -26,8 +26,8 @@ import struct
 import threading
 import time
 from dataclasses import fields
-from itertools import islice
-from operator import attrgetter
+from itertools import chain, islice, repeat
+from operator import add, attrgetter
 from pathlib import Path
 from sys import intern
 from typing import Any
@@ -48,12 +48,17 @@ CHILD_PATIENCE = 10.0
 FRAME_LINES = 2048
 """Lines the child reads before it sends what it kept from them."""
 
-# The wire carries every field of an entry but its blocks (the last field), and every
-# field of a block but its origin (the second): both are rebuilt positionally.
+# A frame carries the entries column by column (every field but their blocks), the
+# number of blocks of each, and the blocks column by column (every field but their
+# origin): columns are written and rebuilt with map(), not a Python loop per field.
 _ENTRY_FIELDS = [field.name for field in fields(Entry) if field.name != "blocks"]
 _BLOCK_FIELDS = [field.name for field in fields(Block) if field.name != "origin"]
-_entry_tuple = attrgetter(*_ENTRY_FIELDS)
-_block_tuple = attrgetter(*_BLOCK_FIELDS)
+_ENTRY_COLUMNS = [attrgetter(name) for name in _ENTRY_FIELDS]
+_BLOCK_COLUMNS = [attrgetter(name) for name in _BLOCK_FIELDS]
+_BLOCKS_OF = attrgetter("blocks")
+_LINE, _KIND, _MODEL, _STOP_REASON = (
+    _ENTRY_FIELDS.index(name) for name in ("line", "kind", "model", "stop_reason")
+)
 
 _ANNOUNCEMENT = struct.Struct("<cQ")
 """On the pipe, per frame: its kind and its length in the scratch file."""
@@ -195,14 +200,16 @@ def _serve(path: Path, start: int, scratch: int, announce: int) -> None:
 def _entries_frame(part: ClaudeCodeTranscript, sent_entries: int, sent_calls: int) -> bytes:
     """The entries read since the last frame, and the Task/Agent calls among them."""
     entries = part.entries[sent_entries:]
-    calls = part.agent_calls[sent_calls:]
+    blocks = list(chain.from_iterable(map(_BLOCKS_OF, entries)))
     position = {id(entry): index for index, entry in enumerate(entries, sent_entries)}
     return orjson.dumps(
         {
-            "entries": [
-                (*_entry_tuple(entry), list(map(_block_tuple, entry.blocks))) for entry in entries
+            "entries": [list(map(column, entries)) for column in _ENTRY_COLUMNS],
+            "block_counts": list(map(len, map(_BLOCKS_OF, entries))),
+            "blocks": [list(map(column, blocks)) for column in _BLOCK_COLUMNS],
+            "agent_calls": [
+                _call_position(call, position) for call in part.agent_calls[sent_calls:]
             ],
-            "agent_calls": [_call_position(call, position) for call in calls],
         }
     )
 
@@ -284,28 +291,37 @@ def _take_entries(
     earlier: dict[str, Entry],
 ) -> None:
     """Rebuild the entries of a frame into ``part`` (``earlier``: the first part's
-    entries by uuid)."""
+    entries by uuid). Raises ValueError (or TypeError) on a frame that does not fit."""
+    columns: list[list[Any]] = frame["entries"]
+    counts: list[int] = frame["block_counts"]
+    block_columns: list[list[Any]] = frame["blocks"]
+    # map() stops at its shortest input: check the lengths, or a short column goes unseen
+    if any(len(column) != len(counts) for column in columns) or any(
+        len(column) != sum(counts) for column in block_columns
+    ):
+        raise ValueError("columns of different lengths")
     # The strings a read here shares (a parent's uuid, interned kinds, models and block
     # types) are shared here too: the rebuild's look-ups then match by identity instead
     # of comparing text, which makes it a sixth faster.
+    columns[_LINE] = list(map(add, columns[_LINE], repeat(lines_before)))
+    columns[_KIND] = list(map(intern, columns[_KIND]))
+    for at in (_MODEL, _STOP_REASON):
+        columns[at] = [None if text is None else intern(text) for text in columns[at]]
+    entries = list(map(Entry, *columns))
+    block_columns[0] = list(map(intern, block_columns[0]))
+    origins = chain.from_iterable(map(repeat, entries, counts))
+    blocks = list(map(Block, block_columns[0], origins, *block_columns[1:]))
     index, by_uuid = part.index, part.by_uuid
-    for fields_in_order in frame["entries"]:
-        entry = Entry(*fields_in_order)  # its blocks still as sent: rebuilt below
-        entry.line += lines_before
+    taken = 0
+    for entry, count in zip(entries, counts, strict=True):
+        if count:
+            entry.blocks = blocks[taken : taken + count]
+            taken += count
         parent_uuid = entry.parent
-        parent = (
-            None if parent_uuid is None else earlier.get(parent_uuid) or by_uuid.get(parent_uuid)
-        )
-        if parent is not None:
-            entry.parent = parent.uuid
-        entry.kind = intern(entry.kind)
-        if entry.model is not None:
-            entry.model = intern(entry.model)
-        if entry.stop_reason is not None:
-            entry.stop_reason = intern(entry.stop_reason)
-        sent: list[Any] = entry.blocks
-        if sent:
-            entry.blocks = [Block(intern(kind), entry, *more) for kind, *more in sent]
+        if parent_uuid is not None:
+            parent = earlier.get(parent_uuid) or by_uuid.get(parent_uuid)
+            if parent is not None:
+                entry.parent = parent.uuid
         index(entry)
     part.agent_calls.extend(part.entries[e].blocks[b] for e, b in frame["agent_calls"])
 

@@ -11,6 +11,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from inspector.formats import split_read
@@ -39,8 +40,8 @@ def state(transcript: ClaudeCodeTranscript) -> dict[str, Any]:
     return {
         "entries": [
             (
-                split_read._entry_tuple(entry),
-                [split_read._block_tuple(block) for block in entry.blocks],
+                [column(entry) for column in split_read._ENTRY_COLUMNS],
+                [[column(block) for column in split_read._BLOCK_COLUMNS] for block in entry.blocks],
                 [block.origin is entry for block in entry.blocks],
             )
             for entry in transcript.entries
@@ -148,7 +149,7 @@ def test_the_child_part_comes_over_the_wire(monkeypatch: pytest.MonkeyPatch) -> 
         lines_before: int,
         earlier: dict[str, Entry],
     ) -> None:
-        frames.append(len(frame["entries"]))
+        frames.append(len(frame["block_counts"]))
         take_entries(part, frame, lines_before, earlier)
 
     monkeypatch.setattr(split_read, "_take_entries", spy)
@@ -250,6 +251,24 @@ def test_a_child_that_dies_between_frames(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(split_read, "FRAME_LINES", 3)
     path = SAMPLES / "healthy-parallel.jsonl"
     assert state(split_read.read_split(path, child_share=0.6)) == state(read_serially(path))
+
+
+@pytest.mark.parametrize("columns", ["entries", "blocks"])
+def test_a_short_column_is_not_taken_for_a_whole_frame(
+    monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """Columns are rebuilt with map(), which stops at the shortest: lengths are checked."""
+    entries_frame = split_read._entries_frame
+
+    def cut(part: ClaudeCodeTranscript, sent_entries: int, sent_calls: int) -> bytes:
+        frame = orjson.loads(entries_frame(part, sent_entries, sent_calls))
+        if frame[columns][-1]:
+            frame[columns][-1].pop()
+        return orjson.dumps(frame)
+
+    monkeypatch.setattr(split_read, "_entries_frame", cut)
+    path = SAMPLES / "healthy-parallel.jsonl"
+    assert state(split_read.read_split(path)) == state(read_serially(path))
 
 
 def test_garbled_frames_leave_the_work_to_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
