@@ -9,8 +9,7 @@ best wall time of ``--runs``; the peak RSS of each child is read with
 
 The package's bytecode is compiled first, as installing it does: with
 ``PYTHONDONTWRITEBYTECODE`` set (some sandboxes set it) every run would otherwise
-compile the inspector's source again, ~40 ms that no installed copy pays.
-``--no-compile`` measures that case.
+compile the inspector's source again, ~25 ms that no installed copy pays.
 
 Targets: inspector time ≤ 1.5 times the bare parse, inspector peak RSS ≤ 150 MB.
 """
@@ -124,18 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--module", default="inspector", help="module run with -m (default: %(default)s)"
     )
-    parser.add_argument(
-        "--no-compile", action="store_true", help="do not compile the package's bytecode first"
-    )
     args = parser.parse_args(argv)
-    if not args.no_compile:
-        compileall.compile_dir(ROOT / "inspector", quiet=1)
+    compileall.compile_dir(ROOT / "inspector", quiet=1)
 
     path = transcript(args)
     size_mb = path.stat().st_size / 1e6
     lines = count_lines(path)
     print(f"file: {path} ({size_mb:.1f} MB, {lines} lines); best of {args.runs} runs")
-    print(f"bytecode: {'compiled from source on every run' if args.no_compile else 'compiled'}")
 
     bare = best_of([sys.executable, "-c", BARE_LOOP, str(path)], args.runs, {0})
     insp = best_of(

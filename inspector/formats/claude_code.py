@@ -264,10 +264,12 @@ class ClaudeCodeTranscript:
 
     def absorb(self, later: ClaudeCodeTranscript) -> None:
         """Append what ``later`` read from the rest of the same file (its line numbers
-        already counted from the start of the file), as if fed here in one go."""
+        already counted from the start of the file), as if fed here in one go. ``later``
+        is used up."""
         self.entries.extend(later.entries)
-        for uuid, entry in later.by_uuid.items():
-            self.by_uuid.setdefault(uuid, entry)
+        # The first line with a uuid keeps it, as in index(): merged in C, not key by key.
+        later.by_uuid.update(self.by_uuid)
+        self.by_uuid = later.by_uuid
         self.main_entries.extend(later.main_entries)
         self.side_entries.extend(later.side_entries)
         self.progress.update(later.progress)

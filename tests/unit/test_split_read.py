@@ -126,6 +126,16 @@ def test_bad_lines_in_the_second_part_keep_their_numbers(tmp_path: Path) -> None
     assert state(split) == state(read_serially(path))
 
 
+def test_a_uuid_repeated_after_the_cut_stays_with_its_first_line(tmp_path: Path) -> None:
+    lines = (SAMPLES / "healthy-parallel.jsonl").read_bytes().splitlines(keepends=True)
+    path = tmp_path / "repeated.jsonl"
+    path.write_bytes(b"".join([*lines, lines[1], lines[2]]))
+    serial = read_serially(path)
+    assert serial.by_uuid[serial.entries[-1].uuid or ""].line < serial.entries[-1].line
+    for share in (0.1, 0.5):
+        assert state(split_read.read_split(path, child_share=share)) == state(serial), share
+
+
 def test_blank_lines_before_the_cut_keep_the_numbering(tmp_path: Path) -> None:
     """Blank lines are counted but never fed: the child's lines are numbered after them."""
     lines = (SAMPLES / "healthy-parallel.jsonl").read_bytes().splitlines(keepends=True)
