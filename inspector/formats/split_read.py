@@ -221,15 +221,16 @@ def _entries_frame(part: ClaudeCodeTranscript, sent_entries: int, sent_calls: in
     """The entries read since the last frame, and the Task/Agent calls among them."""
     entries = part.entries[sent_entries:]
     blocks = list(chain.from_iterable(map(_BLOCKS_OF, entries)))
-    position = {id(entry): index for index, entry in enumerate(entries, sent_entries)}
+    calls = part.agent_calls[sent_calls:]
+    position = (
+        {id(entry): index for index, entry in enumerate(entries, sent_entries)} if calls else {}
+    )
     return orjson.dumps(
         {
             "entries": [list(map(column, entries)) for column in _ENTRY_COLUMNS],
             "block_counts": list(map(len, map(_BLOCKS_OF, entries))),
             "blocks": [list(map(column, blocks)) for column in _BLOCK_COLUMNS],
-            "agent_calls": [
-                _call_position(call, position) for call in part.agent_calls[sent_calls:]
-            ],
+            "agent_calls": [_call_position(call, position) for call in calls],
         }
     )
 
