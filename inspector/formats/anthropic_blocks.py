@@ -17,12 +17,20 @@ def anthropic_block(origin: Origin, index: int, raw: dict[str, Any]) -> Block:
     if kind == TEXT:
         return text_block(origin, index, raw.get("text"))
     if kind in (TOOL_USE, SERVER_TOOL_USE):
-        return Block(kind, origin, index, str_or_none(raw.get("id")), str_or_none(raw.get("name")))
+        tool_id, name = raw.get("id"), raw.get("name")
+        return Block(
+            kind,
+            origin,
+            index,
+            tool_id if type(tool_id) is str else None,  # str_or_none, without the call
+            name if type(name) is str else None,
+        )
     if not isinstance(kind, str):
         return Block("unknown", origin, index)
     if kind == TOOL_RESULT or kind.endswith("_tool_result"):
-        tool_id = str_or_none(raw.get("tool_use_id"))
-        return Block(kind, origin, index, tool_id, None, bool(raw.get("is_error")))
+        result_id = raw.get("tool_use_id")
+        result_id = result_id if type(result_id) is str else None
+        return Block(kind, origin, index, result_id, None, bool(raw.get("is_error")))
     return Block(kind, origin, index)
 
 

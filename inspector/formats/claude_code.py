@@ -71,9 +71,9 @@ KNOWN_METADATA_KINDS = frozenset(
 )
 AGENT_TOOLS = frozenset({"Task", "Agent"})
 COMPACT_BOUNDARY = "compact_boundary"
+LOCAL_COMMAND = "local_command"
 _IS_BLANK = attrgetter("blank")
 """Blank text blocks are not sent."""
-LOCAL_COMMAND = "local_command"
 
 
 @dataclass(slots=True, eq=False)
@@ -140,20 +140,28 @@ class ClaudeCodeTranscript:
     def feed(self, lines: Iterable[ParsedLine | BadLine]) -> None:
         """Take parsed lines in file order."""
         add = self._add
-        for line in lines:
-            if type(line) is ParsedLine:
-                self.object_lines += 1
-                add(line)
-            else:
-                self.bad_lines.append(line)  # type: ignore[arg-type]
-            self.line_count = line.number
+        objects = 0
+        last: ParsedLine | BadLine | None = None
+        try:
+            for last in lines:
+                if type(last) is ParsedLine:
+                    objects += 1
+                    add(last)
+                else:
+                    self.bad_lines.append(last)  # type: ignore[arg-type]
+        finally:  # counted once, not per line (these are the hot loop of a 100 MB read)
+            self.object_lines += objects
+            if last is not None:
+                self.line_count = last.number
 
     def _add(self, line: ParsedLine) -> None:
         # The hot path of reading: written for speed (50k lines per 100 MB).
         value = line.value
-        kind = value.get("type")
-        if type(kind) is not str or kind not in CHAIN_KINDS:
-            known = type(kind) is str and kind in KNOWN_METADATA_KINDS
+        raw_kind = value.get("type")
+        # one look-up both recognises a chain kind and gives its shared string
+        kind = _CANONICAL.get(raw_kind) if type(raw_kind) is str else None
+        if kind is None:
+            known = type(raw_kind) is str and raw_kind in KNOWN_METADATA_KINDS
             if known or "sessionId" in value or "leafUuid" in value:
                 self.recognised_lines += 1
             return
@@ -180,7 +188,7 @@ class ClaudeCodeTranscript:
             line.length,
             uuid,
             timestamp if type(timestamp) is str else None,
-            _CANONICAL[kind],
+            kind,
             parent,
             sidechain,
         )
@@ -231,7 +239,7 @@ class ClaudeCodeTranscript:
                 if type(raw) is dict:
                     block = anthropic_block(entry, index, raw)
                     blocks.append(block)
-                    if block.name is not None or block.type in THINKING_TYPES:
+                    if block.name in AGENT_TOOLS or block.type in THINKING_TYPES:
                         self._note_block(entry, block, raw)
         elif isinstance(content, str):
             entry.blocks.append(text_block(entry, -1, content))

@@ -49,6 +49,7 @@ CHILD_PATIENCE = 10.0
 FRAME_LINES = 2048
 """Lines the child reads before it sends what it kept from them."""
 _LOOK_BACK = 1 << 16
+"""Bytes read at a time looking back for a line break."""
 
 # A frame carries the entries column by column (every field but their blocks), the
 # number of blocks of each, and the blocks column by column (every field but their

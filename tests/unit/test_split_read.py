@@ -115,6 +115,20 @@ def test_the_cut_falls_anywhere(tmp_path: Path) -> None:
         assert state(split_read.read_split(path, child_share=share)) == serial, share
 
 
+def test_the_cut_is_the_line_start_nearest_to_the_share(tmp_path: Path) -> None:
+    """A line of megabytes at the cut goes to the side that keeps the parts closest."""
+    small = b'{"type": "summary", "summary": "x"}\n'
+    path = tmp_path / "long-line.jsonl"
+    path.write_bytes(small * 40 + b'{"big": "' + b"y" * 200_000 + b'"}\n' + small * 3000)
+    data = path.read_bytes()
+    starts = [0] + [at + 1 for at in range(len(data) - 1) if data[at] == ord("\n")]
+    # 0.68: the big line's start is nearer, more than one look-back read away
+    for share in (0.1, 0.4, 0.45, 0.5, 0.55, 0.6, 0.68, 0.75, 0.9, 0.99):
+        target = int(len(data) * (1 - share))
+        nearest = min(starts, key=lambda start: (abs(start - target), -start))
+        assert split_read._line_start_near(path, share) == (nearest or None), share
+
+
 def test_bad_lines_in_the_second_part_keep_their_numbers(tmp_path: Path) -> None:
     lines = (SAMPLES / "healthy-parallel.jsonl").read_bytes().splitlines(keepends=True)
     lines.insert(len(lines) - 2, b"{not json\n")
