@@ -355,7 +355,9 @@ class Projector:
             chosen = transcript.by_uuid.get(self.leaf)
             start = self.message_ancestor(chosen) if chosen is not None else None
         else:
-            start = self._newest_leaf(leaves)
+            # Every entry named as a parent (a uuid on two lines, or a loop) leaves no
+            # leaf: Claude Code then resumes from the file's last line, and so does this.
+            start = self._newest_leaf(leaves or candidates[-1:])
         chain = self.chain = self._walk(start, candidates)
         selected = self.selected = self._with_siblings(chain, candidates)
         fold = self.fold = MessageFold(transcript.api_error_texts).add_all(selected)

@@ -161,6 +161,16 @@ def test_a_parent_written_after_its_child_is_still_followed(tmp_path: Path) -> N
     assert conversation.issues == []
 
 
+def test_no_leaf_at_all_resumes_from_the_last_line(tmp_path: Path) -> None:
+    """A later line reusing a uuid can leave every entry named as a parent."""
+    lines = transcript_lines([user("go"), assistant("one"), user("more"), assistant("two")])
+    late = dict(lines[2], uuid=lines[1]["uuid"], parentUuid=lines[3]["uuid"])
+    late["message"] = {"role": "user", "content": "late"}
+    conversation = load(write_lines(tmp_path / "s.jsonl", [*lines, late]))
+    assert conversation.messages, "an empty conversation would pass every check"
+    assert conversation.messages[-1].origins[-1].line == 5
+
+
 def test_unknown_entry_types_and_fields_are_accepted(tmp_path: Path) -> None:
     lines = transcript_lines([user("go"), assistant("hi")])
     lines.insert(0, {"type": "brand-new-metadata", "sessionId": "s-1", "whatever": [1]})

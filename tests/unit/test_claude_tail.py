@@ -89,6 +89,18 @@ def test_a_parent_written_after_its_child(tmp_path: Path) -> None:
     assert (rebuilds, extensions) == (4, 1)
 
 
+def test_a_uuid_reused_by_a_later_line(tmp_path: Path) -> None:
+    """No leaf left (every uuid is named as a parent): rebuilt from the last line."""
+    rows = [user("u1", None, 1, "hi"), assistant("a1", "u1", 2, "hello")]
+    rows += [user("u2", "a1", 3, "more"), assistant("a2", "u2", 4, "ok")]
+    rows += [user("u2", "a2", 5, "late")]
+    path = transcript_lines(tmp_path / "reused.jsonl", rows)
+    follow(path)
+    full = ClaudeCodeTranscript(path)
+    full.feed(JsonlReader(path).read(final=True).lines)
+    assert full.project().messages
+
+
 def test_a_new_branch_leaves_the_earlier_snapshot_alone(tmp_path: Path) -> None:
     rows = [user("u1", None, 1, "hi"), assistant("a1", "u1", 2, "hello")]
     rows += [user("u2", "a1", 3, "first try"), user("u3", "a1", 4, "second try")]

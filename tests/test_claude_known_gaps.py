@@ -1,0 +1,112 @@
+"""Where the reconstruction is known to differ from the real Claude Code (strict xfail).
+
+Measured with Claude Code 2.1.197, the newest on npm here, on hand-made transcripts that
+no real one in ``../shared/realworld`` resembles (all of those match: see
+``test_claude_parity.py``). ``docs/transcript-format.md`` describes 2.1.330, which this
+machine cannot run. Each case is strict: when the reconstruction learns the behaviour,
+the test fails until its mark is removed.
+
+* A uuid on two lines: Claude Code keeps one entry per uuid (the later line's content)
+  and resumes from the file's last line; the inspector keeps both lines (an exact
+  duplicate of an assistant line is merged into its message a second time) and takes
+  the first for the parent walk.
+* Leaf choice: 2.1.197 resumes from the last leaf in file order; the inspector, as the
+  document describes for 2.1.330, from the newest leaf by timestamp. They differ only
+  when a branch with newer timestamps is written before an older one.
+
+Skipped when Claude Code is not installed; run only these with ``pytest -m claude``.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inspector.formats.claude_code import load, message_payloads
+from tests.claude_capture import capture_resume_request, find_claude
+from tests.conversations import assistant, transcript_lines, user, write_lines
+
+CLAUDE = find_claude()
+
+pytestmark = [
+    pytest.mark.claude,
+    pytest.mark.skipif(CLAUDE is None, reason="Claude Code not installed"),
+]
+
+Line = dict[str, Any]
+
+
+def _as_written_by_claude_code(lines: list[Line]) -> list[Line]:
+    """Real uuids, one session id, and the fields Claude Code looks for on resume."""
+    session = str(uuid.uuid4())
+    names: dict[str, str] = {}
+
+    def real(name: str | None) -> str | None:
+        return None if name is None else names.setdefault(name, str(uuid.uuid4()))
+
+    written = []
+    for line in copy.deepcopy(lines):
+        line.update(uuid=real(line["uuid"]), parentUuid=real(line["parentUuid"]))
+        line.update(sessionId=session, cwd="/tmp/inspector-gaps", version="2.1.100")
+        if line["type"] == "assistant":
+            line["message"].update(model="claude-opus-4-6", type="message", stop_reason=None)
+        written.append(line)
+    return written
+
+
+def _texts(messages: list[Any]) -> list[tuple[str, list[str]]]:
+    """Role and texts of each message, without what Claude Code adds when it sends."""
+    shown = []
+    for message in messages:
+        content = message["content"]
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        texts = [
+            block["text"]
+            for block in blocks
+            if block.get("type") == "text" and not block["text"].startswith("<system-reminder>")
+        ]
+        if texts and texts != ["No response requested."]:
+            shown.append((message["role"], texts))
+    return shown
+
+
+def _compare(tmp_path: Path, lines: list[Line]) -> None:
+    assert CLAUDE is not None
+    path = write_lines(tmp_path / "session.jsonl", _as_written_by_claude_code(lines))
+    theirs = capture_resume_request(path, claude_bin=CLAUDE, timeout=120).messages
+    sent = _texts(theirs)[:-1]  # without the prompt the capture adds ("ping")
+    assert _texts(message_payloads(load(path))) == sent
+
+
+BASE = transcript_lines(
+    [user("go"), assistant("one"), user("more"), assistant("two"), user("again"), assistant("3")]
+)
+
+
+@pytest.mark.xfail(strict=True, reason="a uuid on two lines: Claude Code keeps one entry")
+def test_an_assistant_line_written_twice(tmp_path: Path) -> None:
+    _compare(tmp_path, [*BASE, copy.deepcopy(BASE[1])])
+
+
+@pytest.mark.xfail(strict=True, reason="a uuid on two lines: the later line's content wins")
+def test_a_uuid_reused_by_a_later_line(tmp_path: Path) -> None:
+    late = copy.deepcopy(BASE[4]) | {"uuid": BASE[2]["uuid"], "parentUuid": BASE[5]["uuid"]}
+    late["message"] = {"role": "user", "content": "late"}
+    _compare(tmp_path, [*BASE, late])
+
+
+@pytest.mark.xfail(strict=True, reason="2.1.197 takes the last leaf in file order")
+def test_a_newer_branch_written_before_an_older_one(tmp_path: Path) -> None:
+    newer = copy.deepcopy(BASE[2:4])
+    newer[0].update(uuid="n0", timestamp="2026-01-01T10:00:00.000Z")
+    newer[0]["message"] = {"role": "user", "content": "newer"}
+    newer[1].update(uuid="n1", parentUuid="n0", timestamp="2026-01-01T10:00:01.000Z")
+    newer[1]["message"] = newer[1]["message"] | {
+        "id": "msg_newer",
+        "content": [{"type": "text", "text": "newer answer"}],
+    }
+    _compare(tmp_path, [*BASE[:2], *newer, *BASE[2:4]])
