@@ -109,7 +109,11 @@ class ClaudeCodeTranscript:
     def reset(self) -> None:
         """Forget every line (also: the file was truncated or replaced)."""
         self.entries: list[Entry] = []
+        """Every entry read, in file order (superseded ones too)."""
         self.by_uuid: dict[str, Entry] = {}
+        """uuid → its entry: the last line with that uuid, as Claude Code keeps it."""
+        self.superseded: set[Entry] = set()
+        """Entries whose uuid a later line has: Claude Code keeps one entry per uuid."""
         self.main_entries: list[Entry] = []
         """Entries of the main conversation that can be a leaf (no sidechain, no progress)."""
         self.side_entries: list[Entry] = []
@@ -208,8 +212,10 @@ class ClaudeCodeTranscript:
         """Add an entry (read from the next line) to the indexes the projection uses."""
         self.entries.append(entry)
         uuid = entry.uuid or ""
-        if uuid not in self.by_uuid:
-            self.by_uuid[uuid] = entry
+        earlier = self.by_uuid.get(uuid)
+        self.by_uuid[uuid] = entry
+        if earlier is not None:
+            self._supersede(earlier)
         if entry.kind == PROGRESS:
             self.progress[uuid] = entry
         elif entry.sidechain:
@@ -220,6 +226,21 @@ class ClaudeCodeTranscript:
             self.has_main_line = True
         if entry.kind == USER or entry.kind == ASSISTANT:
             self.has_messages = True
+
+    def _supersede(self, earlier: Entry) -> None:
+        """A later line has ``earlier``'s uuid. Measured against Claude Code: it keeps one
+        entry per uuid, the later line's (a line written twice is sent once)."""
+        self.superseded.add(earlier)
+        if earlier.kind == PROGRESS and self.progress.get(earlier.uuid or "") is earlier:
+            del self.progress[earlier.uuid or ""]
+
+    def candidates(self) -> list[Entry]:
+        """The entries that can be a leaf or a sibling: the main conversation's (a
+        subagent's file: its sidechain), without superseded ones."""
+        entries = self.main_entries if self.has_main_line else self.side_entries
+        if self.superseded:
+            return [entry for entry in entries if entry not in self.superseded]
+        return entries
 
     def _read_message(self, entry: Entry, value: dict[str, Any], message: dict[str, Any]) -> None:
         message_id = message.get("id")
@@ -272,12 +293,13 @@ class ClaudeCodeTranscript:
 
     def absorb(self, later: ClaudeCodeTranscript) -> None:
         """Append what ``later`` read from the rest of the same file (its line numbers
-        already counted from the start of the file), as if fed here in one go. ``later``
-        is used up."""
+        already counted from the start of the file), as if fed here in one go."""
         self.entries.extend(later.entries)
-        # The first line with a uuid keeps it, as in index(): merged in C, not key by key.
-        later.by_uuid.update(self.by_uuid)
-        self.by_uuid = later.by_uuid
+        # The later line with a uuid supersedes the earlier, as in index().
+        for uuid in later.by_uuid.keys() & self.by_uuid.keys():
+            self._supersede(self.by_uuid[uuid])
+        self.by_uuid.update(later.by_uuid)
+        self.superseded |= later.superseded
         self.main_entries.extend(later.main_entries)
         self.side_entries.extend(later.side_entries)
         self.progress.update(later.progress)
@@ -343,8 +365,7 @@ class Projector:
             TranscriptIssue(IssueKind.BADLINE, bad.number, f"line {bad.number}: {bad.reason}")
             for bad in transcript.bad_lines
         ]
-        has_main = transcript.has_main_line
-        candidates = transcript.main_entries if has_main else transcript.side_entries
+        candidates = transcript.candidates()
         if transcript.progress:
             named = {self.effective_parent(entry) for entry in candidates}
         else:
@@ -714,6 +735,8 @@ def subagent_links(transcript: ClaudeCodeTranscript) -> list[SubagentLink]:
     links: list[SubagentLink] = []
     prompt_roots = {prompt: uuid for uuid, prompt in transcript.sidechain_prompts.items()}
     for block in transcript.agent_calls:
+        if block.origin in transcript.superseded:
+            continue
         tool_id = block.tool_id or ""
         agent_id = transcript.agent_ids.get(tool_id)
         if agent_id is not None:

@@ -86,6 +86,8 @@ class ProjectionState:
     compacted_tool_ids: frozenset[str]
     extensible: bool
     """The rebuild can be extended (a chain without gaps or loops)."""
+    superseded: int
+    """Entries superseded by a later line with their uuid, when it was made."""
 
 
 def project(
@@ -126,6 +128,7 @@ def _full(transcript: ClaudeCodeTranscript) -> tuple[Conversation, ProjectionSta
         abandoned_entries=abandoned_entries,
         abandoned_message_ids=abandoned_ids,
         compacted_tool_ids=conversation.compacted_tool_ids,
+        superseded=len(transcript.superseded),
         extensible=(
             projector.walk_breaks == 0
             and bool(projector.chain)
@@ -173,6 +176,8 @@ class _Extension:
         transcript, state = self.transcript, self.state
         if transcript.has_main_line != state.has_main:
             raise _CannotExtend
+        if len(transcript.superseded) != state.superseded:
+            raise _CannotExtend  # a new line reuses an old uuid: the old part changes
         side = not state.has_main
         new = transcript.entries[state.entry_count :]
         fresh = [entry for entry in new if entry.sidechain == side and entry.kind != PROGRESS]

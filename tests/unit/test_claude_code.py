@@ -162,13 +162,30 @@ def test_a_parent_written_after_its_child_is_still_followed(tmp_path: Path) -> N
 
 
 def test_no_leaf_at_all_resumes_from_the_last_line(tmp_path: Path) -> None:
-    """A later line reusing a uuid can leave every entry named as a parent."""
-    lines = transcript_lines([user("go"), assistant("one"), user("more"), assistant("two")])
-    late = dict(lines[2], uuid=lines[1]["uuid"], parentUuid=lines[3]["uuid"])
-    late["message"] = {"role": "user", "content": "late"}
-    conversation = load(write_lines(tmp_path / "s.jsonl", [*lines, late]))
-    assert conversation.messages, "an empty conversation would pass every check"
-    assert conversation.messages[-1].origins[-1].line == 5
+    """Lines that only name each other leave no leaf: not an empty conversation."""
+    lines = transcript_lines([user("go"), assistant("one"), user("more")])
+    lines[0]["parentUuid"] = lines[2]["uuid"]
+    conversation = load(write_lines(tmp_path / "s.jsonl", lines))
+    assert [message.origins[-1].line for message in conversation.messages] == [1, 2, 3]
+    assert [issue.kind for issue in conversation.issues] == [IssueKind.CYCLE]
+
+
+def test_a_line_written_twice_is_one_entry(tmp_path: Path) -> None:
+    """Claude Code keeps one entry per uuid (the later line's): no duplicate call."""
+    lines = transcript_lines(
+        [user("go"), assistant(tool_use("toolu_A")), user(result("toolu_A")), assistant("ok")]
+    )
+    lines.insert(2, dict(lines[1]))
+    lines.append(dict(lines[3]))
+    conversation = load(write_lines(tmp_path / "s.jsonl", lines))
+    assert structure(tmp_path / "s.jsonl") == [
+        ("user", ["text"]),
+        ("assistant", ["tool_use:toolu_A"]),
+        ("user", ["tool_result:toolu_A"]),
+        ("assistant", ["text"]),
+    ]
+    assert [message.origins[0].line for message in conversation.messages] == [1, 3, 6, 5]
+    assert validate(conversation).ok
 
 
 def test_unknown_entry_types_and_fields_are_accepted(tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ def state(transcript: ClaudeCodeTranscript) -> dict[str, Any]:
         "main": lines(transcript.main_entries),
         "side": lines(transcript.side_entries),
         "progress": {uuid: entry.line for uuid, entry in transcript.progress.items()},
+        "superseded": sorted(entry.line for entry in transcript.superseded),
         "agent_calls": [(block.origin.line, block.index) for block in transcript.agent_calls],
         "bad_lines": transcript.bad_lines,
         "scalars": (
@@ -140,12 +141,14 @@ def test_bad_lines_in_the_second_part_keep_their_numbers(tmp_path: Path) -> None
     assert state(split) == state(read_serially(path))
 
 
-def test_a_uuid_repeated_after_the_cut_stays_with_its_first_line(tmp_path: Path) -> None:
+def test_a_uuid_repeated_after_the_cut_goes_to_the_later_line(tmp_path: Path) -> None:
     lines = (SAMPLES / "healthy-parallel.jsonl").read_bytes().splitlines(keepends=True)
     path = tmp_path / "repeated.jsonl"
-    path.write_bytes(b"".join([*lines, lines[1], lines[2]]))
+    path.write_bytes(b"".join([*lines, lines[2], lines[3]]))
     serial = read_serially(path)
-    assert serial.by_uuid[serial.entries[-1].uuid or ""].line < serial.entries[-1].line
+    last = serial.entries[-1]
+    assert serial.by_uuid[last.uuid or ""] is last
+    assert len(serial.superseded) == 2
     for share in (0.1, 0.5):
         assert state(split_read.read_split(path, child_share=share)) == state(serial), share
 

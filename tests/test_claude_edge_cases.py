@@ -1,18 +1,15 @@
-"""Where the reconstruction is known to differ from the real Claude Code (strict xfail).
+"""Hand-made transcripts beyond what ``../shared/realworld`` shows, against the real client.
 
-Measured with Claude Code 2.1.197, the newest on npm here, on hand-made transcripts that
-no real one in ``../shared/realworld`` resembles (all of those match: see
-``test_claude_parity.py``). ``docs/transcript-format.md`` describes 2.1.330, which this
-machine cannot run. Each case is strict: when the reconstruction learns the behaviour,
-the test fails until its mark is removed.
+Resumed with Claude Code 2.1.197 (the newest npm has here) like the parity tests do.
+A uuid on two lines: Claude Code keeps one entry per uuid, the later line's, so a line
+written twice is sent once; the rebuild does the same (these cases must match).
 
-* A uuid on two lines: Claude Code keeps one entry per uuid (the later line's content)
-  and resumes from the file's last line; the inspector keeps both lines (an exact
-  duplicate of an assistant line is merged into its message a second time) and takes
-  the first for the parent walk.
-* Leaf choice: 2.1.197 resumes from the last leaf in file order; the inspector, as the
-  document describes for 2.1.330, from the newest leaf by timestamp. They differ only
-  when a branch with newer timestamps is written before an older one.
+Where they still differ, the test is a strict expected failure (it fails once the
+rebuild learns the behaviour, until the mark is removed): 2.1.197 resumes from the last
+leaf in file order, or from the file's last line when that line reuses a uuid, while the
+rebuild, as ``docs/transcript-format.md`` describes for 2.1.330 (which this machine
+cannot run), takes the newest leaf by timestamp. They differ only when lines are
+written out of time order, or a uuid is reused.
 
 Skipped when Claude Code is not installed; run only these with ``pytest -m claude``.
 """
@@ -27,8 +24,15 @@ from typing import Any
 import pytest
 
 from inspector.formats.claude_code import load, message_payloads
-from tests.claude_capture import capture_resume_request, find_claude
-from tests.conversations import assistant, transcript_lines, user, write_lines
+from tests.claude_capture import capture_resume_request, find_claude, tool_structure
+from tests.conversations import (
+    assistant,
+    result,
+    tool_use,
+    transcript_lines,
+    user,
+    write_lines,
+)
 
 CLAUDE = find_claude()
 
@@ -49,7 +53,8 @@ def _as_written_by_claude_code(lines: list[Line]) -> list[Line]:
         return None if name is None else names.setdefault(name, str(uuid.uuid4()))
 
     written = []
-    for line in copy.deepcopy(lines):
+    for original in lines:
+        line = copy.deepcopy(original)  # one by one: a line written twice is one object
         line.update(uuid=real(line["uuid"]), parentUuid=real(line["parentUuid"]))
         line.update(sessionId=session, cwd="/tmp/inspector-gaps", version="2.1.100")
         if line["type"] == "assistant":
@@ -82,17 +87,40 @@ def _compare(tmp_path: Path, lines: list[Line]) -> None:
     assert _texts(message_payloads(load(path))) == sent
 
 
-BASE = transcript_lines(
-    [user("go"), assistant("one"), user("more"), assistant("two"), user("again"), assistant("3")]
+CALL = transcript_lines(
+    [user("go"), assistant(tool_use("toolu_A")), user(result("toolu_A")), assistant("ok")]
 )
 
 
-@pytest.mark.xfail(strict=True, reason="a uuid on two lines: Claude Code keeps one entry")
-def test_an_assistant_line_written_twice(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [*CALL[:2], CALL[1], *CALL[2:]],
+        [*CALL[:3], CALL[2], CALL[3]],
+        [*CALL, CALL[2]],
+    ],
+    ids=["tool_use-line-twice", "result-line-twice", "result-line-again-at-the-end"],
+)
+def test_a_line_written_twice_is_sent_once(tmp_path: Path, lines: list[Line]) -> None:
+    assert CLAUDE is not None
+    path = write_lines(tmp_path / "session.jsonl", _as_written_by_claude_code(lines))
+    theirs = capture_resume_request(path, claude_bin=CLAUDE, timeout=120).messages
+    ours = message_payloads(load(path))
+    assert tool_structure(ours) == tool_structure(theirs) != []
+
+
+BASE = transcript_lines(
+    [user("go"), assistant("one"), user("more"), assistant("two"), user("again"), assistant("3")]
+)
+LAST_LINE = "2.1.197 resumes from the file's last line, not the newest leaf by timestamp"
+
+
+@pytest.mark.xfail(strict=True, reason=LAST_LINE)
+def test_an_earlier_line_written_again_at_the_end(tmp_path: Path) -> None:
     _compare(tmp_path, [*BASE, copy.deepcopy(BASE[1])])
 
 
-@pytest.mark.xfail(strict=True, reason="a uuid on two lines: the later line's content wins")
+@pytest.mark.xfail(strict=True, reason=LAST_LINE)
 def test_a_uuid_reused_by_a_later_line(tmp_path: Path) -> None:
     late = copy.deepcopy(BASE[4]) | {"uuid": BASE[2]["uuid"], "parentUuid": BASE[5]["uuid"]}
     late["message"] = {"role": "user", "content": "late"}
