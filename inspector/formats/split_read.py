@@ -341,7 +341,7 @@ def _take_entries(
             taken += count
         parent_uuid = entry.parent
         if parent_uuid is not None:
-            parent = earlier.get(parent_uuid) or by_uuid.get(parent_uuid)
+            parent = by_uuid.get(parent_uuid) or earlier.get(parent_uuid)
             if parent is not None:
                 entry.parent = parent.uuid
         index(entry)
