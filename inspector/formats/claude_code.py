@@ -658,8 +658,6 @@ class MessageFold:
         self.api_errors: list[ApiErrorRecord] = []
         self.assistant_at: dict[str, int] = {}
         """message.id → index of the assistant message this fold made for it."""
-        self.message_of: dict[Entry, int] = {}
-        """Entry → index of the message it went into."""
         self._reorder: list[Message] = []
 
     def add_all(self, entries: Iterable[Entry]) -> MessageFold:
@@ -685,7 +683,7 @@ class MessageFold:
             if at is None:
                 if message_id and self.prefix_ids.get(message_id, self.kept) < self.kept:
                     raise MergedIntoPrefix(message_id)
-                at = self.message_of[entry] = len(messages)
+                at = len(messages)
                 if message_id:
                     self.assistant_at[message_id] = at
                 messages.append(
@@ -701,11 +699,9 @@ class MessageFold:
             merged.blocks.extend(blocks)
             merged.origins.append(entry)
             merged.stop_reason = entry.stop_reason or merged.stop_reason
-            self.message_of[entry] = at
         elif kind == USER or entry.subtype == LOCAL_COMMAND:
             previous = messages[-1] if messages else None
             if previous is None or previous.role != USER:
-                self.message_of[entry] = len(messages)
                 messages.append(Message(USER, list(entry.blocks), [entry], entry.string_content))
                 return
             if len(messages) <= self.kept:
@@ -718,7 +714,6 @@ class MessageFold:
             previous.blocks.extend(entry.blocks)
             previous.origins.append(entry)
             previous.string_content = False
-            self.message_of[entry] = len(messages) - 1
 
     def finish(self) -> list[Message]:
         for message in self._reorder:

@@ -51,6 +51,7 @@ from inspector.model import (
     Conversation,
     IssueKind,
     Message,
+    Origin,
     TranscriptIssue,
 )
 
@@ -76,7 +77,7 @@ class ProjectionState:
     """Entry → its position in :attr:`selected`."""
     messages: list[Message]
     api_errors: list[ApiErrorRecord]
-    message_of: dict[Entry, int]
+    message_of: dict[Origin, int]
     """Entry → index of the message it went into."""
     assistant_index: dict[str, int]
     """message.id → index of its assistant message."""
@@ -122,7 +123,7 @@ def _full(transcript: ClaudeCodeTranscript) -> tuple[Conversation, ProjectionSta
         selected_index={entry: index for index, entry in enumerate(projector.selected)},
         messages=conversation.messages,
         api_errors=conversation.api_errors,
-        message_of=fold.message_of,
+        message_of=_message_of(conversation.messages),
         assistant_index=fold.assistant_at,
         abandoned=list(conversation.abandoned),  # extended in place: not the conversation's
         abandoned_entries=abandoned_entries,
@@ -136,6 +137,13 @@ def _full(transcript: ClaudeCodeTranscript) -> tuple[Conversation, ProjectionSta
         ),
     )
     return conversation, state
+
+
+def _message_of(messages: list[Message], start: int = 0) -> dict[Origin, int]:
+    """Line → index of the message it went into, for the messages from ``start`` on."""
+    return {
+        origin: index for index in range(start, len(messages)) for origin in messages[index].origins
+    }
 
 
 def _branch_members(branches: list[Branch]) -> tuple[set[Entry], set[str]]:
@@ -407,7 +415,7 @@ class _Extension:
         except MergedIntoPrefix as merged:
             raise _CannotExtend from merged
         messages = fold.finish()
-        message_of.update(fold.message_of)
+        message_of.update(_message_of(messages, first_message))
         state.assistant_index.update(fold.assistant_at)
         api_errors = [
             record
