@@ -142,7 +142,7 @@ class JsonlReader:
             finally:
                 view.release()
             if final and tail.strip():
-                yield from self._parse_lines([tail], unterminated=True)
+                yield from self._parse_last_line(tail)
                 self._fingerprint = tail[-_FINGERPRINT_SIZE:]
 
     def _parse_buffer(
@@ -177,34 +177,25 @@ class JsonlReader:
             self.line_count = number
         return start
 
-    def _parse_lines(
-        self, lines: list[bytes], *, unterminated: bool = False
-    ) -> Iterator[ParsedLine | BadLine]:
-        """Parse complete lines (without their line breaks) that follow :attr:`offset`."""
+    def _parse_last_line(self, raw: bytes) -> Iterator[ParsedLine | BadLine]:
+        """Parse a last line that has no line break (not blank: the caller checks)."""
+        number = self.line_count + 1
         offset = self.offset
-        number = self.line_count
-        loads = orjson.loads
-        for raw in lines:
-            number += 1
-            length = len(raw)
-            if raw.endswith(b"\r"):
-                raw = raw[:-1]
-            if raw and not raw.isspace():
-                try:
-                    value = loads(raw)
-                except orjson.JSONDecodeError as error:
-                    value = _parse_lenient(raw, error)
-                if isinstance(value, dict):
-                    yield ParsedLine(number, offset, len(raw), value)
-                elif isinstance(value, _Unreadable):
-                    reason = _UNTERMINATED if unterminated else value.reason
-                    yield BadLine(number, offset, len(raw), reason)
-                else:
-                    yield BadLine(number, offset, len(raw), "not a JSON object")
-            offset += length + 1
-            # Commit progress line by line so a caller that stops early resumes here.
-            self.offset = offset - (1 if unterminated else 0)
-            self.line_count = number
+        consumed = len(raw)
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            value = _parse_lenient(raw, error)
+        if isinstance(value, dict):
+            yield ParsedLine(number, offset, len(raw), value)
+        elif isinstance(value, _Unreadable):
+            yield BadLine(number, offset, len(raw), _UNTERMINATED)
+        else:
+            yield BadLine(number, offset, len(raw), "not a JSON object")
+        self.offset = offset + consumed
+        self.line_count = number
 
 
 @dataclass(frozen=True, slots=True)
