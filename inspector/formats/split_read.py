@@ -83,12 +83,11 @@ def read_split(path: Path, child_share: float | None = None) -> ClaudeCodeTransc
     """Read a whole transcript (end taken as final) with a forked child doing the tail
     (``child_share`` of it, default :data:`CHILD_SHARE`)."""
     middle = _line_start_near(path, CHILD_SHARE if child_share is None else child_share)
-    transcript = ClaudeCodeTranscript(path)
     child = None if middle is None else _start_child(path, middle)
     if middle is None or child is None:
-        transcript.feed(JsonlReader(path).read(final=True).lines)
-        return transcript
+        return _read_part(path, 0)
     pid, receive, scratch = child
+    transcript = ClaudeCodeTranscript(path)
     tail: ClaudeCodeTranscript | None = None
     try:
         started = time.monotonic()
@@ -100,7 +99,7 @@ def read_split(path: Path, child_share: float | None = None) -> ClaudeCodeTransc
         # Blank lines are counted but never fed: number the child's lines from the
         # reader's count.
         deadline = time.monotonic() + patience
-        tail = _receive(path, receive, scratch, transcript, reader.line_count, deadline)
+        tail = _receive(receive, scratch, transcript, reader.line_count, deadline)
     finally:
         os.close(receive)
         os.close(scratch)
@@ -190,6 +189,11 @@ def _shift(part: ClaudeCodeTranscript, lines_before: int) -> None:
     """Renumber a part's lines as lines of the whole file."""
     for entry in part.entries:
         entry.line += lines_before
+    _shift_line_records(part, lines_before)
+
+
+def _shift_line_records(part: ClaudeCodeTranscript, lines_before: int) -> None:
+    """Renumber what a part keeps by line number besides its entries."""
     part.bad_lines = [
         BadLine(bad.number + lines_before, bad.offset, bad.length, bad.reason)
         for bad in part.bad_lines
@@ -269,7 +273,6 @@ def _send(scratch: int, announce: int, kind: bytes, frame: bytes) -> None:
 
 
 def _receive(
-    path: Path,
     announcements: int,
     scratch: int,
     first_part: ClaudeCodeTranscript,
@@ -278,7 +281,7 @@ def _receive(
 ) -> ClaudeCodeTranscript | None:
     """The child's part, its lines numbered as lines of the whole file (None: the child
     did not send all of it by ``deadline``, or sent something unreadable)."""
-    part = ClaudeCodeTranscript(path)
+    part = ClaudeCodeTranscript(first_part.path)
     earlier = first_part.by_uuid
     pending = b""
     offset = 0
@@ -349,16 +352,14 @@ def _take_entries(
 
 
 def _take_last(part: ClaudeCodeTranscript, frame: dict[str, Any], lines_before: int) -> None:
-    part.bad_lines = [
-        BadLine(number + lines_before, offset, length, reason)
-        for number, offset, length, reason in frame["bad_lines"]
-    ]
+    part.bad_lines = [BadLine(*bad) for bad in frame["bad_lines"]]
     part.session_id = frame["session_id"]
-    part.line_count = frame["line_count"] + lines_before
+    part.line_count = frame["line_count"]
     part.object_lines = frame["object_lines"]
     part.recognised_lines = frame["recognised_lines"]
     part.thinking_enabled = frame["thinking_enabled"]
     part.agent_ids = frame["agent_ids"]
     part.agent_prompts = frame["agent_prompts"]
     part.sidechain_prompts = frame["sidechain_prompts"]
-    part.api_error_texts = {line + lines_before: text for line, text in frame["api_error_texts"]}
+    part.api_error_texts = {line: text for line, text in frame["api_error_texts"]}
+    _shift_line_records(part, lines_before)
