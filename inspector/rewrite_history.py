@@ -45,21 +45,20 @@ from typing import Any, ClassVar, Final
 import orjson
 
 from inspector.formats import FORMATS, NotATranscript, detect_format
-from inspector.formats.anthropic_history import CLINE, ROO_CODE, history_conversation
+from inspector.formats.anthropic_history import CLINE, ROO_CODE
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.openai import (
     CALL_ITEMS,
     CHAT,
     CODEX,
-    chat_conversation,
     codex_conversation,
     looks_like_chat,
 )
 from inspector.formats.stored import (
     StoredHistory,
     StoredMessage,
+    array_at,
     message_array_keys,
-    request_messages,
 )
 from inspector.model import (
     ASSISTANT_ROLE,
@@ -444,7 +443,7 @@ class _Array(_Source):
             path,
             fmt,
             snapshot_of(path, data, info, file_size=len(data), parse=False),
-            list(_at(document, holder)),
+            list(array_at(document, holder)),
             document,
             holder,
             indent=b"\n" in data.strip(),
@@ -456,13 +455,13 @@ class _Array(_Source):
         snapshot = read_snapshot(path)
         chosen: SourceLine | None = None
         for source in snapshot.lines:
-            if source.value is not None and request_messages(source.value) is not None:
+            if source.value is not None and message_array_keys(source.value) is not None:
                 chosen = source
         if chosen is None or chosen.value is None:
             raise RewriteFailed(f"{path}: no line holds a request with a message array")
         holder = message_array_keys(chosen.value)
         assert holder is not None
-        messages = list(_at(chosen.value, holder))
+        messages = list(array_at(chosen.value, holder))
         return cls(path, fmt, snapshot, messages, chosen.value, holder, chosen)
 
     # ------------------------------------------------------------------ projection
@@ -474,10 +473,9 @@ class _Array(_Source):
 
     def project(self, messages: list[Any], line: ParsedLine | None = None) -> Conversation:
         """The conversation the client sends from ``messages`` (positions = their indices)."""
-        history = StoredHistory(messages, None, line)
-        if self.fmt == CHAT:
-            return chat_conversation(self.path, history)
-        return history_conversation(self.path, self.fmt, history)
+        from_history = FORMATS[self.fmt].from_history
+        assert from_history is not None  # an array format: read whole
+        return from_history(self.path, StoredHistory(messages, None, line))
 
     def render(self, messages: list[Any]) -> bytes:
         """The file holding ``messages`` in place of the stored array."""
@@ -670,12 +668,6 @@ class _Array(_Source):
                 f"a request log: only the last request (line {self.request_line.number}) "
                 "is changed; line numbers are message positions in it"
             )
-
-
-def _at(value: Any, keys: tuple[str, ...]) -> Any:
-    for key in keys:
-        value = value[key]
-    return value
 
 
 def _with(value: Any, keys: tuple[str, ...], messages: list[Any]) -> Any:

@@ -45,11 +45,21 @@ class Format:
     """The conversation of a whole history document that recognising it already read."""
 
 
-def _history(name: str) -> Callable[[Path], Conversation]:
-    return lambda path: anthropic_history.load(path, name)
+def _whole_document(
+    name: str,
+    agent: str,
+    from_history: Callable[[Path, StoredHistory], Conversation],
+    payload: Callable[[Path, Block, dict[int, Any]], Any],
+) -> Format:
+    """A format whose files are one history document, which the client rewrites whole."""
+
+    def load(path: Path) -> Conversation:
+        return from_history(path, read_history(path))
+
+    return Format(name, agent, load, payload, False, from_history)
 
 
-def _read_history(name: str) -> Callable[[Path, StoredHistory], Conversation]:
+def _anthropic(name: str) -> Callable[[Path, StoredHistory], Conversation]:
     return lambda path, history: anthropic_history.history_conversation(path, name, history)
 
 
@@ -63,38 +73,30 @@ FORMATS: dict[str, Format] = {
             claude_code.block_payload,
             True,
         ),
-        Format(
+        _whole_document(
             anthropic_history.ROO_CODE,
             "Roo Code",
-            _history(anthropic_history.ROO_CODE),
+            _anthropic(anthropic_history.ROO_CODE),
             anthropic_history.payload,
-            False,
-            _read_history(anthropic_history.ROO_CODE),
         ),
-        Format(
+        _whole_document(
             anthropic_history.CLINE,
             "Cline",
-            _history(anthropic_history.CLINE),
+            _anthropic(anthropic_history.CLINE),
             anthropic_history.payload,
-            False,
-            _read_history(anthropic_history.CLINE),
         ),
         Format(openai.CODEX, "Codex CLI", openai.load_codex, openai.codex_payload, True),
-        Format(
+        _whole_document(
             anthropic_history.ANTHROPIC_MESSAGES,
             "Anthropic Messages API request",
-            _history(anthropic_history.ANTHROPIC_MESSAGES),
+            _anthropic(anthropic_history.ANTHROPIC_MESSAGES),
             anthropic_history.payload,
-            False,
-            _read_history(anthropic_history.ANTHROPIC_MESSAGES),
         ),
-        Format(
+        _whole_document(
             openai.CHAT,
             "OpenAI Chat Completions request",
-            openai.load_chat,
-            openai.chat_payload,
-            False,
             openai.chat_conversation,
+            openai.chat_payload,
         ),
     )
 }

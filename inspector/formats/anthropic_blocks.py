@@ -11,9 +11,10 @@ from inspector.model import SERVER_TOOL_USE, TEXT, TOOL_RESULT, TOOL_USE, Block,
 def anthropic_block(origin: Origin, index: int, raw: dict[str, Any]) -> Block:
     """One content block, reduced to what the rules need."""
     kind = raw.get("type")
-    if type(kind) is str:
-        # One shared copy of each type name: a big transcript has tens of thousands.
-        kind = sys.intern(kind)
+    if type(kind) is not str:
+        return Block("unknown", origin, index)
+    # One shared copy of each type name: a big transcript has tens of thousands.
+    kind = sys.intern(kind)
     if kind == TEXT:
         return text_block(origin, index, raw.get("text"))
     if kind in (TOOL_USE, SERVER_TOOL_USE):
@@ -25,8 +26,6 @@ def anthropic_block(origin: Origin, index: int, raw: dict[str, Any]) -> Block:
             tool_id if type(tool_id) is str else None,  # str_or_none, without the call
             name if type(name) is str else None,
         )
-    if not isinstance(kind, str):
-        return Block("unknown", origin, index)
     if kind == TOOL_RESULT or kind.endswith("_tool_result"):
         result_id = raw.get("tool_use_id")
         result_id = result_id if type(result_id) is str else None

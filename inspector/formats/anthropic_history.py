@@ -21,7 +21,6 @@ from inspector.formats.stored import (
     NotAHistory,
     StoredHistory,
     origin_for,
-    read_history,
     stored_message,
 )
 from inspector.model import ASSISTANT_ROLE, THINKING_TYPES, USER_ROLE, Conversation, Message
@@ -32,11 +31,6 @@ ANTHROPIC_MESSAGES = "anthropic-messages"
 
 ROO_HIDING_KEYS = ("truncationParent", "condenseParent")
 """A Roo message carrying one of these was hidden by a truncation or a condensation."""
-
-
-def load(path: Path, format_name: str) -> Conversation:
-    """Read an Anthropic-shaped history and project it as its client sends it."""
-    return history_conversation(path, format_name, read_history(path))
 
 
 def history_conversation(path: Path, format_name: str, history: StoredHistory) -> Conversation:
@@ -86,4 +80,4 @@ def payload(path: Path, block: Any, cache: dict[int, Any]) -> Any:
     return content if block.index < 0 else content[block.index]
 
 
-__all__ = ["NotAHistory", "history_conversation", "load", "payload"]
+__all__ = ["NotAHistory", "history_conversation", "payload"]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.formats.anthropic_blocks import str_or_none, text_block
-from inspector.formats.stored import StoredHistory, origin_for, read_history, stored_message
+from inspector.formats.stored import StoredHistory, origin_for, stored_message
 from inspector.model import (
     ASSISTANT_ROLE,
     OPENAI_CHAT,
@@ -50,10 +50,6 @@ _SYSTEM_ROLES = ("system", "developer")
 
 
 # ---------------------------------------------------------------------- Chat Completions
-
-
-def load_chat(path: Path) -> Conversation:
-    return chat_conversation(path, read_history(path))
 
 
 def chat_conversation(path: Path, history: StoredHistory) -> Conversation:

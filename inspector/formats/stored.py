@@ -50,10 +50,15 @@ def request_messages(value: Any) -> list[Any] | None:
     keys = message_array_keys(value)
     if keys is None:
         return None
-    array = value
-    for key in keys:
-        array = array[key]
+    array = array_at(value, keys)
     return list(array) if keys else array  # a bare array is returned as it is
+
+
+def array_at(value: Any, keys: tuple[str, ...]) -> Any:
+    """What ``keys`` (from :func:`message_array_keys`) lead to in ``value``."""
+    for key in keys:
+        value = value[key]
+    return value
 
 
 def message_array_keys(value: Any) -> tuple[str, ...] | None:
@@ -88,7 +93,7 @@ def read_history(path: Path) -> StoredHistory:
 def _last_request(path: Path) -> StoredHistory:
     chosen: ParsedLine | None = None
     for line in JsonlReader(path).read(final=True).lines:
-        if isinstance(line, ParsedLine) and request_messages(line.value) is not None:
+        if isinstance(line, ParsedLine) and message_array_keys(line.value) is not None:
             chosen = line
     if chosen is None:
         raise NotAHistory(f"{path}: no line holds a request with a message array")

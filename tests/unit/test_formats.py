@@ -332,7 +332,6 @@ def test_roo_and_cline_epoch_milliseconds_become_iso_times(tmp_path: Path) -> No
 def test_a_history_document_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Recognising a multi-line history parses it whole: the check reuses that parse."""
     import inspector.formats as formats
-    import inspector.formats.anthropic_history as anthropic_history_module
     from inspector.formats import stored
 
     reads: list[Path] = []
@@ -342,7 +341,6 @@ def test_a_history_document_is_read_once(tmp_path: Path, monkeypatch: pytest.Mon
         return stored.read_history(path)
 
     monkeypatch.setattr(formats, "read_history", counting)
-    monkeypatch.setattr(anthropic_history_module, "read_history", counting)
     path = tmp_path / "rooveterinaryinc.roo-cline/tasks/t1/api_conversation_history.json"
     path.parent.mkdir(parents=True)
     tail = ANTHROPIC_CASES["healthy"][0]
