@@ -189,9 +189,10 @@ class InspectorApp(App[None]):
         self._watch(self.main)
 
     @work(exclusive=True, group="watch", exit_on_error=False, description="follow the session")
-    async def _watch(self, nodes: ConversationNodes) -> None:
-        """Read the session, then refresh on every change in its folder."""
-        await self._refresh_main(nodes, initial=True)
+    async def _watch(self, nodes: ConversationNodes, *, initial: bool = True) -> None:
+        """Read the session (``initial``: the first time), then refresh on every change in
+        its folder."""
+        await self._refresh_main(nodes, initial=initial)
         stop = asyncio.Event()
         relevant = _relevant_changes(nodes)
         try:
@@ -586,7 +587,7 @@ class InspectorApp(App[None]):
 
     def _watch_again(self, nodes: ConversationNodes) -> None:
         if nodes is self.main:
-            self._watch(nodes)
+            self._watch(nodes, initial=False)
 
     def say(
         self, message: str, *, severity: SeverityLevel = "information", timeout: float = 4
@@ -617,8 +618,8 @@ def _read_main(
 ) -> _MainRead:
     """Refresh the session and look up whether a Claude Code process has it open."""
     view = model.refresh(keep_from, force=force)
-    if view is not None and (keep_from is None or view.snapshot.restarted):
-        # the whole file was read: its entries stay alive until it is closed or re-read
+    if view is not None and model.read_whole:
+        # its entries stay alive until the file is closed or re-read
         keep_out_of_collections(restarted=view.snapshot.restarted)
     snapshot = model.live.snapshot
     live = live_session_ids(root)

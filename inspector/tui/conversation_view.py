@@ -204,6 +204,8 @@ class ConversationModel:
         self._lock = threading.Lock()
         self._view: ConversationView | None = None
         """The last view built: the next one reuses its unchanged rows."""
+        self.read_whole = False
+        """The last refresh read the file from its start (the first read, or a restart)."""
 
     def refresh(
         self, keep_from: int | None = None, *, force: bool = False, window: int = WINDOW
@@ -224,7 +226,8 @@ class ConversationModel:
             if snapshot.restarted:
                 self.texts.clear()
             loose = [] if self.is_subagent else self._loose_subagents(snapshot)
-            previous = None if snapshot.restarted else self._view
+            self.read_whole = snapshot.restarted or self._view is None
+            previous = None if self.read_whole else self._view
             view = self._view = build_view(self.path, snapshot, loose, previous)
             count = view.message_count
             first = max(0, count - window)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import gc
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from inspector.tui.collector import keep_out_of_collections, return_to_collections
+from inspector.tui.conversation_view import ConversationModel
+from tests.conftest import SAMPLES
 
 
 class Node:
@@ -56,3 +59,20 @@ def test_a_restart_collects_what_the_previous_read_held() -> None:
     keep_out_of_collections(restarted=False)
     keep_out_of_collections(restarted=True)
     assert dropped() is None
+
+
+def test_only_a_read_from_the_start_counts_as_whole(tmp_path: Path) -> None:
+    """The app freezes after whole reads only: never after an append (a watcher that is
+    started again after an error refreshes, it does not read the file again)."""
+    path = tmp_path / "session.jsonl"
+    lines = (SAMPLES / "healthy-parallel.jsonl").read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:10]))
+    model = ConversationModel(path)
+    assert model.refresh() is not None
+    assert model.read_whole
+    path.write_bytes(b"".join(lines))
+    assert model.refresh() is not None
+    assert not model.read_whole
+    path.write_bytes(b"".join(lines[:5]))
+    assert model.refresh() is not None
+    assert model.read_whole
