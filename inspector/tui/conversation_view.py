@@ -88,13 +88,16 @@ class CallRow:
 
     key: CallKey
     call: ToolCall
-    status: CallStatus
-    """The validator's status."""
     message_index: int
     subagent_path: Path | None = None
     agent_type: str | None = None
     description: str | None = None
     agent_id: str | None = None
+
+    @property
+    def status(self) -> CallStatus:
+        """The validator's status."""
+        return self.call.status
 
     @property
     def name(self) -> str | None:
@@ -421,7 +424,7 @@ class _ViewBuilder:
             and (row.subagent_path, row.agent_type, row.description, row.agent_id) == agent
         ):
             return row
-        return CallRow(key, call, call.status, message_index, *agent)
+        return CallRow(key, call, message_index, *agent)
 
     def _unchanged_rows(self, kept_calls: int, message_findings: dict[int, list[Finding]]) -> int:
         """How many leading message rows of the previous view stay as they are: same
