@@ -98,6 +98,8 @@ class LiveSession:
         self, conversation: Conversation, restarted: bool, lines_read: int, size: int
     ) -> Snapshot:
         previous = self._snapshot.report if self._snapshot is not None and not restarted else None
-        report = validate(conversation, previous, remember=True)
+        # Only an appended log is validated again on top of its last report: a history
+        # rewritten whole is read from the start each time, so its memo would go unused.
+        report = validate(conversation, previous, remember=self.format == CLAUDE_CODE)
         self._snapshot = Snapshot(conversation, report, restarted, lines_read, size)
         return self._snapshot
