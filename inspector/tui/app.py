@@ -488,10 +488,12 @@ class InspectorApp(App[None]):
 
     async def action_quit(self) -> None:
         if self.writing:
-            what = self.rewriting.value if self.rewriting else "rewrite"
+            # The write itself would finish (in_write_thread), unseen: where it went and
+            # how to resume it are shown when it is done.
+            assert self.rewriting is not None  # set for as long as a write runs
             self.say(
-                f"The {what} is being written: quit once it is done (quitting now could "
-                "leave it half written).",
+                f"The {self.rewriting.value} is being written: quit once it is done, to see "
+                "where it went and how to resume it.",
                 severity="warning",
             )
             return
@@ -526,7 +528,6 @@ class InspectorApp(App[None]):
             await self._plan_and_write(path, action)
         finally:
             self.rewriting = None
-            self.writing = False
 
     async def _plan_and_write(self, path: Path, action: Action) -> None:
         while True:
