@@ -13,7 +13,6 @@ by :meth:`InspectorApp._worker_changed` (the watcher is then started again).
 from __future__ import annotations
 
 import asyncio
-import gc
 import shutil
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -38,7 +37,11 @@ from inspector.formats import NotATranscript
 from inspector.rewrite import Action, RewriteFailed, RewriteRefused, apply
 from inspector.rewrite_history import plan_rewrite
 from inspector.safe_text import one_line
-from inspector.tui.collector import keep_out_of_collections, return_to_collections
+from inspector.tui.collector import (
+    keep_out_of_collections,
+    rarely_collected,
+    return_to_collections,
+)
 from inspector.tui.conversation_view import (
     ConversationModel,
     ConversationView,
@@ -631,21 +634,9 @@ def _read_main(
 
 
 def _first_read(model: ConversationModel, root: Path) -> _MainRead:
-    """The first read, with the cyclic collector running far less often.
-
-    Every entry of a big session survives collections, so each full collection walks
-    them all again: with the default thresholds a third of a 100 MB read goes to that.
-    Rarer collections (not none: the UI thread keeps allocating) cost nothing later.
-    """
-    thresholds = gc.get_threshold()
-    gc.set_threshold(_FIRST_READ_GC_THRESHOLD, *thresholds[1:])
-    try:
+    """The first read, with the cyclic collector running far less often."""
+    with rarely_collected():
         return _read_main(model, None, False, root)
-    finally:
-        gc.set_threshold(*thresholds)
-
-
-_FIRST_READ_GC_THRESHOLD = 100_000
 
 
 def _relevant_changes(nodes: ConversationNodes) -> Callable[[Change, str], bool]:

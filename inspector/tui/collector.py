@@ -17,6 +17,8 @@ blocks and back, are handed back to the collector when the file is dropped.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _handed_back = False
 """Objects were unfrozen since the last freeze: some may be garbage in cycles."""
@@ -45,3 +47,19 @@ def return_to_collections() -> None:
     global _handed_back
     gc.unfreeze()
     _handed_back = True
+
+
+@contextmanager
+def rarely_collected(threshold: int = 100_000) -> Iterator[None]:
+    """Run the youngest collections far less often, while a whole file is read.
+
+    Every entry of a big session survives collections, so each full collection walks
+    them all again: with the default thresholds a third of a 100 MB read goes to that.
+    Rarer collections (not none: the UI thread keeps allocating) cost nothing later.
+    """
+    thresholds = gc.get_threshold()
+    gc.set_threshold(threshold, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)

@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from inspector.tui.collector import keep_out_of_collections, return_to_collections
+from inspector.tui.collector import (
+    keep_out_of_collections,
+    rarely_collected,
+    return_to_collections,
+)
 from inspector.tui.conversation_view import ConversationModel
 from tests.conftest import SAMPLES
 
@@ -76,3 +80,10 @@ def test_only_a_read_from_the_start_counts_as_whole(tmp_path: Path) -> None:
     path.write_bytes(b"".join(lines[:5]))
     assert model.refresh() is not None
     assert model.read_whole
+
+
+def test_rarely_collected_restores_the_thresholds() -> None:
+    before = gc.get_threshold()
+    with rarely_collected(12_345):
+        assert gc.get_threshold()[0] == 12_345
+    assert gc.get_threshold() == before
