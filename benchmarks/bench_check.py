@@ -91,6 +91,14 @@ def count_lines(path: Path) -> int:
     return count
 
 
+def add_transcript_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options :func:`transcript` reads: a file, or what to generate."""
+    parser.add_argument("--file", type=Path, help="existing transcript (default: generate one)")
+    parser.add_argument("--size-mb", type=float, default=100.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--regenerate", action="store_true", help="rewrite the generated file")
+
+
 def transcript(args: argparse.Namespace) -> Path:
     if args.file is not None:
         path: Path = args.file
@@ -114,11 +122,8 @@ def transcript(args: argparse.Namespace) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark `inspector check` on a large file.")
-    parser.add_argument("--file", type=Path, help="existing transcript (default: generate one)")
-    parser.add_argument("--size-mb", type=float, default=100.0)
-    parser.add_argument("--seed", type=int, default=0)
+    add_transcript_arguments(parser)
     parser.add_argument("--runs", type=int, default=3, help="best of N (default 3)")
-    parser.add_argument("--regenerate", action="store_true", help="rewrite the generated file")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument(
         "--module", default="inspector", help="module run with -m (default: %(default)s)"

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from bench_check import transcript
+from bench_check import add_transcript_arguments, transcript
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION = "inspector-bench-live"
@@ -36,14 +36,15 @@ def capture() -> str:
     return subprocess.run(command, capture_output=True, text=True).stdout
 
 
-def turns() -> int | None:
-    found = re.search(r"(\d+) turns · ", capture())
+def turns(screen: str) -> int | None:
+    found = re.search(r"(\d+) turns · ", screen)
     return int(found.group(1)) if found else None
 
 
-def wait(condition: Callable[[], bool], started: float, timeout: float = 30.0) -> float:
-    """Milliseconds from ``started`` until ``condition`` holds."""
-    while not condition():
+def wait(condition: Callable[[str], bool], started: float, timeout: float = 30.0) -> float:
+    """Milliseconds from ``started`` until ``condition`` holds of the screen (one
+    capture per poll)."""
+    while not condition(capture()):
         if time.perf_counter() - started > timeout:
             raise SystemExit("timed out waiting for the screen")
         time.sleep(0.005)
@@ -104,20 +105,20 @@ def assistant(content: list[dict[str, Any]], stop: str) -> dict[str, Any]:
 
 def batch(appender: Appender) -> tuple[float, float, float]:
     """One tool call, its result, a final text: ms until each is on screen."""
-    before = turns() or 0
+    before = turns(capture()) or 0
     tool_id = f"toolu_{uuid.uuid4().hex[:24]}"
     call = {"type": "tool_use", "id": tool_id, "name": "Bash", "input": {"command": "make"}}
     started = time.perf_counter()
     appender.write("assistant", assistant([call], "tool_use"))
-    pending = wait(lambda: turns() == before + 1 and "… pending" in capture(), started)
+    pending = wait(lambda screen: turns(screen) == before + 1 and "… pending" in screen, started)
     result = {"type": "tool_result", "tool_use_id": tool_id, "content": "ok"}
     started = time.perf_counter()
     appender.write("user", {"role": "user", "content": [result]}, toolUseResult={"stdout": "ok"})
-    answered = wait(lambda: turns() == before + 2 and "pending" not in capture(), started)
+    answered = wait(lambda screen: turns(screen) == before + 2 and "pending" not in screen, started)
     marker = f"done-{uuid.uuid4().hex[:8]}"
     started = time.perf_counter()
     appender.write("assistant", assistant([{"type": "text", "text": marker}], "end_turn"))
-    final = wait(lambda: marker in capture(), started)
+    final = wait(lambda screen: marker in screen, started)
     return pending, answered, final
 
 
@@ -135,10 +136,7 @@ def peak_rss_mb() -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time the app on a big transcript in tmux.")
-    parser.add_argument("--file", type=Path, help="existing transcript (default: generate one)")
-    parser.add_argument("--size-mb", type=float, default=100.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--regenerate", action="store_true")
+    add_transcript_arguments(parser)
     parser.add_argument("--batches", type=int, default=4)
     args = parser.parse_args(argv)
     if shutil.which("tmux") is None:
@@ -152,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         subprocess.run(["tmux", "new", "-d", "-s", SESSION, "-x", "160", "-y", "40", command])
         try:
-            tail = wait(lambda: " turns · " in capture(), started, timeout=60)
+            tail = wait(lambda screen: " turns · " in screen, started, timeout=60)
             print(f"tail on screen after launch   {tail / 1000:.2f} s")
             time.sleep(2)
             appender = Appender(path)
