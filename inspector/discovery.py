@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import orjson
 
@@ -29,7 +30,7 @@ class SessionFile:
     """Who wrote it: Claude Code, Roo Code, Cline or Codex CLI."""
 
 
-def is_safe_id(value: object) -> bool:
+def is_safe_id(value: object) -> TypeGuard[str]:
     """Whether an id read from a file (a sessionId, an agentId) may name a file or folder.
 
     Ids come from untrusted content: one like ``../..`` or ``/etc`` must never steer a
@@ -156,7 +157,7 @@ def iter_subagent_files(transcript: Path, session_id: str | None) -> Iterator[Pa
     """Subagent transcripts stored beside a session (2.1.x and 2.0.x layouts)."""
     folders = {transcript.parent / transcript.stem / "subagents"}
     if is_safe_id(session_id):
-        folders.add(transcript.parent / str(session_id) / "subagents")
+        folders.add(transcript.parent / session_id / "subagents")
     for folder in sorted(folders):
         if folder.is_dir():
             yield from sorted(folder.glob("agent-*.jsonl"))

@@ -104,7 +104,7 @@ def safe_path_part(value: object) -> str | None:
     """``value`` when it may name a file or folder (a plain id: letters, digits, ``_``,
     ``-``), else None. Ids read from a file (``sessionId``, ``agentId``) go through this
     before they become part of a path: ``/etc`` or ``../..`` must never steer one."""
-    return value if isinstance(value, str) and is_safe_id(value) else None
+    return value if is_safe_id(value) else None
 
 
 def usable(result: Report) -> bool:

@@ -753,7 +753,7 @@ def subagent_path(transcript: Path, session_id: str | None, agent_id: str) -> Pa
     folder = transcript.parent
     name = f"agent-{agent_id}.jsonl"
     candidates = [folder / transcript.stem / "subagents" / name, folder / name]
-    if session_id and is_safe_id(session_id):
+    if is_safe_id(session_id):
         candidates.insert(0, folder / session_id / "subagents" / name)
     return next((candidate for candidate in candidates if candidate.is_file()), None)
 
