@@ -441,10 +441,12 @@ def _sidecar(
         for path, relative in folder_files(folder / "tool-results")
     ]
     if spilled:
-        named = {path.name for path, _ in spilled} | {path.stem for path, _ in spilled}
-        found = _mentioned(named, b"\n".join(line.raw for line in out))
+        # A mention of the stem (the name without its suffix) counts; the whole name
+        # contains it, so looking for stems finds both.
+        written = b"\n".join(line.raw for line in out)
+        found = _mentioned({path.stem for path, _ in spilled}, written)
         for path, relative in spilled:
-            if path.name in found or path.stem in found:
+            if path.stem in found:
                 files.setdefault(relative, SidecarFile(path, relative, False))
     return list(files.values())
 

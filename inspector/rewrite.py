@@ -34,7 +34,7 @@ import hashlib
 import os
 import stat
 import uuid as uuidlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -146,15 +146,17 @@ def no_cut(report: Report) -> RewriteFailed:
 
 def regular_file(path: Path) -> bool:
     """Whether ``path`` is a regular file itself (not a symbolic link to one)."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
+    return _lstat_is(path, stat.S_ISREG)
 
 
 def _real_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder itself (not a symbolic link to one)."""
+    return _lstat_is(path, stat.S_ISDIR)
+
+
+def _lstat_is(path: Path, kind: Callable[[int], bool]) -> bool:
     try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
+        return kind(os.lstat(path).st_mode)
     except OSError:
         return False
 
@@ -190,7 +192,8 @@ def folder_files(folder: Path) -> list[tuple[Path, Path]]:
     found: list[tuple[Path, Path]] = []
     for top, folders, names in os.walk(folder, onerror=_raise, followlinks=False):
         here = Path(top)
-        folders[:] = [name for name in folders if not _scratch(name) and _real_folder(here / name)]
+        # os.walk does not go into symbolic links to folders (followlinks=False)
+        folders[:] = [name for name in folders if not _scratch(name)]
         for name in names:
             path = here / name
             if not _scratch(name) and regular_file(path):

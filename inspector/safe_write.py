@@ -75,10 +75,8 @@ def move_no_clobber(temp: Path, final: Path) -> None:
     """
     try:
         os.link(temp, final)
-    except FileExistsError:
-        raise
     except OSError as error:
-        if error.errno not in _NO_HARD_LINKS:
+        if error.errno not in _NO_HARD_LINKS:  # FileExistsError among them
             raise
         fd = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
