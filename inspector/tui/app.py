@@ -219,7 +219,7 @@ class InspectorApp(App[None]):
         others = [path for path in paths - {nodes.path} if path.suffix == ".jsonl"]
         new_files = bool(others) and not self._known_files().issuperset(others)
         if polled or nodes.path in paths or new_files:
-            await self._refresh_main(nodes, force=new_files)
+            await self._refresh_main(nodes, force=new_files, rescan=polled)
         for subagent in self.tool_tree.live_subagents():
             if subagent.view is not None and (polled or subagent.path in paths):
                 await self._refresh(subagent)
@@ -235,7 +235,12 @@ class InspectorApp(App[None]):
         return known
 
     async def _refresh_main(
-        self, nodes: ConversationNodes, *, initial: bool = False, force: bool = False
+        self,
+        nodes: ConversationNodes,
+        *,
+        initial: bool = False,
+        force: bool = False,
+        rescan: bool = False,
     ) -> None:
         keep_from = None if initial else nodes.start
         root = self.root
@@ -245,7 +250,8 @@ class InspectorApp(App[None]):
                 view, live = await asyncio.wrap_future(early[1])
             else:
                 view, live = await in_daemon_thread(
-                    partial(_read_main, nodes.model, keep_from, force, root), name="inspector-read"
+                    partial(_read_main, nodes.model, root, keep_from, force=force, rescan=rescan),
+                    name="inspector-read",
                 )
         except Exception as error:  # OSError, or a transcript the domain cannot read
             self.error = _describe_error(error)
@@ -618,10 +624,15 @@ _MainRead = tuple[ConversationView | None, int | None]
 
 
 def _read_main(
-    model: ConversationModel, keep_from: int | None, force: bool, root: Path
+    model: ConversationModel,
+    root: Path,
+    keep_from: int | None = None,
+    *,
+    force: bool = False,
+    rescan: bool = False,
 ) -> _MainRead:
     """Refresh the session and look up whether a Claude Code process has it open."""
-    view = model.refresh(keep_from, force=force)
+    view = model.refresh(keep_from, force=force, rescan=rescan)
     if view is not None and model.read_whole:
         # its entries stay alive until the file is closed or re-read
         keep_out_of_collections(restarted=view.snapshot.restarted)
@@ -636,7 +647,7 @@ def _read_main(
 def _first_read(model: ConversationModel, root: Path) -> _MainRead:
     """The first read, with the cyclic collector running far less often."""
     with rarely_collected():
-        return _read_main(model, None, False, root)
+        return _read_main(model, root)
 
 
 def _relevant_changes(nodes: ConversationNodes) -> Callable[[Change, str], bool]:

@@ -209,26 +209,41 @@ class ConversationModel:
         """The last view built: the next one reuses its unchanged rows."""
         self.read_whole = False
         """The last refresh read the file from its start (the first read, or a restart)."""
+        self._loose: list[Path] = []
+        """The subagent files beside the session that the last view shows unlinked."""
 
     def refresh(
-        self, keep_from: int | None = None, *, force: bool = False, window: int = WINDOW
+        self,
+        keep_from: int | None = None,
+        *,
+        force: bool = False,
+        rescan: bool = False,
+        window: int = WINDOW,
     ) -> ConversationView | None:
         """Read what was appended and arrange it (in a worker thread). None: no change.
 
         With ``force`` the view is rebuilt even when the file did not grow (a subagent
-        file appeared beside it). The texts of messages from ``keep_from`` (or the
-        last ``window`` messages) to the end are read into :attr:`texts`. Raises
-        OSError when the file is unreadable.
+        file appeared beside it); with ``rescan``, when the subagent files beside it
+        are not those of the last view (a poll: a watch event can be missed). The
+        texts of messages from ``keep_from`` (or the last ``window`` messages) to the
+        end are read into :attr:`texts`. Raises OSError when the file is unreadable.
         """
         with self._lock:
             snapshot = self.live.refresh()
+            loose = None
             if snapshot is None:
-                if not force or self.live.snapshot is None:
+                current = self.live.snapshot
+                if current is None or not (force or rescan):
                     return None
-                snapshot = replace(self.live.snapshot, restarted=False, lines_read=0)
+                loose = self._loose_subagents(current)
+                if not force and loose == self._loose:
+                    return None
+                snapshot = replace(current, restarted=False, lines_read=0)
             if snapshot.restarted:
                 self.texts.clear()
-            loose = [] if self.is_subagent else self._loose_subagents(snapshot)
+            if loose is None:
+                loose = self._loose_subagents(snapshot)
+            self._loose = loose
             self.read_whole = snapshot.restarted or self._view is None
             previous = None if self.read_whole else self._view
             view = self._view = build_view(self.path, snapshot, loose, previous)
@@ -253,6 +268,8 @@ class ConversationModel:
         return self.text(first) if first is not None else None
 
     def _loose_subagents(self, snapshot: Snapshot) -> list[Path]:
+        if self.is_subagent:
+            return []
         conversation = snapshot.conversation
         linked = {link.path for link in conversation.subagents if link.path is not None}
         try:
