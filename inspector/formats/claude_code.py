@@ -242,6 +242,13 @@ class ClaudeCodeTranscript:
             return [entry for entry in entries if entry not in self.superseded]
         return entries
 
+    def bad_line_issues(self) -> list[TranscriptIssue]:
+        """A BADLINE issue for every line that could not be read."""
+        return [
+            TranscriptIssue(IssueKind.BADLINE, bad.number, f"line {bad.number}: {bad.reason}")
+            for bad in self.bad_lines
+        ]
+
     def _read_message(self, entry: Entry, value: dict[str, Any], message: dict[str, Any]) -> None:
         message_id = message.get("id")
         if type(message_id) is str:
@@ -361,10 +368,7 @@ class Projector:
 
     def run(self) -> Conversation:
         transcript = self.transcript
-        self.issues = [
-            TranscriptIssue(IssueKind.BADLINE, bad.number, f"line {bad.number}: {bad.reason}")
-            for bad in transcript.bad_lines
-        ]
+        self.issues = transcript.bad_line_issues()
         candidates = transcript.candidates()
         if transcript.progress:
             named = {self.effective_parent(entry) for entry in candidates}

@@ -52,7 +52,6 @@ from inspector.model import (
     IssueKind,
     Message,
     Origin,
-    TranscriptIssue,
 )
 
 
@@ -210,10 +209,7 @@ class _Extension:
             session_id=transcript.session_id,
             messages=messages,
             chain=list(state.selected),
-            issues=[
-                TranscriptIssue(IssueKind.BADLINE, bad.number, f"line {bad.number}: {bad.reason}")
-                for bad in transcript.bad_lines
-            ],
+            issues=transcript.bad_line_issues(),
             api_errors=api_errors,
             thinking_enabled=transcript.thinking_enabled,
             has_content=transcript.has_messages,
