@@ -172,3 +172,8 @@ class Conversation:
     """The transcript shows extended thinking was on (the API's R12 applies)."""
     has_content: bool = False
     """The file held any conversation entry at all (metadata-only files do not)."""
+
+
+def count_blocks(conversation: Conversation, kind: str) -> int:
+    """How many blocks of type ``kind`` the conversation sends."""
+    return sum(1 for m in conversation.messages for b in m.blocks if b.type == kind)

@@ -47,6 +47,7 @@ from inspector.model import (
     Block,
     Conversation,
     IssueKind,
+    count_blocks,
 )
 from inspector.rewrite import (
     KEEP,
@@ -57,7 +58,6 @@ from inspector.rewrite import (
     RewritePlan,
     SidecarFile,
     conversation_counts,
-    count_blocks,
     folder_files,
     has_conversation,
     regular_file,

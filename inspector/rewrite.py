@@ -47,7 +47,7 @@ from inspector.discovery import is_safe_id, is_subagent_file
 from inspector.formats import FORMATS, NotATranscript, detect_format
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.claude_code import ClaudeCodeTranscript
-from inspector.model import TOOL_RESULT, TOOL_USE, Conversation
+from inspector.model import TOOL_RESULT, TOOL_USE, Conversation, count_blocks
 from inspector.os_errors import describe_failure, describe_os_error
 from inspector.reader import BadLine, ParsedLine, parse_object
 from inspector.rules import Cut, Finding, Report, validate
@@ -711,10 +711,6 @@ def tool_structure(conversation: Conversation) -> ToolStructure:
         if pairs:
             structure.append((message.role, pairs))
     return structure
-
-
-def count_blocks(conversation: Conversation, kind: str) -> int:
-    return sum(1 for m in conversation.messages for b in m.blocks if b.type == kind)
 
 
 def conversation_counts(conversation: Conversation) -> dict[str, int]:

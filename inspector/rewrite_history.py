@@ -70,6 +70,7 @@ from inspector.model import (
     Conversation,
     Message,
     Origin,
+    count_blocks,
 )
 from inspector.os_errors import describe_failure
 from inspector.reader import ParsedLine, parse_object
@@ -94,7 +95,6 @@ from inspector.rewrite import (
     Snapshot,
     SourceLine,
     conversation_counts,
-    count_blocks,
     explain_rejection,
     folder_files,
     grown_by,
@@ -525,15 +525,9 @@ class _Array(_Source):
         plan.cut = Cut(len(result.conversation.messages) - 1, position + 1, None)
         plan.data = self.render(kept)
         plan.kept = _counts(result.conversation, stored_messages=len(kept))
-        dropped_messages = len(conversation.messages) - len(result.conversation.messages)
-        plan.dropped = {
-            "messages": dropped_messages,
-            "tool_uses": count_blocks(conversation, TOOL_USE)
-            - count_blocks(result.conversation, TOOL_USE),
-            "tool_results": count_blocks(conversation, TOOL_RESULT)
-            - count_blocks(result.conversation, TOOL_RESULT),
-            "stored_messages": len(self.messages) - len(kept),
-        }
+        plan.dropped = _dropped(
+            conversation, result.conversation, stored_messages=len(self.messages) - len(kept)
+        )
         if conversation.messages and _position(conversation.messages[0]) > 0:
             plan.notes.append(
                 f"the {_position(conversation.messages[0])} stored messages before the "
@@ -691,6 +685,12 @@ def _line_at(conversation: Conversation, index: int) -> int:
 
 def _counts(conversation: Conversation, **extra: int) -> dict[str, int]:
     return {**conversation_counts(conversation), **extra}
+
+
+def _dropped(before: Conversation, after: Conversation, **extra: int) -> dict[str, int]:
+    """What a cut left out of ``before`` to give ``after``, and the ``extra`` counts."""
+    kept = conversation_counts(after)
+    return {key: count - kept[key] for key, count in conversation_counts(before).items()} | extra
 
 
 def _task_id(folder: Path) -> str:
@@ -1192,14 +1192,9 @@ class _Rollout(_Source):
         plan.cut = Cut(len(result.conversation.messages) - 1, end, None)
         self._set_data(plan, kept)
         plan.kept = _counts(result.conversation, lines=len(kept))
-        plan.dropped = {
-            "messages": len(conversation.messages) - len(result.conversation.messages),
-            "tool_uses": count_blocks(conversation, TOOL_USE)
-            - count_blocks(result.conversation, TOOL_USE),
-            "tool_results": count_blocks(conversation, TOOL_RESULT)
-            - count_blocks(result.conversation, TOOL_RESULT),
-            "lines": len(self.items) - len(kept),
-        }
+        plan.dropped = _dropped(
+            conversation, result.conversation, lines=len(self.items) - len(kept)
+        )
 
     def repair(self, plan: HistoryPlan) -> None:
         items = list(self.items)

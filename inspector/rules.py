@@ -30,6 +30,7 @@ from inspector.model import (
     Block,
     Conversation,
     Message,
+    count_blocks,
 )
 
 _ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
@@ -292,9 +293,7 @@ class _Validator:
             self._check_blocks()  # counts the results as it goes
             self._check_thinking()
         else:
-            self.tool_result_count = sum(
-                1 for m in self.messages for b in m.blocks if b.type == TOOL_RESULT
-            )
+            self.tool_result_count = count_blocks(self.conversation, TOOL_RESULT)
         self._mark_duplicates()
         self._add_transcript_issues()
         self._add_api_errors()
