@@ -18,7 +18,7 @@ import orjson
 
 from inspector import __version__
 from inspector.os_errors import describe_failure
-from inspector.safe_text import printable
+from inspector.safe_text import escaped
 
 EXIT_OK = 0
 EXIT_UNCHECKABLE = 2
@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_command(arguments)
         return _run_app(arguments)
     except UsageError as error:
-        print(f"inspector: {printable(str(error))}", file=sys.stderr)
+        print(f"inspector: {escaped(str(error))}", file=sys.stderr)
         return EXIT_UNCHECKABLE
     except KeyboardInterrupt:
         return 130

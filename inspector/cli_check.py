@@ -15,7 +15,7 @@ from inspector.discovery import config_root, other_agent_sessions, transcript_fi
 from inspector.formats import NotATranscript
 from inspector.os_errors import describe_failure
 from inspector.rules import Finding, Report, Severity
-from inspector.safe_text import printable
+from inspector.safe_text import escaped
 from inspector.wording import counted
 
 EXIT_OK = 0
@@ -50,13 +50,13 @@ def run_check(
     exit_code = EXIT_OK
     files, missing = _expand(paths)
     for problem in missing:
-        print(f"inspector: {printable(problem)}", file=sys.stderr)
+        print(f"inspector: {escaped(problem)}", file=sys.stderr)
         exit_code = EXIT_UNCHECKABLE
     for path in files:
         try:
             report = check_file(path, format_name)
         except (OSError, NotATranscript) as error:
-            print(f"inspector: {printable(describe_failure(error, path))}", file=sys.stderr)
+            print(f"inspector: {escaped(describe_failure(error, path))}", file=sys.stderr)
             exit_code = EXIT_UNCHECKABLE
             continue
         if as_json:
@@ -102,8 +102,8 @@ def _every_known_session() -> tuple[list[Path], list[str]]:
 def _print_report(report: Report, out: TextIO, color: bool) -> None:
     conversation = report.conversation
     paint = _Paint(color)
-    name = printable(str(conversation.path))
-    session = printable(conversation.session_id or "no session id")
+    name = escaped(str(conversation.path))
+    session = escaped(conversation.session_id or "no session id")
     out.write(
         paint(_BOLD, name)
         + paint(
@@ -137,13 +137,13 @@ def _finding_lines(finding: Finding, file_name: str, paint: _Paint) -> Iterator[
     severity = finding.severity
     location = f"{file_name}:{finding.line}" if finding.line else file_name
     head = paint(_COLORS[severity], f"{_MARKS[severity]} {severity.value} {finding.rule.value}")
-    yield f"  {head}  {printable(location)}  {printable(finding.text)}\n"
+    yield f"  {head}  {escaped(location)}  {escaped(finding.text)}\n"
     if finding.ids:
-        yield f"      ids: {printable(', '.join(finding.ids))}\n"
+        yield f"      ids: {escaped(', '.join(finding.ids))}\n"
     if finding.cause:
-        yield f"      cause: {printable(finding.cause)}\n"
+        yield f"      cause: {escaped(finding.cause)}\n"
     if finding.note:
-        yield paint(_DIM, f"      note: {printable(finding.note)}") + "\n"
+        yield paint(_DIM, f"      note: {escaped(finding.note)}") + "\n"
 
 
 class _Paint:

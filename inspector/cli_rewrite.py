@@ -26,7 +26,7 @@ from inspector.rewrite import (
     describe_counts,
 )
 from inspector.rewrite_history import plan_rewrite
-from inspector.safe_text import one_line, printable
+from inspector.safe_text import escaped, one_line
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -77,7 +77,7 @@ def run_rewrite(
         return _stop(stream, errors, plan, as_json, "error", reason, EXIT_ERROR)
     except Exception as error:  # never a traceback
         reason = f"internal error: {error!r}; the original is untouched"
-        print(f"inspector: {printable(reason)}", file=errors)
+        print(f"inspector: {escaped(reason)}", file=errors)
         return EXIT_ERROR
     _report(stream, plan, result, as_json, status="written", in_place=options.in_place)
     return EXIT_OK
@@ -95,7 +95,7 @@ def _stop(
     """Report a plan that was not written (JSON on stdout, or nothing there) and why, on
     stderr; return the exit code."""
     _report(stream, plan, None, as_json, status=status, reason=reason, quiet=not as_json)
-    print(f"inspector: {printable(reason)}", file=errors)
+    print(f"inspector: {escaped(reason)}", file=errors)
     return code
 
 
@@ -117,7 +117,7 @@ def _fail(
     if as_json:
         payload = {"action": action.value, "source": str(path), "status": "error", "error": reason}
         stream.write(orjson.dumps(payload).decode() + "\n")
-    print(f"inspector: {printable(reason)}", file=errors)
+    print(f"inspector: {escaped(reason)}", file=errors)
     return code
 
 
@@ -185,15 +185,14 @@ def _human(
     plan: RewritePlan, result: RewriteResult | None, status: str, in_place: bool
 ) -> list[str]:
     session = one_line(plan.session_id, 80) if plan.session_id else "no session id"
-    lines = [f"{plan.action.value} {printable(str(plan.source))}  (session {session})\n"]
+    lines = [f"{plan.action.value} {escaped(str(plan.source))}  (session {session})\n"]
     first = plan.first_error
     if first is not None:
         lines.append(
-            f"  first error: {first.rule.value} at line {first.line}: "
-            f"{printable(one_line(first.text, 140))}\n"
+            f"  first error: {first.rule.value} at line {first.line}: {one_line(first.text, 140)}\n"
         )
     if status == "nothing to fix":
-        lines.extend(f"  {printable(note)}\n" for note in plan.notes)
+        lines.extend(f"  {escaped(note)}\n" for note in plan.notes)
         lines.append("  nothing written\n")
         return lines
     if plan.cut is not None:
@@ -204,18 +203,18 @@ def _human(
         )
     for change in plan.changes:
         where = f"line {change.line}" if change.line is not None else "new line"
-        tool = f" {change.tool_id}" if change.tool_id else ""
-        lines.append(f"  {where}{printable(tool)}: {printable(change.text)}\n")
+        tool = f" {escaped(change.tool_id)}" if change.tool_id else ""
+        lines.append(f"  {where}{tool}: {escaped(change.text)}\n")
     verb = "would keep" if status == "dry run" else "kept"
     lines.append(f"  {verb}: {describe_counts(plan.kept)}\n")
     dropped = describe_counts(plan.dropped)
     if dropped:
         lines.append(f"  {'would drop' if status == 'dry run' else 'dropped'}: {dropped}\n")
-    lines.extend(f"  note: {printable(note)}\n" for note in plan.notes)
+    lines.extend(f"  note: {escaped(note)}\n" for note in plan.notes)
     if status == "dry run":
         destination = plan.source if in_place else plan.target
         lines.append(
-            f"  dry run: would write {printable(str(destination))}"
+            f"  dry run: would write {escaped(str(destination))}"
             + (" (after a backup)" if in_place else "")
             + "; nothing written\n"
         )
@@ -223,20 +222,20 @@ def _human(
     if result is None or result.written is None:
         return lines
     if result.backup is not None:
-        lines.append(f"  backup: {printable(str(result.backup))}\n")
+        lines.append(f"  backup: {escaped(str(result.backup))}\n")
     lines.append(
-        f"  wrote: {printable(str(result.written))} (read back and checked: the API accepts it)\n"
+        f"  wrote: {escaped(str(result.written))} (read back and checked: the API accepts it)\n"
     )
     for path in result.subagents:
-        lines.append(f"  wrote: {printable(str(path))}\n")
+        lines.append(f"  wrote: {escaped(str(path))}\n")
     if result.grew_by:
         lines.append(
             f"  note: the session grew by {result.grew_by} bytes while this ran; the "
             "new lines are not in the written session\n"
         )
     if result.resume:
-        where = f"  (in {printable(plan.cwd)})" if plan.cwd else ""
-        lines.append(f"  resume: {printable(result.resume)}{where}\n")
+        where = f"  (in {escaped(plan.cwd)})" if plan.cwd else ""
+        lines.append(f"  resume: {escaped(result.resume)}{where}\n")
     elif result.resume_note:
-        lines.append(f"  note: {printable(result.resume_note)}\n")
+        lines.append(f"  note: {escaped(result.resume_note)}\n")
     return lines

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeGuard
+from typing import Final, TypeGuard
 
 import orjson
 
@@ -120,6 +120,11 @@ def transcript_files(path: Path) -> list[Path]:
     return [path]
 
 
+UNKNOWN_PID: Final = 0
+"""In :func:`live_session_ids`: a record names the session but no pid we can read."""
+_PID_MAX = 2**31 - 1
+
+
 def live_session_ids(root: Path | None = None) -> dict[str, int]:
     """session id → pid, for sessions a running Claude Code process has open."""
     folder = (root or config_root()) / "sessions"
@@ -135,10 +140,24 @@ def live_session_ids(root: Path | None = None) -> dict[str, int]:
             continue
         if not isinstance(value, dict):
             continue
-        pid, session_id = value.get("pid"), value.get("sessionId")
-        if isinstance(pid, int) and isinstance(session_id, str) and pid_alive(pid):
+        pid, session_id = record_pid(value.get("pid")), value.get("sessionId")
+        if isinstance(session_id, str) and (pid == UNKNOWN_PID or pid_alive(pid)):
             live[session_id] = pid
     return live
+
+
+def record_pid(value: object) -> int:
+    """The pid a sessions record holds: an int, an integral float or a digit string (how
+    another writer may store it). UNKNOWN_PID when it holds none we can read: the session
+    then counts as live, since a guard that cannot tell must refuse."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, str):
+        digits = value.strip()
+        value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 12 else None
+    if type(value) is int and 0 < value <= _PID_MAX:
+        return value
+    return UNKNOWN_PID
 
 
 def pid_alive(pid: int) -> bool:
@@ -148,9 +167,13 @@ def pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except (OSError, OverflowError):  # not ours to signal, or not a pid this OS knows
         return True
     return True
+
+
+def describe_pid(pid: int) -> str:
+    return "pid unknown" if pid == UNKNOWN_PID else f"pid {pid}"
 
 
 def iter_subagent_files(transcript: Path, session_id: str | None) -> Iterator[Path]:

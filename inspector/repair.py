@@ -32,6 +32,7 @@ from typing import Any, Final
 
 import orjson
 
+from inspector.fields import str_field
 from inspector.formats.claude_code import (
     CHAIN_KINDS,
     COMPACT_BOUNDARY,
@@ -439,7 +440,7 @@ def _text_after(item: OutLine, index: int) -> bool:
 def tool_uses_last(content: list[Any]) -> list[Any] | None:
     """``content`` with its tool_use blocks after the other blocks (R6); None when nothing
     moves, or when a thinking block would have to (thinking is never moved)."""
-    kinds = [block.get("type") if isinstance(block, dict) else None for block in content]
+    kinds = [str_field(block, "type") for block in content]
     if TOOL_USE not in kinds:
         return None
     first_use = kinds.index(TOOL_USE)
@@ -529,9 +530,9 @@ def quoted_result(content: Any) -> tuple[str, list[dict[str, Any]]]:
         parts.append(content)
     elif isinstance(content, list):
         for item in content:
-            if isinstance(item, dict) and item.get("type") in TEXT_TYPES:
+            if str_field(item, "type") in TEXT_TYPES:
                 parts.append(str(item.get("text", "")))
-            elif isinstance(item, dict) and item.get("type") in MEDIA_TYPES:
+            elif str_field(item, "type") in MEDIA_TYPES:
                 media.append(item)
             else:
                 parts.append(orjson.dumps(item).decode())
@@ -581,7 +582,7 @@ def _insert_position(
         position += 1
         if value is None or value.get("isSidechain") is True:
             continue
-        kind = value.get("type")
+        kind = str_field(value, "type")
         line_message = value.get("message")
         if kind == "assistant" and isinstance(line_message, dict):
             if message_id is not None and line_message.get("id") == message_id:
@@ -594,7 +595,7 @@ def _insert_position(
                     return position - 1
                 continue
             return position - 1
-        if kind == "system" and value.get("subtype") in (COMPACT_BOUNDARY, LOCAL_COMMAND):
+        if kind == "system" and str_field(value, "subtype") in (COMPACT_BOUNDARY, LOCAL_COMMAND):
             return position - 1
         if kind in CHAIN_KINDS and kind not in ("attachment", "progress", "system"):
             return position - 1

@@ -26,6 +26,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from inspector.fields import str_field
 from inspector.formats.claude_code import (
     AGENT_TOOLS,
     ASSISTANT,
@@ -205,8 +206,8 @@ def _describe_line(snapshot: Snapshot, line: int) -> str:
         return "blank"
     if source.value is None:
         return "unreadable (not JSON)"
-    kind = source.value.get("type")
-    return f"a {kind!s} line: metadata, not part of the conversation"
+    kind = str_field(source.value, "type") or "untyped"
+    return f"a {kind} line: metadata, not part of the conversation"
 
 
 def _accept_explicit(result: Report, target: Entry) -> None:
@@ -400,7 +401,7 @@ def _sidechain_root(transcript: ClaudeCodeTranscript, entry: Entry) -> str | Non
 def _keeps_metadata(
     value: dict[str, Any], number: int, cut_line: int, kept: set[str], in_file: set[str]
 ) -> bool:
-    kind = value.get("type")
+    kind = str_field(value, "type")
     if kind in SESSION_METADATA:
         return True
     if kind == "file-history-snapshot":

@@ -745,7 +745,7 @@ def read_back(path: Path, what: str, format_name: str | None = None) -> Report:
 
 def verify(plan: RewritePlan, path: Path, session_id: str | None) -> Report:
     """Re-read and check a written session; raise RewriteFailed when it is not as planned."""
-    report = read_back(path, "session")
+    report = read_back(path, "session", CLAUDE_CODE)  # as written, not as re-detected
     conversation = report.conversation
     if session_id is not None and conversation.session_id not in (None, session_id):
         raise RewriteFailed("the written session does not carry its new session id")

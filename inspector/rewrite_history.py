@@ -44,8 +44,9 @@ from typing import Any, ClassVar, Final
 
 import orjson
 
+from inspector.fields import str_field
 from inspector.formats import FORMATS, NotATranscript, detect_format
-from inspector.formats.anthropic_history import CLINE, ROO_CODE
+from inspector.formats.anthropic_history import ANTHROPIC_MESSAGES, CLINE, ROO_CODE
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.openai import (
     CALL_ITEMS,
@@ -535,16 +536,28 @@ class _Array(_Source):
             )
         self._note_markers(plan, kept)
         if self.fmt == CHAT and not looks_like_chat(kept):
-            plan.notes.append(
-                "no tool calls are left in the kept request: `inspector check` reads it as an "
-                "Anthropic request unless given --format openai-chat (both accept it)"
-            )
+            plan.notes.append(self._read_as_anthropic(kept))
         if result.conversation.messages[-1].role == USER_ROLE and not any(
             block.is_result for block in result.conversation.messages[-1].blocks
         ):
             plan.notes.append(
                 "the kept conversation ends on a user message: the agent starts by answering it"
             )
+
+    def _read_as_anthropic(self, kept: list[Any]) -> str:
+        """What ``inspector check`` says of a kept Chat request nothing marks as one."""
+        read = FORMATS[ANTHROPIC_MESSAGES].from_history
+        assert read is not None
+        anthropic = validate(read(self.path, StoredHistory(kept, None, None)))
+        said = "no OpenAI-only field is left in the kept request: `inspector check` reads it "
+        if anthropic.ok:
+            return (
+                said + "as an Anthropic request unless given --format openai-chat (both accept it)"
+            )
+        return (
+            said + "as an Anthropic request, which the Anthropic API rejects "
+            f"({anthropic.errors[0].headline}): check it with --format openai-chat"
+        )
 
     def _cut(self, conversation: Conversation, index: int) -> tuple[list[Any], Report]:
         kept = self.messages[: _position(conversation.messages[index]) + 1]
@@ -1337,17 +1350,18 @@ def _call_kind(value: dict[str, Any], call_id: str) -> str:
             if (
                 isinstance(item, dict)
                 and item.get("call_id") == call_id
-                and item.get("type") in CALL_ITEMS
+                and str_field(item, "type") in CALL_ITEMS
             ):
                 return str(item["type"])
         return "function_call"
-    return str(payload.get("type", "function_call"))
+    return str_field(payload, "type") or "function_call"
 
 
 def _with_meta_id(item: OutLine, old_id: str, new_id: str) -> bytes:
     """The ``session_meta`` line with ``payload.id`` set to ``new_id``, other bytes kept."""
     value = item.current or {}
-    payload = dict(value.get("payload") or {})
+    payload = value.get("payload")
+    payload = dict(payload) if isinstance(payload, dict) else {}
     payload["id"] = new_id
     expected = {**value, "payload": payload}
     raw = item.raw if item.replacement is None else b""

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from inspector.discovery import config_root, live_session_ids
+from inspector.discovery import config_root, describe_pid, live_session_ids
 
 TEMP_SUFFIX = ".inspector-tmp"
 BACKUP_SUFFIX = ".bak"
@@ -329,8 +329,9 @@ def live_reason(
         live = live_session_ids(root)
         for session_id in sorted(wanted):
             if session_id in live:
+                pid = describe_pid(live[session_id])
                 return (
-                    f"session {session_id} is open in Claude Code (pid {live[session_id]}, "
+                    f"session {session_id} is open in Claude Code ({pid}, "
                     f"listed in {root / 'sessions'})"
                 )
     try:
@@ -338,6 +339,8 @@ def live_reason(
     except OSError:
         return None
     age = (time.time() if now is None else now) - modified
-    if 0 <= age < LIVE_WRITE_WINDOW:
+    if age < 0:  # a clock that moved, or a forged time: it may be being written now
+        return "the file's modification time is in the future: the session may still be running"
+    if age < LIVE_WRITE_WINDOW:
         return f"the file was written {age:.1f} s ago: the session may still be running"
     return None

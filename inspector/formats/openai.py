@@ -118,11 +118,28 @@ def chat_payload(path: Path, block: Block, cache: dict[int, Any]) -> Any:
     return content if block.index < 0 else content[block.index]
 
 
+# What only a Chat Completions message has: an Anthropic message has the roles user and
+# assistant only (its system prompt is a request field), always has content, and has no
+# such keys or content parts. Tool calls are not enough: a rewind can cut them all away,
+# and the body must still read as what it is.
+_CHAT_ROLES = ("system", "developer", "tool", "function")
+_CHAT_KEYS = ("tool_calls", "tool_call_id", "function_call", "refusal", "audio")
+_CHAT_PARTS = ("image_url", "input_audio", "file", "refusal")
+
+
 def looks_like_chat(messages: list[Any]) -> bool:
-    """Chat-shaped: tool calls or tool messages, or the ``developer`` role Anthropic lacks."""
-    return any(
-        isinstance(m, dict) and ("tool_calls" in m or m.get("role") in ("tool", "developer"))
-        for m in messages
+    """Whether a message array is a Chat Completions one (else: Anthropic-shaped)."""
+    return any(_chat_message(m) for m in messages if isinstance(m, dict))
+
+
+def _chat_message(message: dict[str, Any]) -> bool:
+    if message.get("role") in _CHAT_ROLES or any(key in message for key in _CHAT_KEYS):
+        return True
+    content = message.get("content", "")
+    if content is None:
+        return True
+    return isinstance(content, list) and any(
+        isinstance(part, dict) and part.get("type") in _CHAT_PARTS for part in content
     )
 
 

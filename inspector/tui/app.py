@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -36,7 +37,7 @@ from inspector.discovery import config_root, live_session_ids
 from inspector.formats import NotATranscript
 from inspector.rewrite import Action, RewriteFailed, RewriteRefused, apply
 from inspector.rewrite_history import plan_rewrite
-from inspector.safe_text import one_line
+from inspector.safe_text import escaped, one_line
 from inspector.tui.collector import (
     keep_out_of_collections,
     rarely_collected,
@@ -180,7 +181,7 @@ class InspectorApp(App[None]):
         if self.main is not None:
             return_to_collections()  # what the previous session held can go now
         self.main = self.tool_tree.open_session(model)
-        self.tool_tree.border_title = path.name
+        self.tool_tree.border_title = Text(escaped(path.name))  # a Text: never markup
         self.error = None
         self.live_pid = None
         self.filter_text = ""
@@ -603,7 +604,7 @@ class InspectorApp(App[None]):
         self, message: str, *, severity: SeverityLevel = "information", timeout: float = 4
     ) -> None:
         """A notification whose text is shown as typed (it may quote file names or errors)."""
-        self.notify(one_line(message, 400), severity=severity, timeout=timeout, markup=False)
+        self.notify(escaped(message, 400), severity=severity, timeout=timeout, markup=False)
 
     # ------------------------------------------------------------------ status
 

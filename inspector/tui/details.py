@@ -1,7 +1,8 @@
 """What the detail pane says about a row, built in a worker thread.
 
 Full block contents are re-read from disk here (:func:`block_payload`), shown as
-plain :class:`rich.text.Text` after :func:`printable`, and folded when long (the
+plain :class:`rich.text.Text` (bodies after :func:`printable`, one-line titles and fields
+after :func:`escaped`), and folded when long (the
 ``e`` key asks for everything, up to a cap). Nothing here parses markup or writes
 terminal escapes, whatever the transcript holds.
 """
@@ -22,7 +23,7 @@ from inspector.formats import block_payload
 from inspector.model import TEXT, THINKING, TOOL_RESULT, TOOL_USE, Block, Origin
 from inspector.reader import read_line
 from inspector.rules import Finding, Severity
-from inspector.safe_text import one_line, printable
+from inspector.safe_text import escaped, one_line, printable
 from inspector.tui import labels
 from inspector.tui.conversation_view import (
     ApiErrorRow,
@@ -66,7 +67,7 @@ def describe(request: DetailRequest) -> RenderableType:
     try:
         return _Describer(request).run()
     except Exception as error:  # the file changed under us, or an unexpected shape
-        return Text(f"could not show this row: {printable(repr(error))}", style="red")
+        return Text(f"could not show this row: {escaped(repr(error))}", style="red")
 
 
 class _Describer:
@@ -81,7 +82,7 @@ class _Describer:
         kind = self.request.kind
         view = self.view
         if view is None:
-            return Text(printable(self.request.error or "reading the transcript…"), style="dim")
+            return Text(escaped(self.request.error or "reading the transcript…"), style="dim")
         key = self.request.key
         if kind is NodeKind.SESSION:
             self._session(view)
@@ -122,14 +123,14 @@ class _Describer:
     def heading(self, title: str, style: str = "bold underline") -> None:
         if self.parts:
             self.parts.append(Text(""))
-        self.parts.append(Text(title, style=style))
+        self.parts.append(Text(escaped(title), style=style))
 
     def field(self, name: str, value: str, style: str = "") -> None:
         """``name`` in a narrow column, ``value`` wrapped beside it."""
         grid = Table.grid(padding=(0, 1))
         grid.add_column(width=10, style="dim", no_wrap=True)
         grid.add_column(ratio=1)
-        grid.add_row(Text(name), Text(printable(value), style=style))
+        grid.add_row(Text(name), Text(escaped(value), style=style))
         self.parts.append(grid)
 
     def body(self, text: str, *, highlight_json: bool = False) -> None:
@@ -153,7 +154,7 @@ class _Describer:
                 + (": the API rejects this" if finding.severity is Severity.ERROR else ""),
                 style=f"{style} underline",
             )
-            self.parts.append(Text(printable(finding.text), style=style))
+            self.parts.append(Text(escaped(finding.text), style=style))
             if finding.cause:
                 self.field("cause", finding.cause)
             if finding.note:
@@ -185,7 +186,7 @@ class _Describer:
             self.field("abandoned", f"{len(conversation.abandoned)} branch(es), not sent")
         self.heading("Verdict")
         style = "bold green" if report.ok else "bold red"
-        self.parts.append(Text(printable(report.verdict()), style=style))
+        self.parts.append(Text(escaped(report.verdict()), style=style))
         cut = report.last_valid
         self.field(
             "last valid",
@@ -217,14 +218,14 @@ class _Describer:
         title = f"#{row.index} {message.role}"
         if message.model:
             title += f" · {message.model}"
-        self.heading(printable(title))
+        self.heading(title)
         self.field("time", message.timestamp or "?")
         self.findings(list(row.findings))
         problem_calls = [c for c in row.calls if c.status not in labels.QUIET]
         if problem_calls:
             self.heading("Calls needing a look")
             for call in problem_calls:
-                text = Text(printable(call.name or "result") + "  ")
+                text = Text(escaped(call.name or "result") + "  ")
                 text.append(labels.id_tail(call.call.tool_id, 12) + "  ", style="dim")
                 text.append_text(labels.status_mark(call.status))
                 self.parts.append(text)
@@ -242,12 +243,12 @@ class _Describer:
     def _block_summary(self, block: Block) -> None:
         if block.type == TOOL_USE:
             text = labels.styled("tool_use ", "bold")
-            text.append(printable(block.name or "?"))
-            text.append(f"  {printable(block.tool_id or '')}", style="dim")
+            text.append(escaped(block.name or "?"))
+            text.append(f"  {escaped(block.tool_id or '')}", style="dim")
             self.parts.append(text)
         elif block.type == TOOL_RESULT:
             text = labels.styled("tool_result ", "bold")
-            text.append(printable(block.tool_id or ""), style="dim")
+            text.append(escaped(block.tool_id or ""), style="dim")
             if block.is_error:
                 text.append("  is_error", style="yellow")
             self.parts.append(text)
@@ -257,12 +258,12 @@ class _Describer:
             self.parts.append(Text(block.type, style="bold"))
             self.body(value if isinstance(value, str) else json_text(value))
         else:
-            self.parts.append(Text(printable(block.type), style="bold"))
+            self.parts.append(Text(escaped(block.type), style="bold"))
 
     def _call(self, view: ConversationView, row: CallRow, *, result_first: bool) -> None:
         call = row.call
-        title = labels.styled(printable(row.name or "tool_result without a call"), "bold")
-        title.append(f"  {printable(call.tool_id or '(no id)')}  ", style="dim")
+        title = labels.styled(escaped(row.name or "tool_result without a call"), "bold")
+        title.append(f"  {escaped(call.tool_id or '(no id)')}  ", style="dim")
         title.append_text(labels.status_mark(row.status))
         if self.parts:
             self.parts.append(Text(""))
@@ -286,7 +287,7 @@ class _Describer:
         if isinstance(tool_input, dict):
             for name, value in tool_input.items():
                 if isinstance(value, str) and "\n" in value and len(value) > TEXT_FIELD_MIN:
-                    self.heading(f"{printable(str(name))} (as text)", style="bold")
+                    self.heading(f"{name} (as text)", style="bold")
                     self.body(value)
 
     def _result(self, row: CallRow) -> None:
@@ -374,7 +375,7 @@ class _Describer:
         value = read_line(self.path, origin.offset, origin.length)
         message = value.get("message")
         content = message.get("content") if isinstance(message, dict) else value
-        self.heading(printable(str(value.get("type", "entry"))))
+        self.heading(str(value.get("type", "entry")))
         self.body(result_text(content))
 
 

@@ -1,6 +1,6 @@
 """Tree labels and status marks, always as plain :class:`rich.text.Text`.
 
-Transcript text reaches these functions already made printable (the cached
+Transcript text reaches these functions already escaped for one line (the cached
 summaries and previews go through :func:`inspector.safe_text.one_line`); it is
 appended to ``Text`` objects, never parsed as markup, so ``[/bold]`` in a tool
 output is shown as typed.
@@ -15,7 +15,7 @@ from rich.text import Text
 
 from inspector.model import Origin
 from inspector.rules import CallStatus, Severity
-from inspector.safe_text import one_line, printable
+from inspector.safe_text import escaped, one_line
 from inspector.timestamps import parse_timestamp
 from inspector.tui.conversation_view import (
     ApiErrorRow,
@@ -103,11 +103,11 @@ def clock(timestamp: str | None) -> str:
 def short_model(model: str | None) -> str:
     if not model:
         return ""
-    return printable(model.removeprefix("claude-"))
+    return escaped(model.removeprefix("claude-"))
 
 
 def id_tail(tool_id: str | None, size: int = 6) -> str:
-    return "…" + printable(tool_id[-size:]) if tool_id else "(no id)"
+    return "…" + escaped(tool_id[-size:]) if tool_id else "(no id)"
 
 
 def byte_size(count: int) -> str:
@@ -120,9 +120,9 @@ def byte_size(count: int) -> str:
 
 
 def session_label(path: Path, view: ConversationView | None, error: str | None = None) -> Text:
-    text = styled(printable(path.name), "bold")
+    text = styled(escaped(path.name), "bold")
     if error:
-        text.append(f"  {printable(error)}", style="bold red")
+        text.append(f"  {escaped(error)}", style="bold red")
         return text
     if view is None:
         text.append("  reading…", style=DIM)
@@ -155,7 +155,7 @@ def message_label(row: MessageRow, preview: str | None) -> Text:
         if uses:
             text.append(f" · {counted(uses, 'call')}")
     else:
-        text.append(printable(message.role), style="blue")
+        text.append(escaped(message.role), style="blue")
         if results:
             text.append(f" · {counted(results, 'result')}", style=DIM)
     if row.worst is not None:
@@ -179,7 +179,7 @@ def call_label(row: CallRow, summary: str | None) -> Text:
     if call.use is None:
         text.append("↳ result", style="bold")
     else:
-        text.append(printable(row.name or "?"), style="bold")
+        text.append(escaped(row.name or "?"), style="bold")
         if summary:
             text.append("  ")
             text.append(summary)
@@ -233,7 +233,7 @@ def subagent_label(row: CallRow, view: ConversationView | None, error: str | Non
 
 def loose_subagent_label(path: Path, view: ConversationView | None, error: str | None) -> Text:
     text = styled("⤷ subagent file ", "bold magenta")
-    text.append(printable(path.name))
+    text.append(escaped(path.name))
     text.append("  (no call links to it yet: still running?)", style=DIM)
     text.append_text(_loaded_suffix(view, error))
     return text
@@ -241,7 +241,7 @@ def loose_subagent_label(path: Path, view: ConversationView | None, error: str |
 
 def _loaded_suffix(view: ConversationView | None, error: str | None) -> Text:
     if error:
-        return Text(f"  {printable(error)}", style="red")
+        return Text(f"  {escaped(error)}", style="red")
     if view is None:
         return Text("")
     report = view.snapshot.report
@@ -273,7 +273,7 @@ def origin_label(origin: Origin) -> Text:
     text = styled(f"line {origin.line}", "dim")
     text.append(f"  {clock(origin.timestamp)}", style="dim")
     if origin.uuid:
-        text.append(f"  {printable(origin.uuid)}", style="dim")
+        text.append(f"  {escaped(origin.uuid)}", style="dim")
     return text
 
 
@@ -285,4 +285,4 @@ def gap_label(hidden: int, step: int) -> Text:
 
 
 def note_label(note: str) -> Text:
-    return Text(printable(note), style=DIM)
+    return Text(escaped(note), style=DIM)

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from inspector.rewrite import Action, RewritePlan, RewriteResult, describe_counts
-from inspector.safe_text import one_line, printable
+from inspector.safe_text import escaped, one_line
 from inspector.tui.labels import styled
 
 
@@ -122,8 +122,8 @@ class WrittenScreen(ModalScreen[bool]):
 def plan_text(plan: RewritePlan) -> Group:
     """The plan, for a person deciding whether to write it."""
     verb = "Rewind" if plan.action is Action.REWIND else "Repair"
-    parts = [Text(f"{verb} {printable(plan.source.name)}", style="bold")]
-    parts.append(Text(f"session {printable(plan.session_id or '?')}", style="dim"))
+    parts = [Text(f"{verb} {escaped(plan.source.name)}", style="bold")]
+    parts.append(Text(f"session {escaped(plan.session_id or '?')}", style="dim"))
     first = plan.first_error
     if first is not None:
         line = styled("first error  ", "dim")
@@ -133,7 +133,7 @@ def plan_text(plan: RewritePlan) -> Group:
     if plan.cut is not None:
         parts.append(
             Text(
-                f"cut          after line {plan.cut.line} (uuid {printable(plan.cut.uuid or '?')}):"
+                f"cut          after line {plan.cut.line} (uuid {escaped(plan.cut.uuid or '?')}):"
                 f" keeps messages.0 to messages.{plan.cut.message_index}"
             )
         )
@@ -157,7 +157,7 @@ def plan_text(plan: RewritePlan) -> Group:
     parts.extend(Text(f"note         {one_line(note, 300)}", style="dim") for note in plan.notes)
     parts.append(Text(""))
     if plan.applicable:
-        parts.append(Text(printable(plan.choices_text()), style="italic"))
+        parts.append(Text(escaped(plan.choices_text()), style="italic"))
     else:
         parts.append(Text("This plan cannot be written as it is.", style="bold red"))
     return Group(*parts)
@@ -166,11 +166,11 @@ def plan_text(plan: RewritePlan) -> Group:
 def result_text(result: RewriteResult) -> Group:
     parts = [Text("Written and checked: the API accepts it", style="bold green")]
     if result.written is not None:
-        parts.append(Text(f"file         {printable(str(result.written))}"))
+        parts.append(Text(f"file         {escaped(str(result.written))}"))
     if result.backup is not None:
-        parts.append(Text(f"backup       {printable(str(result.backup))}"))
+        parts.append(Text(f"backup       {escaped(str(result.backup))}"))
     for path in result.subagents:
-        parts.append(Text(f"also         {printable(str(path))}", style="dim"))
+        parts.append(Text(f"also         {escaped(str(path))}", style="dim"))
     if result.grew_by:
         parts.append(
             Text(
@@ -181,10 +181,10 @@ def result_text(result: RewriteResult) -> Group:
         )
     if result.resume:
         command = styled("resume       ", "dim")
-        command.append(printable(result.resume), style="bold cyan")
+        command.append(escaped(result.resume), style="bold cyan")
         if result.plan.cwd:
-            command.append(f"   (in {printable(result.plan.cwd)})", style="dim")
+            command.append(f"   (in {escaped(result.plan.cwd)})", style="dim")
         parts.append(command)
     elif result.resume_note:
-        parts.append(Text(f"note         {printable(result.resume_note)}", style="yellow"))
+        parts.append(Text(f"note         {escaped(result.resume_note)}", style="yellow"))
     return Group(*parts)

@@ -12,7 +12,7 @@ from textual.containers import Center, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from inspector.safe_text import printable
+from inspector.safe_text import escaped
 from inspector.tui.labels import styled
 from inspector.tui.launch import NoSession
 
@@ -35,10 +35,10 @@ class NoSessionScreen(Screen[None]):
 
 
 def explanation(problem: NoSession) -> Group:
-    parts = [Text(printable(problem.reason), style="bold"), Text("")]
+    parts = [Text(escaped(problem.reason), style="bold"), Text("")]
     if problem.looked_for:
         parts.append(Text("Looked for:", style="underline"))
-        parts.extend(Text(f"  {printable(place)}", style="dim") for place in problem.looked_for)
+        parts.extend(Text(f"  {escaped(place)}", style="dim") for place in problem.looked_for)
         parts.append(Text(""))
     parts.append(Text("Open a session by passing it:", style="underline"))
     for example, what in (

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from inspector.discovery import SessionFile, live_session_ids, other_agent_sessions
-from inspector.safe_text import printable
+from inspector.safe_text import escaped
 from inspector.tui.health import PENDING, Badge, HealthCache, compute_badge
 from inspector.tui.labels import byte_size, styled
 from inspector.tui.launch import sessions_under
@@ -95,7 +95,7 @@ class SessionPicker(Screen[Path | None]):
         )
         title = styled("Sessions ", "bold")
         where = str(scope) if scope is not None else str(self.root / "projects")
-        title.append(f"in {printable(where)}", style="dim")
+        title.append(f"in {escaped(where)}", style="dim")
         title.append(f"  ({len(sessions)}, newest first)", style="dim")
         if self.scope is not None:
             title.append("  a: " + ("all projects" if self.showing_scope else "this folder"))
@@ -135,9 +135,9 @@ def _cells(session: SessionFile, live: bool, badge: Badge) -> tuple[Text, ...]:
         when = "?"
     return (
         Text("●", style="bold cyan") if live else Text(" "),
-        Text(printable(session.agent), style="dim"),
-        Text(printable(session.project)),
-        Text(printable(session.session_id)),
+        Text(escaped(session.agent), style="dim"),
+        Text(escaped(session.project)),
+        Text(escaped(session.session_id)),
         Text(byte_size(session.size), justify="right"),
         Text(when),
         _badge_text(badge),

@@ -7,7 +7,8 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
-from inspector.safe_text import one_line, printable
+from inspector.discovery import describe_pid
+from inspector.safe_text import escaped, one_line
 from inspector.tui.conversation_view import ConversationView
 from inspector.wording import counted
 
@@ -46,18 +47,18 @@ def status_text(
     if path is None:
         line.append("no session open", style="dim")
         return line
-    line.append(printable(path.name), style="bold")
+    line.append(escaped(path.name), style="bold")
     line.append("  ")
     if follow:
         line.append("● following", style="bold green")
     else:
         line.append("○ not following", style="dim")
     if live_pid is not None:
-        line.append(f"  LIVE (Claude Code pid {live_pid})", style="bold cyan")
+        line.append(f"  LIVE (Claude Code {describe_pid(live_pid)})", style="bold cyan")
     if filter_text:
         line.append(f"  filter: {one_line(filter_text, 40)}", style="bold yellow")
     if error:
-        line.append(f"  {printable(error)}", style="bold red")
+        line.append(f"  {escaped(error)}", style="bold red")
     if view is None:
         line.append("  reading…", style="dim")
         return line
