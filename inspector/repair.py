@@ -30,8 +30,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-import orjson
-
 from inspector.formats.claude_code import (
     CHAIN_KINDS,
     COMPACT_BOUNDARY,
@@ -40,6 +38,7 @@ from inspector.formats.claude_code import (
     ClaudeCodeTranscript,
     Entry,
 )
+from inspector.json_out import dumps
 from inspector.model import (
     THINKING_TYPES,
     TOOL_RESULT,
@@ -534,9 +533,9 @@ def quoted_result(content: Any) -> tuple[str, list[dict[str, Any]]]:
             elif isinstance(item, dict) and item.get("type") in MEDIA_TYPES:
                 media.append(item)
             else:
-                parts.append(orjson.dumps(item).decode())
+                parts.append(dumps(item).decode())
     elif content is not None:
-        parts.append(orjson.dumps(content).decode())
+        parts.append(dumps(content).decode())
     return "\n".join(part for part in parts if part), media
 
 
