@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-import orjson
-
 from inspector import __version__
+from inspector.json_out import allow_parsed_depth, dumps
 from inspector.os_errors import describe_failure
 from inspector.safe_text import escaped
 
@@ -47,6 +46,7 @@ def entry() -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    allow_parsed_depth()  # a tool input nested 1,000 levels deep is compared and copied
     try:
         if arguments and arguments[0] in COMMANDS:
             return _run_command(arguments)
@@ -149,7 +149,7 @@ def _print_messages(path: Path, format_name: str | None, out: TextIO) -> int:
         payload = {"messages": message_payloads(conversation)}
     except (OSError, NotATranscript) as error:
         raise UsageError(describe_failure(error, path)) from error
-    out.write(orjson.dumps(payload).decode())
+    out.write(dumps(payload).decode())
     out.write("\n")
     return EXIT_OK
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from inspector.discovery import config_root, other_agent_sessions, transcript_fi
 from inspector.formats import NotATranscript
 from inspector.os_errors import describe_failure
 from inspector.rules import Finding, Report, Severity
+from inspector.safe_read import regular_file_problem
 from inspector.safe_text import escaped
 from inspector.wording import counted
 
@@ -70,33 +73,72 @@ def run_check(
 
 
 def _expand(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    """The transcript files to check, and why any named path could not be used."""
+    """The transcript files to check, and why any path could not be used.
+
+    A file found in a folder (or under the config root) that is not a regular file is
+    skipped with a line on stderr; a folder that cannot be listed is a path not checked.
+    """
     if not paths:
         return _every_known_session()
     files: list[Path] = []
     problems: list[str] = []
     for path in paths:
-        if not path.exists():
-            problems.append(f"{path}: no such file or folder")
+        try:
+            is_folder = stat.S_ISDIR(os.stat(path).st_mode)
+        except OSError as error:  # missing, no permission on a folder on the way, too long
+            problems.append(describe_failure(error, path))
             continue
-        found = transcript_files(path)
-        if not found:
+        if not is_folder:
+            files.append(path)  # named: anything but a regular file is refused when read
+            continue
+        found, unreadable = transcript_files(path)
+        problems.extend(_not_searched(unreadable, path))
+        if not found and not unreadable:
             problems.append(f"{path}: no .jsonl transcripts in this folder")
-        files.extend(found)
+        files.extend(_regular_only(found))
     return files, problems
 
 
 def _every_known_session() -> tuple[list[Path], list[str]]:
     """Claude Code sessions under the config root, then other agents' sessions."""
     projects = config_root() / "projects"
-    files = transcript_files(projects) if projects.is_dir() else []
+    files: list[Path] = []
+    problems: list[str] = []
+    try:
+        if stat.S_ISDIR(os.stat(projects).st_mode):
+            files, unreadable = transcript_files(projects)
+            problems.extend(_not_searched(unreadable, projects))
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        problems.append(describe_failure(error, projects))
     files.extend(session.path for session in other_agent_sessions())
-    if not files:
+    if not files and not problems:
         return [], [
             f"no sessions found: nothing under {projects} (set CLAUDE_CONFIG_DIR?), "
             "no Roo Code, Cline or Codex sessions either"
         ]
-    return files, []
+    return _regular_only(files), problems
+
+
+def _not_searched(errors: list[OSError], top: Path) -> list[str]:
+    """One line per folder that could not be listed (its transcripts were not checked)."""
+    return [
+        f"{describe_failure(error, Path(error.filename or top))} (folder not searched)"
+        for error in errors
+    ]
+
+
+def _regular_only(found: list[Path]) -> list[Path]:
+    """The regular files among files found (not named); a line on stderr for each other."""
+    regular: list[Path] = []
+    for path in found:
+        problem = regular_file_problem(path)
+        if problem is None:
+            regular.append(path)
+        else:
+            print(f"inspector: skipped {escaped(str(path))}: {problem}", file=sys.stderr)
+    return regular
 
 
 def _print_report(report: Report, out: TextIO, color: bool) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeGuard
 
 import orjson
+
+from inspector.safe_read import SMALL_RECORD_LIMIT, read_whole
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _SAFE_PART = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -55,12 +58,21 @@ def project_folder(cwd: str, root: Path | None = None) -> Path | None:
     projects = (root or config_root()) / "projects"
     name = project_folder_name(cwd)
     exact = projects / name
-    if exact.is_dir():
+    if _is_dir(exact):
         return exact
-    if len(name) > _MAX_FOLDER_LENGTH and projects.is_dir():
+    if len(name) > _MAX_FOLDER_LENGTH and _is_dir(projects):
         prefix = name[:_MAX_FOLDER_LENGTH]
         return next((p for p in sorted(projects.iterdir()) if p.name.startswith(prefix)), None)
     return None
+
+
+def _is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder; False when it cannot be told (no permission on a folder
+    on the way, a name too long), where ``Path.is_dir`` would raise."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def is_subagent_file(path: Path) -> bool:
@@ -89,9 +101,9 @@ def sessions_in(folder: Path) -> list[SessionFile]:
 def all_sessions(root: Path | None = None) -> list[SessionFile]:
     """Every main session of every project under the config root, newest first."""
     projects = (root or config_root()) / "projects"
-    if not projects.is_dir():
+    if not _is_dir(projects):
         return []
-    found = [s for folder in projects.iterdir() if folder.is_dir() for s in sessions_in(folder)]
+    found = [s for folder in projects.iterdir() if _is_dir(folder) for s in sessions_in(folder)]
     found.sort(key=lambda session: session.mtime, reverse=True)
     return found
 
@@ -108,16 +120,22 @@ def newest_session(cwd: str, root: Path | None = None) -> SessionFile | None:
 def find_session(session_id: str, root: Path | None = None) -> Path | None:
     """A session transcript by id, in any project."""
     projects = (root or config_root()) / "projects"
-    if not projects.is_dir():
+    if not _is_dir(projects):
         return None
     return next(iter(sorted(projects.glob(f"*/{session_id}.jsonl"))), None)
 
 
-def transcript_files(path: Path) -> list[Path]:
-    """The transcripts a path names: the file itself, or every .jsonl below a folder."""
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*.jsonl") if p.is_file())
-    return [path]
+def transcript_files(path: Path) -> tuple[list[Path], list[OSError]]:
+    """The transcripts a path names: the file itself, or every ``.jsonl`` name below a
+    folder that is not a folder (links to folders are not followed; the caller checks
+    that each is a regular file) — and the folders that could not be listed."""
+    if not _is_dir(path):
+        return [path], []
+    found: list[Path] = []
+    unreadable: list[OSError] = []
+    for folder, _, names in os.walk(path, onerror=unreadable.append):
+        found.extend(Path(folder, name) for name in names if name.endswith(".jsonl"))
+    return sorted(found), unreadable
 
 
 UNKNOWN_PID: Final = 0
@@ -134,8 +152,8 @@ def live_session_ids(root: Path | None = None) -> dict[str, int]:
     except OSError:
         return live
     for record in records:
-        try:
-            value = orjson.loads(record.read_bytes())
+        try:  # a FIFO or a device here is skipped, not waited on
+            value = orjson.loads(read_whole(record, SMALL_RECORD_LIMIT)[0])
         except (OSError, orjson.JSONDecodeError):
             continue
         if not isinstance(value, dict):
@@ -182,7 +200,7 @@ def iter_subagent_files(transcript: Path, session_id: str | None) -> Iterator[Pa
     if is_safe_id(session_id):
         folders.add(transcript.parent / session_id / "subagents")
     for folder in sorted(folders):
-        if folder.is_dir():
+        if _is_dir(folder):
             yield from sorted(folder.glob("agent-*.jsonl"))
 
 
@@ -224,13 +242,13 @@ def other_agent_sessions(
     for storage in editor_storage_roots(home, environ):
         for extension, agent in EXTENSIONS.items():
             tasks = storage / extension / "tasks"
-            if tasks.is_dir():
+            if _is_dir(tasks):
                 found.extend((p, agent) for p in tasks.glob("*/api_conversation_history.json"))
     cline_sessions = home / ".cline" / "data" / "sessions"
-    if cline_sessions.is_dir():
+    if _is_dir(cline_sessions):
         found.extend((p, "Cline") for p in cline_sessions.glob("*/*.messages.json"))
     codex = codex_sessions_root(home, environ)
-    if codex.is_dir():
+    if _is_dir(codex):
         found.extend((p, "Codex CLI") for p in codex.rglob("rollout-*.jsonl"))
     sessions: list[SessionFile] = []
     for path, agent in found:

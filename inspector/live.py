@@ -18,6 +18,7 @@ from inspector.formats import claude_tail, detect_format, load_conversation
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.claude_code import ClaudeCodeTranscript
 from inspector.formats.claude_tail import ProjectionState
+from inspector.formats.verdict import require_transcript
 from inspector.model import Conversation
 from inspector.reader import JsonlReader
 from inspector.rules import Report, validate
@@ -75,6 +76,8 @@ class LiveSession:
             self._projection = None
         before = self._transcript.line_count
         self._transcript.feed(result.lines)
+        # followed live, a file with no line yet is a session just started: wait for it
+        require_transcript(self._transcript, complete=False)
         lines_read = self._transcript.line_count - before
         if self._snapshot is not None and not result.restarted and lines_read == 0:
             return None

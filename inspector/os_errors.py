@@ -14,6 +14,9 @@ _REASONS = {
     errno.ENOENT: "no such file or folder",
     errno.EEXIST: "the name is already taken",
     errno.EISDIR: "is a folder, not a file",
+    errno.ENAMETOOLONG: "the name is too long",
+    errno.ELOOP: "too many levels of symbolic links",
+    errno.ENOTDIR: "a part of the path is not a folder",
 }
 
 

@@ -24,6 +24,8 @@ from typing import Any
 
 import orjson
 
+from inspector.safe_read import open_regular
+
 _CHUNK_SIZE = 1 << 20
 _FINGERPRINT_SIZE = 64
 _CR = 0x0D
@@ -81,9 +83,9 @@ class JsonlReader:
         With ``final`` the file is taken as complete: a last line without a newline
         is parsed too (and reported as bad if it is not whole JSON). ``until`` stops at
         that byte offset (the end of a line), for reading a file in parts. Raises
-        ``OSError`` when the file cannot be opened.
+        ``OSError`` when the file cannot be opened or is not a regular file.
         """
-        handle = open(self.path, "rb")  # noqa: SIM115 - closed by the generator
+        handle = open_regular(self.path)  # closed by the generator
         try:
             stat = os.fstat(handle.fileno())
             restarted = self._must_restart(handle, stat)
@@ -235,7 +237,7 @@ def parse_object(raw: bytes) -> dict[str, Any] | None:
 
 def read_line(path: Path, offset: int, length: int) -> dict[str, Any]:
     """Re-read and parse one line whose position a reader reported."""
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         raw = os.pread(handle.fileno(), length, offset)
     value = parse_object(raw)
     if value is None:

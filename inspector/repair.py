@@ -30,8 +30,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-import orjson
-
 from inspector.fields import str_field
 from inspector.formats.claude_code import (
     CHAIN_KINDS,
@@ -41,6 +39,7 @@ from inspector.formats.claude_code import (
     ClaudeCodeTranscript,
     Entry,
 )
+from inspector.json_out import dumps
 from inspector.model import (
     THINKING_TYPES,
     TOOL_RESULT,
@@ -535,9 +534,9 @@ def quoted_result(content: Any) -> tuple[str, list[dict[str, Any]]]:
             elif str_field(item, "type") in MEDIA_TYPES:
                 media.append(item)
             else:
-                parts.append(orjson.dumps(item).decode())
+                parts.append(dumps(item).decode())
     elif content is not None:
-        parts.append(orjson.dumps(content).decode())
+        parts.append(dumps(content).decode())
     return "\n".join(part for part in parts if part), media
 
 

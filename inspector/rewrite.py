@@ -47,10 +47,13 @@ from inspector.discovery import is_safe_id, is_subagent_file
 from inspector.formats import FORMATS, NotATranscript, detect_format
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
 from inspector.formats.claude_code import ClaudeCodeTranscript
+from inspector.formats.verdict import require_transcript
+from inspector.json_out import dumps
 from inspector.model import TOOL_RESULT, TOOL_USE, Conversation, count_blocks
 from inspector.os_errors import describe_failure, describe_os_error
 from inspector.reader import BadLine, ParsedLine, parse_object
 from inspector.rules import Cut, Finding, Report, validate
+from inspector.safe_read import TRANSCRIPT_LIMIT, read_whole
 from inspector.safe_text import one_line
 from inspector.safe_write import (
     BACKUP_SUFFIX,
@@ -241,9 +244,7 @@ class Snapshot:
 
 def read_snapshot(path: Path) -> Snapshot:
     """Read ``path`` once and keep its complete lines. Raises OSError."""
-    with open(path, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        data = handle.read()
+    data, info = read_whole(path, TRANSCRIPT_LIMIT)
     end = data.rfind(b"\n") + 1
     tail = data[end:]
     left_out = 0
@@ -343,8 +344,7 @@ def load_snapshot(snapshot: Snapshot) -> ClaudeCodeTranscript:
     transcript = transcript_of(
         snapshot.path, ((line.number, line.value, line.raw) for line in snapshot.lines)
     )
-    if not transcript.is_transcript:
-        raise NotATranscript(f"{snapshot.path}: not a Claude Code transcript")
+    require_transcript(transcript)
     return transcript
 
 
@@ -397,7 +397,7 @@ def render(line: OutLine, session_id: str | None) -> bytes:
             obj["parentUuid"] = line.parent
         if session_id is not None and isinstance(obj.get("sessionId"), str):
             obj["sessionId"] = session_id
-        return orjson.dumps(obj)
+        return dumps(obj)
     assert line.value is not None
     changes: dict[str, Any] = {}
     if not isinstance(line.parent, _Keep) and line.value.get("parentUuid") != line.parent:
@@ -427,9 +427,9 @@ def patch_line(raw: bytes, value: dict[str, Any], changes: dict[str, Any]) -> by
     current_value = value
     for key, new in changes.items():
         if key not in current_value:
-            return orjson.dumps(expected) + line_end
-        old_fragment = orjson.dumps(key) + b":" + orjson.dumps(current_value[key])
-        new_fragment = orjson.dumps(key) + b":" + orjson.dumps(new)
+            return dumps(expected) + line_end
+        old_fragment = orjson.dumps(key) + b":" + dumps(current_value[key])
+        new_fragment = orjson.dumps(key) + b":" + dumps(new)
         target = {**current_value, key: new}
         patched = None
         for start in _occurrences(body, old_fragment, from_end=key != "parentUuid"):
@@ -438,7 +438,7 @@ def patch_line(raw: bytes, value: dict[str, Any], changes: dict[str, Any]) -> by
                 patched = candidate
                 break
         if patched is None:
-            return orjson.dumps(expected) + line_end
+            return dumps(expected) + line_end
         body, current_value = patched, target
     return body + line_end
 
@@ -885,9 +885,7 @@ def _refuse_links(path: Path) -> None:
 def _unchanged_since_snapshot(plan: RewritePlan) -> tuple[bytes, os.stat_result]:
     """The file's current bytes and status, checked to be the snapshot's; else refuse."""
     snapshot = plan.snapshot
-    with open(plan.source, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        data = handle.read()
+    data, info = read_whole(plan.source, TRANSCRIPT_LIMIT)
     if (info.st_dev, info.st_ino) != snapshot.identity or len(data) < snapshot.size:
         raise RewriteRefused(
             f"{plan.source} was replaced or shortened since it was read; nothing was changed "

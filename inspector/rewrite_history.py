@@ -61,6 +61,8 @@ from inspector.formats.stored import (
     array_at,
     message_array_keys,
 )
+from inspector.formats.verdict import describe_file, describe_value, require_messages
+from inspector.json_out import dumps
 from inspector.model import (
     ASSISTANT_ROLE,
     SERVER_TOOL_USE,
@@ -110,6 +112,7 @@ from inspector.rewrite import (
     usable,
 )
 from inspector.rules import CallStatus, Cut, Report, Rule, validate
+from inspector.safe_read import TRANSCRIPT_LIMIT, read_whole
 from inspector.safe_write import (
     StagedFile,
     StagedFolder,
@@ -251,7 +254,7 @@ class HistoryPlan(RewritePlan):
     def _check(self, path: Path, *, new: bool, session_id: str | None) -> Report:
         """The written bytes are the planned ones, and ``check_file`` accepts them."""
         try:
-            written = path.read_bytes()
+            written = read_whole(path, TRANSCRIPT_LIMIT)[0]
         except OSError as error:
             raise RewriteFailed(f"the written file could not be read back: {error}") from error
         if written != self._bytes(new):
@@ -430,16 +433,15 @@ class _Array(_Source):
 
     @classmethod
     def read(cls, path: Path, fmt: str) -> _Array:
-        with open(path, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            data = handle.read()
+        data, info = read_whole(path)
         try:
             document = orjson.loads(data)
         except orjson.JSONDecodeError:
             return cls._read_log(path, fmt)
         holder = message_array_keys(document)
         if holder is None:
-            raise RewriteFailed(f"{path}: no message array in this JSON document")
+            raise NotATranscript(path, describe_value(document))
+        require_messages(path, array_at(document, holder), document)
         return cls(
             path,
             fmt,
@@ -459,10 +461,11 @@ class _Array(_Source):
             if source.value is not None and message_array_keys(source.value) is not None:
                 chosen = source
         if chosen is None or chosen.value is None:
-            raise RewriteFailed(f"{path}: no line holds a request with a message array")
+            raise NotATranscript(path, describe_file(path))
         holder = message_array_keys(chosen.value)
         assert holder is not None
         messages = list(array_at(chosen.value, holder))
+        require_messages(path, messages, chosen.value)
         return cls(path, fmt, snapshot, messages, chosen.value, holder, chosen)
 
     # ------------------------------------------------------------------ projection
@@ -483,12 +486,12 @@ class _Array(_Source):
         container = _with(self.container, self.holder, messages)
         if self.request_line is None:
             option = orjson.OPT_INDENT_2 if self.indent else 0
-            return orjson.dumps(container, option=option) + (b"\n" if self.newline else b"")
+            return dumps(container, option=option) + (b"\n" if self.newline else b"")
         out: list[bytes] = []
         for source in self.snapshot.lines:
             if source is self.request_line:
                 line_end = b"\r" if source.raw.endswith(b"\r") else b""
-                out.append(orjson.dumps(container) + line_end)
+                out.append(dumps(container) + line_end)
             else:
                 out.append(source.raw)
         return b"".join(line + b"\n" for line in out)
@@ -1067,7 +1070,7 @@ class _AnthropicFixer(_ArrayFixer):
 def _kept_as_text(what: str, id_key: str, tool_id: Any, content: Any, cause: str) -> str:
     body, media = quoted_result(content)
     if media:
-        body = "\n".join([body, *(orjson.dumps(item).decode() for item in media)])
+        body = "\n".join([body, *(dumps(item).decode() for item in media)])
     return (
         f"[inspector] This {what} ({id_key} {tool_id}) answers no tool call in the "
         f"conversation ({cause}), so it is kept here as text.\n\n"
@@ -1372,7 +1375,7 @@ def _with_meta_id(item: OutLine, old_id: str, new_id: str) -> bytes:
         if parse_object(candidate.rstrip(b"\r")) == expected:
             return candidate
         start = raw.find(old, start + 1)
-    return orjson.dumps(expected)
+    return dumps(expected)
 
 
 def _rollout_name(source: Path, old_id: str | None, new_id: str) -> str:

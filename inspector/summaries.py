@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from inspector.json_out import dumps
 from inspector.safe_text import one_line
 from inspector.wording import counted
 
@@ -83,7 +84,7 @@ def _first_string(tool_input: Mapping[str, Any]) -> str | None:
 
 def _compact_json(value: object) -> str:
     try:
-        return orjson.dumps(value, default=repr).decode()
+        return dumps(value, default=repr).decode()
     except (TypeError, orjson.JSONEncodeError):
         return repr(value)
 

@@ -15,18 +15,17 @@ import orjson
 
 from inspector.formats import anthropic_history, claude_code, openai
 from inspector.formats.stored import (
-    NotAHistory,
     StoredHistory,
     StoredMessage,
     read_history,
     request_messages,
     stored_message,
 )
+from inspector.formats.verdict import NotATranscript
 from inspector.model import Block, Conversation
+from inspector.safe_read import open_regular
 
-
-class NotATranscript(Exception):
-    """The file is not a session log of any format the inspector reads."""
+__all__ = ["FORMATS", "Format", "NotATranscript", "detect_format", "load_conversation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +110,7 @@ def detect_format(path: Path) -> str:
 
 def _recognise(path: Path) -> tuple[str, StoredHistory | None]:
     """The format, and the history when recognising it meant reading the whole document."""
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         head = handle.read(_SNIFF_BYTES)
     start = head.lstrip()
     if not start:
@@ -129,10 +128,7 @@ def _recognise(path: Path) -> tuple[str, StoredHistory | None]:
     if isinstance(first, dict):
         return claude_code.FORMAT, None
     if start[:1] in (b"[", b"{"):  # a JSON document over several lines
-        try:
-            history = read_history(path)
-        except (NotAHistory, orjson.JSONDecodeError) as error:
-            raise NotATranscript(f"{path}: {error}") from error
+        history = read_history(path)
         return _message_array_format(path, history.messages), history
     return claude_code.FORMAT, None
 
@@ -152,19 +148,15 @@ def _message_array_format(path: Path, messages: list[Any]) -> str:
 
 
 def load_conversation(path: Path, format_name: str | None = None) -> Conversation:
-    """Read a session file and rebuild its conversation. Raises OSError or NotATranscript."""
+    """Read a session file and rebuild its conversation. Raises OSError, or NotATranscript
+    when the file is not a conversation (:mod:`inspector.formats.verdict` decides)."""
     name, history = (format_name, None) if format_name else _recognise(path)
     if name not in FORMATS:
-        raise NotATranscript(f"unknown format {name!r} (known: {', '.join(FORMATS)})")
+        raise NotATranscript(path, f"no format named {name!r} (known: {', '.join(FORMATS)})")
     read = FORMATS[name].from_history
-    try:
-        if history is not None and read is not None:
-            return read(path, history)  # read once: recognising it parsed the whole file
-        return FORMATS[name].load(path)
-    except NotAHistory as error:
-        raise NotATranscript(str(error)) from error
-    except claude_code.NotClaudeCode as error:
-        raise NotATranscript(str(error)) from error
+    if history is not None and read is not None:
+        return read(path, history)  # read once: recognising it parsed the whole file
+    return FORMATS[name].load(path)
 
 
 def block_payload(conversation: Conversation, block: Block, cache: dict[int, Any]) -> Any:

@@ -27,6 +27,7 @@ import orjson
 
 from inspector.discovery import is_safe_id
 from inspector.formats.anthropic_blocks import anthropic_block, str_or_none, text_block
+from inspector.formats.verdict import require_transcript
 from inspector.model import (
     TEXT,
     THINKING_TYPES,
@@ -43,6 +44,7 @@ from inspector.model import (
     TranscriptIssue,
 )
 from inspector.reader import BadLine, JsonlReader, ParsedLine, read_line
+from inspector.safe_read import SMALL_RECORD_LIMIT, read_whole
 
 FORMAT = "claude-code"
 
@@ -333,11 +335,6 @@ class ClaudeCodeTranscript:
         Code would load if it were the newest entry (a rewind's cut point).
         """
         return Projector(self, leaf).run()
-
-    @property
-    def is_transcript(self) -> bool:
-        """Whether the file looks like a Claude Code transcript (an empty file does)."""
-        return self.recognised_lines > 0 or (self.object_lines == 0 and not self.bad_lines)
 
 
 @dataclass(slots=True)
@@ -767,7 +764,7 @@ def _subagent_meta(path: Path | None) -> tuple[str | None, str | None]:
         return None, None
     meta_path = path.with_name(path.name.removesuffix(".jsonl") + ".meta.json")
     try:
-        meta = orjson.loads(meta_path.read_bytes())
+        meta = orjson.loads(read_whole(meta_path, SMALL_RECORD_LIMIT)[0])
     except (OSError, orjson.JSONDecodeError):
         return None, None
     if not isinstance(meta, dict):
@@ -785,15 +782,11 @@ def _first_text(content: Any) -> str:
     return ""
 
 
-class NotClaudeCode(ValueError):
-    """No line of the file reads as a Claude Code entry."""
-
-
 def load_checked(path: Path) -> Conversation:
-    """Like :func:`load`, but refuse a file that is not a Claude Code transcript."""
+    """Like :func:`load`, but raise NotATranscript for a file that is not a Claude Code
+    transcript (an empty file included)."""
     transcript = load_transcript(path)
-    if not transcript.is_transcript:
-        raise NotClaudeCode(f"{path}: not a Claude Code transcript (no line reads as one)")
+    require_transcript(transcript)
     return transcript.project()
 
 

@@ -37,6 +37,7 @@ import orjson
 from inspector.formats.claude_code import ClaudeCodeTranscript, Entry
 from inspector.model import Block
 from inspector.reader import BadLine, JsonlReader
+from inspector.safe_read import open_regular
 
 SPLIT_MIN_BYTES = 24 * 1024 * 1024
 """Below this, forking costs more than it saves."""
@@ -155,7 +156,7 @@ def _line_start_near(path: Path, share: float) -> int | None:
     """Offset of the line start nearest to ``1 - share`` of the file (None: none but the
     first). Nearest, not next: a line of megabytes at the cut would otherwise all go to
     this process."""
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         size = os.fstat(handle.fileno()).st_size
         target = int(size * (1 - share))
         handle.seek(target)

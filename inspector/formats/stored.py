@@ -14,11 +14,18 @@ from typing import Any
 
 import orjson
 
+from inspector.formats.verdict import (
+    NotATranscript,
+    describe_file,
+    describe_value,
+    require_messages,
+)
 from inspector.model import Origin
 from inspector.reader import JsonlReader, ParsedLine
+from inspector.safe_read import read_whole
 
 
-class NotAHistory(ValueError):
+class NotAHistory(NotATranscript):
     """The file holds no message array this module can read."""
 
 
@@ -78,15 +85,17 @@ def message_array_keys(value: Any) -> tuple[str, ...] | None:
 
 
 def read_history(path: Path) -> StoredHistory:
-    """Read a JSON document, or the last request of a JSONL request log."""
-    data = path.read_bytes()
+    """Read a JSON document, or the last request of a JSONL request log. Raises
+    NotAHistory when it holds no message (and OSError)."""
+    data, _ = read_whole(path)
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:
         return _last_request(path)
     messages = request_messages(document)
     if messages is None:
-        raise NotAHistory(f"{path}: no message array in this JSON document")
+        raise NotAHistory(path, describe_value(document))
+    require_messages(path, messages, document)
     return StoredHistory(messages, document)
 
 
@@ -96,8 +105,9 @@ def _last_request(path: Path) -> StoredHistory:
         if isinstance(line, ParsedLine) and message_array_keys(line.value) is not None:
             chosen = line
     if chosen is None:
-        raise NotAHistory(f"{path}: no line holds a request with a message array")
+        raise NotAHistory(path, describe_file(path))
     messages = request_messages(chosen.value) or []
+    require_messages(path, messages, chosen.value)
     return StoredHistory(messages, chosen.value, chosen)
 
 

@@ -691,6 +691,8 @@ def _describe_error(error: Exception) -> str:
         return "the file is gone (waiting for it to come back)"
     if isinstance(error, OSError):
         return f"cannot read the file: {one_line(error.strerror or str(error), 80)}"
+    if isinstance(error, NotATranscript):
+        return f"cannot read this as a conversation: {one_line(error.what, 80)}"
     return f"cannot read this transcript: {one_line(repr(error), 120)}"
 
 

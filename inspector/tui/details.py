@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from inspector.formats import block_payload
+from inspector.json_out import dumps
 from inspector.model import TEXT, THINKING, TOOL_RESULT, TOOL_USE, Block, Origin
 from inspector.reader import read_line
 from inspector.rules import Finding, Severity
@@ -401,7 +402,7 @@ def fold(text: str, show_all: bool) -> tuple[str, str | None]:
 
 def json_text(value: Any) -> str:
     try:
-        return orjson.dumps(value, option=orjson.OPT_INDENT_2, default=repr).decode()
+        return dumps(value, option=orjson.OPT_INDENT_2, default=repr).decode()
     except (TypeError, orjson.JSONEncodeError):
         return repr(value)
 

@@ -7,7 +7,9 @@ screen rather than a traceback.
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,8 @@ from inspector.discovery import (
     project_folder_name,
     sessions_in,
 )
+from inspector.os_errors import describe_os_error
+from inspector.safe_read import file_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +64,19 @@ def resolve(target: str | None, *, cwd: Path, root: Path) -> Launch:
             )
         )
     path = Path(target).expanduser()
-    if path.is_file():
-        return Launch(session=path)
-    if path.is_dir():
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:  # no permission on a folder on the way, a name too long
+        return Launch(problem=NoSession(f"Cannot open {target}: {describe_os_error(error)}."))
+    if mode is not None and stat.S_ISDIR(mode):
         return _folder(path)
+    if mode is not None:
+        kind = file_kind(mode)
+        if kind is None:
+            return Launch(session=path)
+        return Launch(problem=NoSession(f"{target} is not a session file: it is {kind}."))
     if "/" not in target and not target.endswith(".jsonl"):
         found_path = find_session(target, root)
         if found_path is not None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.formats.claude_code import load, load_transcript
+from inspector.formats.verdict import require_transcript
 from inspector.model import IssueKind
 from inspector.rules import Rule, validate
 from tests.conftest import DATA
@@ -243,7 +244,7 @@ def test_subagent_in_the_2_1_layout_is_linked_to_its_task_call() -> None:
 def test_metadata_only_file_is_an_empty_transcript(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "s.jsonl", [{"type": "summary", "summary": "x", "leafUuid": "y"}])
     transcript = load_transcript(path)
-    assert transcript.is_transcript
+    require_transcript(transcript)  # it is one: no NotATranscript
     assert transcript.project().messages == []
 
 

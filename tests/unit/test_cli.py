@@ -94,7 +94,7 @@ def test_not_a_transcript_exits_2_without_traceback(tmp_path: Path) -> None:
     done = run("check", str(path))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert "not a Claude Code transcript" in done.stderr
+    assert done.stderr == f"inspector: {path}: not a conversation (text that is not JSON)\n"
 
 
 def test_permission_denied_exits_2(tmp_path: Path) -> None:

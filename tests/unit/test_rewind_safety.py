@@ -523,7 +523,7 @@ def test_cli_nothing_to_fix(
     ("arguments", "message"),
     [
         (["rewind", "missing.jsonl"], "no such file"),
-        (["repair", "README.md"], "not a Claude Code transcript"),
+        (["repair", "README.md"], "README.md: not a conversation (text that is not JSON)"),
         (["rewind", "orphan-tool-use.jsonl", "--line", "6"], "results come after it"),
         (["rewind", "orphan-tool-use.jsonl", "--to", "nope"], "no entry with uuid"),
         (["rewind", "healthy-parallel"], "is a folder"),
