@@ -11,6 +11,8 @@ from typing import TypeGuard
 
 import orjson
 
+from inspector.confined import confined_file
+
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _SAFE_PART = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _MAX_FOLDER_LENGTH = 200
@@ -154,13 +156,15 @@ def pid_alive(pid: int) -> bool:
 
 
 def iter_subagent_files(transcript: Path, session_id: str | None) -> Iterator[Path]:
-    """Subagent transcripts stored beside a session (2.1.x and 2.0.x layouts)."""
-    folders = {transcript.parent / transcript.stem / "subagents"}
+    """Subagent transcripts stored beside a session (2.1.x and 2.0.x layouts): regular
+    files below the transcript's folder, reached through no symbolic link."""
+    base = transcript.parent
+    folders = {base / transcript.stem / "subagents"}
     if is_safe_id(session_id):
-        folders.add(transcript.parent / session_id / "subagents")
+        folders.add(base / session_id / "subagents")
     for folder in sorted(folders):
         if folder.is_dir():
-            yield from sorted(folder.glob("agent-*.jsonl"))
+            yield from (p for p in sorted(folder.glob("agent-*.jsonl")) if confined_file(base, p))
 
 
 # ---------------------------------------------------------------------- other agents
