@@ -12,6 +12,7 @@ from typing import Final, TypeGuard
 
 import orjson
 
+from inspector.confined import confined_file
 from inspector.safe_read import SMALL_RECORD_LIMIT, read_whole
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
@@ -195,13 +196,15 @@ def describe_pid(pid: int) -> str:
 
 
 def iter_subagent_files(transcript: Path, session_id: str | None) -> Iterator[Path]:
-    """Subagent transcripts stored beside a session (2.1.x and 2.0.x layouts)."""
-    folders = {transcript.parent / transcript.stem / "subagents"}
+    """Subagent transcripts stored beside a session (2.1.x and 2.0.x layouts): regular
+    files below the transcript's folder, reached through no symbolic link."""
+    base = transcript.parent
+    folders = {base / transcript.stem / "subagents"}
     if is_safe_id(session_id):
-        folders.add(transcript.parent / session_id / "subagents")
+        folders.add(base / session_id / "subagents")
     for folder in sorted(folders):
         if _is_dir(folder):
-            yield from sorted(folder.glob("agent-*.jsonl"))
+            yield from (p for p in sorted(folder.glob("agent-*.jsonl")) if confined_file(base, p))
 
 
 # ---------------------------------------------------------------------- other agents

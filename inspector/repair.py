@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from inspector.confined import confined_file
 from inspector.fields import str_field
 from inspector.formats.claude_code import (
     CHAIN_KINDS,
@@ -60,7 +61,6 @@ from inspector.rewrite import (
     conversation_counts,
     folder_files,
     has_conversation,
-    regular_file,
     session_folders,
     simulate_transcript,
     start_plan,
@@ -682,7 +682,11 @@ def _sidecar(plan: RewritePlan, conversation: Conversation) -> list[SidecarFile]
             patch = relative.parts[0] == "subagents" and path.suffix == ".jsonl"
             files.setdefault(relative, SidecarFile(path, relative, patch))
     for link in conversation.subagents:
-        if link.path is not None and link.path.parent == parent and regular_file(link.path):
+        if (
+            link.path is not None
+            and link.path.parent == parent
+            and confined_file(parent, link.path)
+        ):
             relative = Path("subagents") / link.path.name
             files.setdefault(relative, SidecarFile(link.path, relative, True))
     return list(files.values())

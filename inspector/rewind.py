@@ -26,6 +26,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from inspector.confined import confined_file
 from inspector.fields import str_field
 from inspector.formats.claude_code import (
     AGENT_TOOLS,
@@ -52,7 +53,6 @@ from inspector.rewrite import (
     folder_files,
     has_conversation,
     no_cut,
-    regular_file,
     safe_path_part,
     session_folders,
     simulate,
@@ -428,12 +428,12 @@ def _sidecar(
         agent_id = safe_path_part(link.agent_id)
         if link.path is None or link.tool_use_id not in tool_ids or agent_id is None:
             continue
-        if not regular_file(link.path):
+        if not confined_file(plan.source.parent, link.path):
             continue
         relative = Path("subagents") / f"agent-{agent_id}.jsonl"
         files.setdefault(relative, SidecarFile(link.path, relative, True))
         meta = link.path.with_name(link.path.name.removesuffix(".jsonl") + ".meta.json")
-        if regular_file(meta):
+        if confined_file(plan.source.parent, meta):
             meta_relative = Path("subagents") / f"agent-{agent_id}.meta.json"
             files.setdefault(meta_relative, SidecarFile(meta, meta_relative, False))
     spilled = [

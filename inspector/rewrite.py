@@ -19,7 +19,14 @@ A rewrite is planned first (:func:`inspector.rewind.plan_rewind`,
 * **Untrusted ids.** A ``sessionId`` or ``agentId`` read from a file names a folder or a
   file only when it is a plain id (:func:`safe_path_part`), and a resume command is
   offered only for one. Sidecar folders are walked without following symbolic links
-  (:func:`session_folders`, :func:`folder_files`).
+  (:func:`session_folders`, :func:`folder_files`), and every sidecar byte copied into a
+  new session is read with :func:`inspector.confined.read_confined`: no file outside
+  the folder that holds the transcript, and no file reached through a symbolic link
+  below it, is ever read into a new session.
+* **Killed runs.** A new session's folder takes its name first and its file last, so
+  the session appears in one step; what a killed run leaves is swept by the next
+  rewrite of that folder (:func:`inspector.safe_write.sweep_stale`, which documents
+  what counts as ours).
 
 Lines keep Claude Code's compact JSON: an unchanged line is copied byte for byte, a patched
 line changes only the bytes of the patched key (checked by parsing it back), and anything
@@ -43,6 +50,7 @@ from typing import Any, Final
 import orjson
 
 from inspector.check import check_file
+from inspector.confined import NotConfined, read_confined
 from inspector.discovery import is_safe_id, is_subagent_file
 from inspector.formats import FORMATS, NotATranscript, detect_format
 from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
@@ -62,7 +70,9 @@ from inspector.safe_write import (
     StagedFolder,
     WriteFailed,
     config_roots_for,
+    existing_backup,
     live_reason,
+    sweep_stale,
     write_backup,
 )
 from inspector.wording import counted
@@ -576,6 +586,10 @@ class RewritePlan:
         """Write the planned session as a new one beside the original."""
         return _apply_new(self)
 
+    def staging_folders(self) -> list[Path]:
+        """Where writing this plan stages files (swept of a killed run's leftovers)."""
+        return list(dict.fromkeys((self.source.parent, self.target.parent)))
+
     def in_place_session_id(self) -> str | None:
         """The id to resume once the original was replaced."""
         return self.source.stem if is_uuid(self.source.stem) else self.session_id
@@ -784,6 +798,8 @@ def apply(
     plan) and RewriteFailed (cannot write, or the written file did not pass its check;
     nothing is left behind either way).
     """
+    for folder in plan.staging_folders():
+        sweep_stale(folder)
     if plan.nothing_to_fix:
         return RewriteResult(plan, None, None, None, in_place, (), None, 0)
     if plan.unfixable:
@@ -794,6 +810,11 @@ def apply(
         if in_place:
             return _apply_in_place(plan, force=force, config_roots=config_roots)
         return plan.write_new()
+    except NotConfined as error:
+        raise RewriteFailed(
+            f"{error.filename} is not a file of the session's own folder ({error.strerror}): "
+            "it is not copied; nothing was written and the original is untouched"
+        ) from error
     except OSError as error:
         where = error.filename or plan.source.parent
         raise RewriteFailed(
@@ -825,14 +846,20 @@ def _apply_new(plan: RewritePlan) -> RewriteResult:
             like = next(iter(session_folders(plan.source, plan.session_id)), None)
             sidecar = stack.enter_context(StagedFolder(target.with_suffix(""), like=like))
             for item in plan.sidecar:
-                data = item.source.read_bytes()
+                data = read_confined(plan.source.parent, item.source)
                 if item.patch_session:
                     data = _with_session_id(data, session_id)
                 sidecar.write(item.relative, data, like=item.source)
-        staged = stack.enter_context(StagedFile(target, like=plan.source))
+        staged = stack.enter_context(
+            StagedFile(target, like=plan.source, with_folder=sidecar is not None)
+        )
         plan.write_to(staged, session_id)
         staged.finish()
         report = plan.check_written(staged.path, session_id)
+        # The folder first, the file last: Claude Code lists sessions by their file, so
+        # the session appears whole in one step. A kill between the two leaves a folder
+        # with no file, which the staged file's ``.with-folder`` name lets the next
+        # rewrite sweep (see inspector.safe_write).
         if sidecar is not None:
             sidecar.commit()
             written = list(sidecar.files)
@@ -919,20 +946,24 @@ def _apply_in_place(
         staged.finish()
         report = plan.check_written(staged.path, None)
         current, read = _unchanged_since_snapshot(plan)
-        backup = write_backup(plan.source, current)
+        # A backup of these very bytes left by a run killed before its replace is
+        # adopted (backups are never deleted); only a backup made here is removed again.
+        adopted = existing_backup(plan.source, current)
+        backup = adopted or write_backup(plan.source, current)
         # Why check again: the backup holds the bytes read just above. A writer that
         # appended to the session (or replaced it) after that read would lose what it
         # wrote when the rename below replaces the file; same inode, size and mtime as the
         # bytes backed up is the cheap proof that nothing happened in between.
         if not _same_file(plan.source, read):
-            _remove(backup)
+            if adopted is None:
+                _remove(backup)
             raise RewriteRefused(
                 f"{plan.source} changed while it was rewritten; nothing was changed (plan again)"
             )
         try:
             staged.commit(replace=True)
         except BaseException:
-            if not staged.committed:
+            if not staged.committed and adopted is None:
                 _remove(backup)  # the original is untouched: the backup is not needed
             raise
     report.conversation.path = plan.source  # it was checked under its temporary name

@@ -26,8 +26,11 @@ truncated messages stay as they were). **Repair** changes only what the API reje
 
 **Where it is written.** Roo Code / Cline: a new task folder beside the original
 (``tasks/<new id>/``) with the repaired ``api_conversation_history.json`` and the task's
-other files copied byte for byte. Codex: a new rollout ``rollout-<time>-<new uuid>.jsonl``
-in the same folder, its ``session_meta`` id rewritten and kept lines copied byte for byte.
+other files copied byte for byte, only when the folder is a task folder
+(:func:`task_folder`), and only the files a task holds (:func:`_task_files`); a history
+anywhere else (``~/Downloads``) is written alone, as ``<stem>.rewound.json`` beside it.
+Codex: a new rollout ``rollout-<time>-<new uuid>.jsonl`` in the same folder, its
+``session_meta`` id rewritten and kept lines copied byte for byte.
 A request file: ``<stem>.rewound.json`` / ``<stem>.repaired.json`` (a request log keeps
 its other lines and gets the fixed last request). JSON is written compact like
 ``JSON.stringify`` (indented by two spaces when the original was indented).
@@ -44,6 +47,7 @@ from typing import Any, ClassVar, Final
 
 import orjson
 
+from inspector.confined import read_confined
 from inspector.fields import str_field
 from inspector.formats import FORMATS, NotATranscript, detect_format
 from inspector.formats.anthropic_history import ANTHROPIC_MESSAGES, CLINE, ROO_CODE
@@ -106,6 +110,7 @@ from inspector.rewrite import (
     no_cut,
     read_back,
     read_snapshot,
+    regular_file,
     render,
     snapshot_of,
     tool_structure,
@@ -129,6 +134,10 @@ CODEX_ABORTED: Final = "aborted"
 """Codex CLI's output for a call whose output is missing."""
 
 HISTORY_FILE: Final = "api_conversation_history.json"
+TASK_MARKERS: Final = ("ui_messages.json", "task_metadata.json")
+"""Files beside the history that make its folder a Roo Code / Cline task folder."""
+TASK_FILE_LIMIT: Final = 256 << 20
+"""The largest file of a task copied into a new task."""
 CLINE_SESSION_SUFFIX: Final = ".messages.json"
 MAX_ROUNDS: Final = 8
 _MAX_SEARCH: Final = 40
@@ -290,7 +299,8 @@ class HistoryPlan(RewritePlan):
             relative = target.relative_to(self.folder)
             with StagedFolder(self.folder, like=self.source.parent) as staged_folder:
                 for item in self.sidecar:
-                    staged_folder.write(item.relative, item.source.read_bytes(), like=item.source)
+                    data = read_confined(self.source.parent, item.source, limit=TASK_FILE_LIMIT)
+                    staged_folder.write(item.relative, data, like=item.source)
                 copied = tuple(staged_folder.files)
                 staged_folder.write(relative, self._bytes(True), like=self.source)
                 report = self._check(staged_folder.path / relative, new=True, session_id=session_id)
@@ -305,6 +315,12 @@ class HistoryPlan(RewritePlan):
                 staged.commit(replace=False)
         report.conversation.path = target  # it was checked under its temporary name
         return RewriteResult(self, target, self.new_id, None, False, copied, report, grown_by(self))
+
+    def staging_folders(self) -> list[Path]:
+        folders = [self.source.parent]
+        if self.folder is not None:
+            folders.append(self.folder.parent)
+        return list(dict.fromkeys(folders))
 
     def in_place_session_id(self) -> str | None:
         return self.session_id
@@ -639,16 +655,17 @@ class _Array(_Source):
 
     def finish(self, plan: HistoryPlan) -> None:
         name, parent = self.path.name, self.path.parent
-        if self.fmt in (ROO_CODE, CLINE) and name == HISTORY_FILE:
+        task = self.fmt in (ROO_CODE, CLINE) and task_folder(self.path)
+        if task and name == HISTORY_FILE:
             new_id = _task_id(parent)
             plan.folder = parent.parent / new_id
             plan.new_path = plan.folder / name
-            plan.sidecar = _task_files(parent, skip={name})
-        elif self.fmt == CLINE and name == f"{parent.name}{CLINE_SESSION_SUFFIX}":
+            plan.sidecar = _task_files(parent, plan, skip={name})
+        elif task:
             new_id = _task_id(parent)
             plan.folder = parent.parent / new_id
             plan.new_path = plan.folder / f"{new_id}{CLINE_SESSION_SUFFIX}"
-            plan.sidecar = _task_files(parent, skip={name}, rename=(parent.name, new_id))
+            plan.sidecar = _task_files(parent, plan, skip={name}, rename=(parent.name, new_id))
         else:
             new_id = None
             plan.new_path = _free_sibling(self.path, plan.action)
@@ -719,20 +736,56 @@ def _task_id(folder: Path) -> str:
     return new_session_id()
 
 
+def task_folder(history: Path) -> bool:
+    """Whether ``history`` sits in a Roo Code / Cline task folder, which a new task copies:
+    ``tasks/<id>/api_conversation_history.json`` beside ``ui_messages.json`` or
+    ``task_metadata.json``, or Cline's ``sessions/<id>/<id>.messages.json``. A file of
+    that name anywhere else (a download, a bug report) is not a task: its folder holds
+    whatever it holds, and only the history is rewritten."""
+    folder = history.parent
+    if history.name == HISTORY_FILE:
+        return folder.parent.name == "tasks" and any(
+            regular_file(folder / name) for name in TASK_MARKERS
+        )
+    return (
+        history.name == f"{folder.name}{CLINE_SESSION_SUFFIX}" and folder.parent.name == "sessions"
+    )
+
+
 def _task_files(
-    folder: Path, *, skip: set[str], rename: tuple[str, str] | None = None
+    folder: Path, plan: HistoryPlan, *, skip: set[str], rename: tuple[str, str] | None = None
 ) -> list[SidecarFile]:
-    """The task folder's other files, to copy byte for byte (not symbolic links, backups or
-    temporary files: :func:`inspector.rewrite.folder_files`)."""
+    """The task's other files, to copy byte for byte: the regular files directly in its
+    folder, each at most :data:`TASK_FILE_LIMIT` bytes (not symbolic links, backups or
+    temporary files: :func:`inspector.rewrite.folder_files`). Sub-folders (Roo Code's
+    ``checkpoints/``, a shadow git repository of the workspace) and bigger files are left
+    out, with a note."""
     files: list[SidecarFile] = []
+    left_out: list[str] = []
     for path, relative in folder_files(folder):
-        if len(relative.parts) == 1 and relative.name in skip:
+        if len(relative.parts) > 1:
+            if f"{relative.parts[0]}/" not in left_out:
+                left_out.append(f"{relative.parts[0]}/")
             continue
-        if rename is not None and len(relative.parts) == 1:
+        if relative.name in skip:
+            continue
+        try:
+            too_big = os.lstat(path).st_size > TASK_FILE_LIMIT
+        except OSError:
+            too_big = True
+        if too_big:
+            left_out.append(relative.name)
+            continue
+        if rename is not None:
             old, new = rename
             if relative.name.startswith(f"{old}."):
                 relative = Path(new + relative.name[len(old) :])
         files.append(SidecarFile(path, relative, False))
+    if left_out:
+        plan.notes.append(
+            f"not copied to the new task (a folder, or over {TASK_FILE_LIMIT >> 20} MiB): "
+            + ", ".join(left_out)
+        )
     return files
 
 

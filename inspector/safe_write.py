@@ -9,12 +9,35 @@
   the temporary file is removed.
 * :class:`StagedFolder`: the same for a folder of files (a session's ``subagents/``).
 * :func:`write_backup`: a copy next to the file under a timestamped name that is never
-  overwritten (committed the same no-clobber way).
+  overwritten (committed the same no-clobber way); :func:`existing_backup` finds one
+  that already holds the same bytes (left by a run killed before its replace).
+* :func:`sweep_stale`: removes what a killed run of ours left in a folder.
 * :func:`live_reason`: why a session must not be replaced now (Claude Code has it open,
   or it was written a moment ago).
 
 Temporary names start with a dot and end in ``.inspector-tmp`` and backups end in
 ``.bak``, so Claude Code (which lists ``*.jsonl``) never takes either for a session.
+
+**Killed runs.** A SIGKILL (or a power cut) can stop a write at any instruction. What it
+can leave, and what happens to it:
+
+* a temporary file or folder ``.<final name>.<pid>-<hex>[.with-folder].inspector-tmp``:
+  never visible as a session. :func:`sweep_stale` (run by every rewrite before it writes
+  to a folder) removes it when it is provably ours and abandoned: the name has our
+  pattern, it belongs to this user, and the process that made it (the ``<pid>`` in its
+  name) is no longer running and it is older than :data:`STALE_AFTER` (the age covers
+  a writer on another machine or in another pid namespace sharing the folder), or it is
+  older than :data:`ABANDONED_AFTER` whatever its pid (no run lasts that long). A
+  concurrent run's files carry a live pid and are recent: they are never touched.
+* a new session's folder ``<id>/`` without its ``<id>.jsonl``: the folder takes its name
+  first and the file last, so the session Claude Code lists (its ``.jsonl``) appears in
+  one step, complete with its folder. The staged file's name says ``.with-folder``: a
+  stale one whose final name is still free means its folder is a leftover, and the
+  sweep removes that folder with it (a fresh id nobody else knows).
+* a backup beside the intact original (killed between the backup and the replace): a
+  backup is user data and is never deleted. It holds the original's exact bytes, so the
+  next in-place write of that file adopts it as its own backup
+  (:func:`existing_backup`) instead of writing a second copy.
 """
 
 from __future__ import annotations
@@ -22,6 +45,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -35,6 +59,12 @@ from inspector.discovery import config_root, describe_pid, live_session_ids
 
 TEMP_SUFFIX = ".inspector-tmp"
 BACKUP_SUFFIX = ".bak"
+WITH_FOLDER = ".with-folder"
+"""Marks a staged file whose folder (its final name less the suffix) is committed first."""
+STALE_AFTER = 600.0
+"""Seconds after which a temporary of a process that is not running is swept."""
+ABANDONED_AFTER = 86400.0
+"""Seconds after which a temporary of ours is swept whatever its pid says."""
 LIVE_WRITE_WINDOW = 5.0
 """A transcript modified less than this many seconds ago may belong to a running session."""
 
@@ -47,8 +77,19 @@ class WriteFailed(Exception):
     """A write did not happen; whatever it had started was removed."""
 
 
-def _temp_name(final: Path) -> Path:
-    return final.with_name(f".{final.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+_TEMP_NAME = re.compile(
+    r"\.(?P<final>.+)\.(?P<pid>[0-9]+)-[0-9a-f]{8}(?P<folder>"
+    + re.escape(WITH_FOLDER)
+    + ")?"
+    + re.escape(TEMP_SUFFIX)
+)
+
+
+def _temp_name(final: Path, *, with_folder: bool = False) -> Path:
+    """``.<name>.<pid>-<hex>[.with-folder].inspector-tmp`` beside ``final``: the pid tells
+    :func:`sweep_stale` whether the run that made it is still going."""
+    tag = WITH_FOLDER if with_folder else ""
+    return final.with_name(f".{final.name}.{os.getpid()}-{secrets.token_hex(4)}{tag}{TEMP_SUFFIX}")
 
 
 def fsync_folder(folder: Path) -> None:
@@ -113,12 +154,14 @@ class StagedFile:
 
     Use as a context manager: leaving the block without :meth:`commit` (an error, a
     failed check) removes the temporary file. ``mode`` and ownership are copied from
-    ``like`` when given (the file being replaced or rewritten).
+    ``like`` when given (the file being replaced or rewritten). ``with_folder``: the folder
+    named like ``final`` less its suffix is committed just before this file, and is a
+    leftover when a killed run left this temporary file and ``final`` is still free.
     """
 
-    def __init__(self, final: Path, *, like: Path | None = None) -> None:
+    def __init__(self, final: Path, *, like: Path | None = None, with_folder: bool = False) -> None:
         self.final = final
-        self.path = _temp_name(final)
+        self.path = _temp_name(final, with_folder=with_folder)
         """The temporary file: complete and on disk once :meth:`finish` returned."""
         self._fd: int | None = None
         self.committed = False
@@ -302,6 +345,99 @@ def write_backup(source: Path, data: bytes, *, when: datetime | None = None) -> 
                 continue
             return staged.final
     raise WriteFailed(f"no free backup name next to {source}")
+
+
+def existing_backup(source: Path, data: bytes) -> Path | None:
+    """The newest backup of ``source`` (our name pattern, a regular file of this user)
+    that holds exactly ``data``, or None."""
+    pattern = re.compile(re.escape(source.name) + r"\.[0-9]{8}T[0-9]{6}Z(?:-[0-9]+)?\.bak")
+    try:
+        names = sorted(
+            (name for name in os.listdir(source.parent) if pattern.fullmatch(name)), reverse=True
+        )
+    except OSError:
+        return None
+    for name in names:
+        path = source.parent / name
+        try:
+            info = os.lstat(path)
+            if not (stat.S_ISREG(info.st_mode) and _ours(info) and info.st_size == len(data)):
+                continue
+            with open(path, "rb") as handle:
+                if handle.read(len(data) + 1) == data:
+                    return path
+        except OSError:
+            continue
+    return None
+
+
+def _ours(info: os.stat_result) -> bool:
+    return not hasattr(os, "geteuid") or info.st_uid == os.geteuid()
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` may be running here (True when it cannot be told)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt" or pid <= 0:
+        return True  # os.kill(pid, 0) would end the process on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists (another user's) or cannot be asked
+    return True
+
+
+def sweep_stale(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the temporaries a killed run of ours left in ``folder`` (see the module
+    doc for what proves one ours and abandoned); return what was removed. Never raises."""
+    removed: list[Path] = []
+    moment = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP_NAME.fullmatch(entry.name)
+        if match is None:
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        age = moment - info.st_mtime
+        abandoned = age > ABANDONED_AFTER or (age > STALE_AFTER and not _running(int(match["pid"])))
+        if not (abandoned and _ours(info)):
+            continue
+        path = Path(entry.path)
+        if stat.S_ISDIR(info.st_mode):
+            shutil.rmtree(path, ignore_errors=True)
+        elif stat.S_ISREG(info.st_mode):
+            final = folder / match["final"]
+            if match["folder"] and not os.path.lexists(final):
+                _remove_folder(final.with_suffix(""), removed)
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        else:
+            continue
+        if not os.path.lexists(path):
+            removed.append(path)
+    return removed
+
+
+def _remove_folder(folder: Path, removed: list[Path]) -> None:
+    """Remove a new session's folder whose file never took its name (ours: a real
+    folder of this user; rmtree does not follow links inside it)."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return
+    if stat.S_ISDIR(info.st_mode) and _ours(info):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not os.path.lexists(folder):
+            removed.append(folder)
 
 
 def config_roots_for(path: Path) -> list[Path]:

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from inspector.confined import confined_file
 from inspector.discovery import is_safe_id
 from inspector.formats.anthropic_blocks import anthropic_block, str_or_none, text_block
 from inspector.formats.verdict import require_transcript
@@ -748,7 +749,8 @@ def subagent_links(transcript: ClaudeCodeTranscript) -> list[SubagentLink]:
 
 
 def subagent_path(transcript: Path, session_id: str | None, agent_id: str) -> Path | None:
-    """Find a subagent's transcript in the 2.1.x or 2.0.x layout (safe ids only)."""
+    """Find a subagent's transcript in the 2.1.x or 2.0.x layout (safe ids only; a regular
+    file below the transcript's folder, reached through no symbolic link)."""
     if not is_safe_id(agent_id):
         return None
     folder = transcript.parent
@@ -756,7 +758,7 @@ def subagent_path(transcript: Path, session_id: str | None, agent_id: str) -> Pa
     candidates = [folder / transcript.stem / "subagents" / name, folder / name]
     if is_safe_id(session_id):
         candidates.insert(0, folder / session_id / "subagents" / name)
-    return next((candidate for candidate in candidates if candidate.is_file()), None)
+    return next((c for c in candidates if confined_file(folder, c)), None)
 
 
 def _subagent_meta(path: Path | None) -> tuple[str | None, str | None]:
