@@ -56,6 +56,7 @@ from pathlib import Path
 from types import TracebackType
 
 from inspector.discovery import config_root, describe_pid, live_session_ids
+from inspector.safe_read import open_regular
 
 TEMP_SUFFIX = ".inspector-tmp"
 BACKUP_SUFFIX = ".bak"
@@ -363,7 +364,7 @@ def existing_backup(source: Path, data: bytes) -> Path | None:
             info = os.lstat(path)
             if not (stat.S_ISREG(info.st_mode) and _ours(info) and info.st_size == len(data)):
                 continue
-            with open(path, "rb") as handle:
+            with open_regular(path) as handle:
                 if handle.read(len(data) + 1) == data:
                     return path
         except OSError:
