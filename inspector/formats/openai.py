@@ -125,11 +125,30 @@ def chat_payload(path: Path, block: Block, cache: dict[int, Any]) -> Any:
 _CHAT_ROLES = ("system", "developer", "tool", "function")
 _CHAT_KEYS = ("tool_calls", "tool_call_id", "function_call", "refusal", "audio")
 _CHAT_PARTS = ("image_url", "input_audio", "file", "refusal")
+# What only an Anthropic message has: its tool and thinking blocks. A client may add part
+# types of its own (Cline stores "file" parts beside tool_use blocks), so these win.
+_ANTHROPIC_PARTS = frozenset(
+    {TOOL_USE, TOOL_RESULT, SERVER_TOOL_USE, "thinking", "redacted_thinking", "document"}
+)
 
 
 def looks_like_chat(messages: list[Any]) -> bool:
     """Whether a message array is a Chat Completions one (else: Anthropic-shaped)."""
-    return any(_chat_message(m) for m in messages if isinstance(m, dict))
+    objects = [m for m in messages if isinstance(m, dict)]
+    if any(_part_types(m) & _ANTHROPIC_PARTS for m in objects):
+        return False
+    return any(_chat_message(m) for m in objects)
+
+
+def _part_types(message: dict[str, Any]) -> set[str]:
+    content = message.get("content")
+    if not isinstance(content, list):
+        return set()
+    return {
+        part["type"]
+        for part in content
+        if isinstance(part, dict) and isinstance(part.get("type"), str)
+    }
 
 
 def _chat_message(message: dict[str, Any]) -> bool:

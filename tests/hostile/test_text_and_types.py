@@ -350,6 +350,22 @@ def test_plain_anthropic_request_stays_anthropic(
     assert orjson.loads(capsys.readouterr().out)["format"] == "anthropic-messages"
 
 
+def test_anthropic_blocks_beside_a_chat_like_part_stay_anthropic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Cline >= 4 stores "file" parts (a Chat part type) beside its tool_use blocks."""
+    messages = [
+        {"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "file"}]},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_A", "name": "Read"}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_A"}]},
+    ]
+    path = tmp_path / "abc.messages.json"
+    path.write_bytes(orjson.dumps({"sessionId": "abc", "messages": messages}))
+    assert main(["check", "--json", str(path)]) == 0
+    report = orjson.loads(capsys.readouterr().out)
+    assert (report["format"], report["counts"]["tool_uses"]) == ("cline", 1)
+
+
 def test_rewind_note_says_when_the_anthropic_reading_rejects(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
