@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +43,19 @@ class Seed:
         return self.head + self.between.join(records) + self.tail
 
 
-@dataclass
 class Mutant:
-    seed: Seed
-    data: bytes
-    edits: list[str] = field(default_factory=list)
+    """A mutated file. Not a dataclass: Hypothesis would print every field of the seed."""
+
+    def __init__(self, seed: Seed, data: bytes, edits: list[str]) -> None:
+        self.seed = seed
+        self.data = data
+        self.edits = edits
 
     def __repr__(self) -> str:  # what Hypothesis prints for a falsifying example
-        return f"Mutant(seed={self.seed.name!r}, edits={self.edits!r}, data={self.data!r})"
+        data = repr(self.data[:3000])
+        if len(self.data) > 3000:
+            data += f" + {len(self.data) - 3000} bytes"
+        return f"Mutant(seed={self.seed.name!r}, edits={self.edits!r}, data={data})"
 
 
 def _jsonl_seed(name: str, path: str, data: bytes, sidecar: Path | None = None) -> Seed:
@@ -477,9 +482,28 @@ def _record_edit(draw: Draw, records: list[bytes]) -> str:
     return f"{kind} {index}"
 
 
+_NOT_CONVERSATIONS = [
+    b"",
+    b"\n\n",
+    b"null",
+    b"123",
+    b'"x"',
+    b"[]",
+    b"{}",
+    b"[1,2,3]",
+    b'{"messages":[1,2,3]}',
+    b'{"messages":[]}',
+    b'{"role":{"a":1}}',
+    b"\x00" * 5000,
+    b"\xff\xfe\x00\x00",
+]
+
+
 @st.composite
 def _byte_edit(draw: Draw, data: bytes) -> tuple[bytes, str]:
-    kind = draw(st.sampled_from(["crlf", "bom", "invalid utf-8", "nul", "cut"]))
+    kind = draw(st.sampled_from(["crlf", "bom", "invalid utf-8", "nul", "cut", "replace"]))
+    if kind == "replace":  # not a conversation at all
+        return draw(st.sampled_from(_NOT_CONVERSATIONS)), kind
     if kind == "crlf":
         return data.replace(b"\n", b"\r\n"), kind
     if kind == "bom":
