@@ -33,7 +33,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from inspector.cli import main
+from inspector.json_out import allow_parsed_depth
 from tests.hostile.mutations import Mutant, mutants
+
+# main() raises the recursion limit for deep inputs; raised once here, before hypothesis
+# records the limit to restore, it is not a change made during a test.
+allow_parsed_depth()
 
 _LONG_RUN = int(os.environ.get("INSPECTOR_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(
