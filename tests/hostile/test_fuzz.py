@@ -145,14 +145,20 @@ def assert_sound_output(command: str, outcome: Outcome) -> None:
     if command == "messages" and outcome.code == 0:
         assert isinstance(orjson.loads(outcome.out)["messages"], list)
     if command == "check --json":
-        for line in outcome.out.splitlines():
+        for line in _json_lines(outcome.out):
             orjson.loads(line)
+
+
+def _json_lines(text: str) -> list[str]:
+    """JSON lines end at "\\n" only: a JSON string may hold a raw U+2028, where
+    ``str.splitlines`` would cut."""
+    return text.removesuffix("\n").split("\n") if text else []
 
 
 def assert_new_session_sound(
     outcome: Outcome, root: Path, before: dict[str, bytes], after: dict[str, bytes]
 ) -> None:
-    lines = outcome.out.splitlines()
+    lines = _json_lines(outcome.out)
     assert len(lines) == 1, f"--json prints one line\n{outcome}"
     document: dict[str, Any] = orjson.loads(lines[0])
     new = sorted(set(after) - set(before))
