@@ -21,7 +21,7 @@ from typing import BinaryIO
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inspector.synthetic import (  # noqa: E402
+from tests.support.synthetic import (  # noqa: E402
     SessionWriter,
     ToolCall,
     bash_call,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from inspector.formats import load_conversation
-from inspector.model import Conversation
+from inspector.agents import load_conversation
+from inspector.core.model import Conversation
 from inspector.rules import Cut, Finding, Report, validate
 
 

@@ -2,7 +2,7 @@
 
 Claude Code appends to its transcripts, so only the new bytes are read, and the
 conversation is rebuilt by extending the previous rebuild
-(:mod:`inspector.formats.claude_tail`). Other agents
+(:mod:`inspector.agents.claude_code.tail`). Other agents
 rewrite their history files whole (Roo Code, Cline) or are small enough to re-read
 (Codex rollouts): those are reloaded when the file's size, time or identity changes.
 Used by the app (and usable from any script); it never imports Textual.
@@ -14,13 +14,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from inspector.formats import claude_tail, detect_format, load_conversation
-from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
-from inspector.formats.claude_code import ClaudeCodeTranscript
-from inspector.formats.claude_tail import ProjectionState
-from inspector.formats.verdict import require_transcript
-from inspector.model import Conversation
-from inspector.reader import JsonlReader
+from inspector.agents import detect_format, load_conversation
+from inspector.agents.claude_code import tail as claude_tail
+from inspector.agents.claude_code.tail import ProjectionState
+from inspector.agents.claude_code.transcript import FORMAT as CLAUDE_CODE
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
+from inspector.core.jsonl import JsonlReader
+from inspector.core.model import Conversation
+from inspector.core.verdict import require_transcript
 from inspector.rules import Report, validate
 
 

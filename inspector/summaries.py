@@ -4,7 +4,7 @@ Pure and Textual-free: given a tool's name and the ``input`` of its ``tool_use``
 block (any JSON value), say in one printable line what the call was about: the
 command of a ``Bash`` call, the file of a ``Read``, the pattern of a ``Grep``…
 Unknown tools fall back to their input as compact JSON. Every summary goes through
-:func:`inspector.safe_text.one_line`, so it holds no control characters.
+:func:`inspector.core.safe_text.one_line`, so it holds no control characters.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 
-from inspector.json_out import dumps
-from inspector.safe_text import one_line
-from inspector.wording import counted
+from inspector.core.json_out import dumps
+from inspector.core.safe_text import one_line
+from inspector.core.wording import counted
 
 DEFAULT_LIMIT = 120
 

@@ -24,7 +24,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inspector.synthetic import (  # noqa: E402
+from tests.support.synthetic import (  # noqa: E402
     SessionWriter,
     Subagent,
     bash_call,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inspector.model import Block, Conversation
+from inspector.core.model import Block, Conversation
 from inspector.rules import Report
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from inspector.formats.claude_code import load, message_payloads
+from inspector.agents.claude_code.transcript import load, message_payloads
 from tests.claude_capture import capture_resume_request, find_claude, tool_structure
 from tests.conversations import (
     assistant,

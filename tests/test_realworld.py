@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from inspector.agents.claude_code.transcript import load
 from inspector.check import check_file
-from inspector.formats.claude_code import load
 from tests.conftest import REALWORLD, realworld_files
 
 FILES = realworld_files()

@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
+from inspector.agents.claude_code.repair import plan_repair
+from inspector.agents.claude_code.rewind import plan_rewind
+from inspector.agents.claude_code.transcript import message_payloads
 from inspector.check import check_file
-from inspector.formats.claude_code import message_payloads
-from inspector.repair import plan_repair
-from inspector.rewind import plan_rewind
-from inspector.rewrite import RewritePlan, apply
+from inspector.rewrite.plan import RewritePlan, apply
 from tests.claude_capture import capture_resume_request, find_claude, tool_structure
 
 REPO = Path(__file__).resolve().parents[1]

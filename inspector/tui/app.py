@@ -33,11 +33,11 @@ from textual.widgets.tree import TreeNode
 from textual.worker import Worker, WorkerState
 from watchfiles import Change, awatch
 
-from inspector.discovery import config_root, live_session_ids
-from inspector.formats import NotATranscript
-from inspector.rewrite import Action, RewriteFailed, RewriteRefused, apply
-from inspector.rewrite_history import plan_rewrite
-from inspector.safe_text import escaped, one_line
+from inspector.agents import NotATranscript
+from inspector.agents.claude_code.layout import config_root, live_session_ids
+from inspector.agents.history.rewrite import plan_rewrite
+from inspector.core.safe_text import escaped, one_line
+from inspector.rewrite.plan import Action, RewriteFailed, RewriteRefused, apply
 from inspector.tui.collector import (
     keep_out_of_collections,
     rarely_collected,
@@ -90,8 +90,8 @@ class InspectorApp(App[None]):
         Binding("slash", "filter", "Filter", id="inspector.filter"),
         Binding("e", "toggle_output", "Show all", id="inspector.show_all"),
         Binding("s", "sessions", "Sessions", id="inspector.sessions"),
-        Binding("r", "rewind", "Rewind", id="inspector.rewind"),
-        Binding("R", "repair", "Repair", id="inspector.repair"),
+        Binding("r", "rewind", "Rewind", id="inspector.agents.claude_code.rewind"),
+        Binding("R", "repair", "Repair", id="inspector.agents.claude_code.repair"),
         Binding("question_mark", "help", "Help", id="inspector.help"),
         Binding("q", "quit", "Quit", id="inspector.quit"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="inspector.clear"),

@@ -23,10 +23,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from inspector.discovery import iter_subagent_files
-from inspector.formats import block_payload
-from inspector.live import LiveSession, Snapshot
-from inspector.model import (
+from inspector.agents import block_payload
+from inspector.agents.claude_code.layout import iter_subagent_files
+from inspector.core.model import (
     TEXT,
     TOOL_USE,
     ApiErrorRecord,
@@ -36,8 +35,9 @@ from inspector.model import (
     Message,
     SubagentLink,
 )
+from inspector.core.safe_text import one_line
+from inspector.live import LiveSession, Snapshot
 from inspector.rules import CallStatus, Finding, Rule, Severity, ToolCall
-from inspector.safe_text import one_line
 from inspector.summaries import tool_input_summary
 
 WINDOW = 500

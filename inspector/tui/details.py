@@ -19,12 +19,12 @@ from rich.highlighter import JSONHighlighter
 from rich.table import Table
 from rich.text import Text
 
-from inspector.formats import block_payload
-from inspector.json_out import dumps
-from inspector.model import TEXT, THINKING, TOOL_RESULT, TOOL_USE, Block, Origin
-from inspector.reader import read_line
+from inspector.agents import block_payload
+from inspector.core.json_out import dumps
+from inspector.core.jsonl import read_line
+from inspector.core.model import TEXT, THINKING, TOOL_RESULT, TOOL_USE, Block, Origin
+from inspector.core.safe_text import escaped, one_line, printable
 from inspector.rules import Finding, Severity
-from inspector.safe_text import escaped, one_line, printable
 from inspector.tui import labels
 from inspector.tui.conversation_view import (
     ApiErrorRow,

@@ -6,10 +6,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from inspector.agents import NotATranscript
+from inspector.agents.claude_code.layout import SessionFile
 from inspector.check import check_file
-from inspector.discovery import SessionFile
-from inspector.formats import NotATranscript
-from inspector.wording import counted
+from inspector.core.wording import counted
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Tree labels and status marks, always as plain :class:`rich.text.Text`.
 
 Transcript text reaches these functions already escaped for one line (the cached
-summaries and previews go through :func:`inspector.safe_text.one_line`); it is
+summaries and previews go through :func:`inspector.core.safe_text.one_line`); it is
 appended to ``Text`` objects, never parsed as markup, so ``[/bold]`` in a tool
 output is shown as typed.
 """
@@ -13,10 +13,11 @@ from typing import Final
 
 from rich.text import Text
 
-from inspector.model import Origin
+from inspector.core.model import Origin
+from inspector.core.safe_text import escaped, one_line
+from inspector.core.timestamps import parse_timestamp
+from inspector.core.wording import counted
 from inspector.rules import CallStatus, Severity
-from inspector.safe_text import escaped, one_line
-from inspector.timestamps import parse_timestamp
 from inspector.tui.conversation_view import (
     ApiErrorRow,
     BranchRow,
@@ -24,7 +25,6 @@ from inspector.tui.conversation_view import (
     ConversationView,
     MessageRow,
 )
-from inspector.wording import counted
 
 ICONS: Final[dict[CallStatus, str]] = {
     CallStatus.ANSWERED: "✓",

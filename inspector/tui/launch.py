@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import inspector
-from inspector.discovery import (
+from inspector.agents.claude_code.layout import (
     SessionFile,
     all_sessions,
     find_session,
@@ -23,8 +23,8 @@ from inspector.discovery import (
     project_folder_name,
     sessions_in,
 )
-from inspector.os_errors import describe_os_error
-from inspector.safe_read import file_kind
+from inspector.core.os_errors import describe_os_error
+from inspector.core.safe_read import file_kind
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from textual.worker import Worker
 
-from inspector.safe_text import one_line
+from inspector.core.safe_text import one_line
 
 T = TypeVar("T")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inspector.synthetic import SessionWriter, bash_call, read_call
 from inspector.tui.conversation_view import NodeKind
 from tests.app.helpers import SIZE, cursor_label, loaded, nodes_of, open_app, wait_for
+from tests.support.synthetic import SessionWriter, bash_call, read_call
 
 WINDOW = 20
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from inspector.synthetic import SessionWriter, ToolCall, bash_call
 from inspector.tui.app import InspectorApp
 from inspector.tui.conversation_view import NodeKind
 from tests.app.helpers import (
@@ -19,6 +18,7 @@ from tests.app.helpers import (
     status_text,
     wait_for,
 )
+from tests.support.synthetic import SessionWriter, ToolCall, bash_call
 
 HOSTILE = "done [/bold] and [red]x then \x1b[31mred\x1b[0m and \x1b]52;c;ZXZpbA==\x07 end"
 

@@ -6,7 +6,6 @@ import gc
 import os
 from pathlib import Path
 
-from inspector.synthetic import SessionWriter, bash_call, read_call
 from inspector.tui.conversation_view import NodeKind
 from tests.app.helpers import (
     SIZE,
@@ -20,6 +19,7 @@ from tests.app.helpers import (
     tree_text,
     wait_for,
 )
+from tests.support.synthetic import SessionWriter, bash_call, read_call
 
 
 def pending_session(path: Path) -> tuple[SessionWriter, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inspector.synthetic import SessionWriter, bash_call
 from inspector.tui.conversation_view import NodeKind
 from tests.app.helpers import (
     SIZE,
@@ -18,6 +17,7 @@ from tests.app.helpers import (
     tree_text,
     wait_for,
 )
+from tests.support.synthetic import SessionWriter, bash_call
 
 R1_TEXT = (
     "messages.2: `tool_use` ids were found without `tool_result` blocks immediately after: "

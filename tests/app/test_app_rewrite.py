@@ -13,9 +13,9 @@ import orjson
 import pytest
 
 import inspector.tui.app
-from inspector.repair import plan_repair
-from inspector.rewrite import Action, RewritePlan, RewriteResult, apply
-from inspector.rewrite_history import plan_rewrite
+from inspector.agents.claude_code.repair import plan_repair
+from inspector.agents.history.rewrite import plan_rewrite
+from inspector.rewrite.plan import Action, RewritePlan, RewriteResult, apply
 from inspector.tui.app import InspectorApp
 from inspector.tui.screens.confirm import RewriteScreen, WrittenScreen, plan_text, result_text
 from tests.app.helpers import SIZE, copy_sample, loaded, open_app, status_text, wait_for

@@ -33,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from inspector.cli import main
-from inspector.json_out import allow_parsed_depth
+from inspector.core.json_out import allow_parsed_depth
 from tests.hostile.mutations import Mutant, mutants
 
 # main() raises the recursion limit for deep inputs; raised once here, before hypothesis

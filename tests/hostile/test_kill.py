@@ -23,10 +23,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from inspector.agents.claude_code.repair import plan_repair
 from inspector.check import check_file
-from inspector.repair import plan_repair
-from inspector.rewrite import apply, is_uuid
-from inspector.safe_write import STALE_AFTER, TEMP_SUFFIX, sweep_stale
+from inspector.rewrite.plan import apply, is_uuid
+from inspector.rewrite.safe_write import STALE_AFTER, TEMP_SUFFIX, sweep_stale
 from tests.conftest import REPO, SAMPLES
 
 RUNS = int(os.environ.get("INSPECTOR_KILL_RUNS", "16"))

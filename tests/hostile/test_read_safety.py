@@ -15,11 +15,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from inspector.cli_check import run_check
-from inspector.formats import NotATranscript, load_conversation
-from inspector.json_out import dumps
+from inspector.agents import NotATranscript, load_conversation
+from inspector.cli.check import run_check
+from inspector.core.json_out import dumps
+from inspector.core.safe_read import NotRegularFile, TooLarge, open_regular, read_whole
 from inspector.live import LiveSession
-from inspector.safe_read import NotRegularFile, TooLarge, open_regular, read_whole
 from inspector.tui.launch import resolve
 from tests.conftest import SAMPLES
 from tests.conversations import assistant, result, tool_use, user, write_conversation

@@ -19,10 +19,10 @@ from typing import Any
 import orjson
 import pytest
 
-import inspector.safe_text as safe_text
+import inspector.core.safe_text as safe_text
+from inspector.agents.claude_code.layout import SessionFile, live_session_ids
 from inspector.cli import main
-from inspector.discovery import SessionFile, live_session_ids
-from inspector.safe_write import live_reason
+from inspector.rewrite.safe_write import live_reason
 from tests.conftest import SAMPLES
 
 SAMPLE = "orphan-tool-use"

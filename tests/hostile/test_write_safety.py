@@ -11,14 +11,14 @@ from pathlib import Path
 import orjson
 import pytest
 
-import inspector.rewrite_history
+import inspector.agents.history.rewrite
+from inspector.agents.claude_code.repair import plan_repair
+from inspector.agents.claude_code.rewind import plan_rewind
+from inspector.agents.history.rewrite import HistoryPlan, plan_rewrite
 from inspector.check import check_file
 from inspector.cli import main
-from inspector.confined import NotConfined, confined_file, read_confined
-from inspector.repair import plan_repair
-from inspector.rewind import plan_rewind
-from inspector.rewrite import Action, RewriteFailed, RewritePlan, apply
-from inspector.rewrite_history import HistoryPlan, plan_rewrite
+from inspector.rewrite.confined import NotConfined, confined_file, read_confined
+from inspector.rewrite.plan import Action, RewriteFailed, RewritePlan, apply
 from tests.conftest import SAMPLES
 from tests.unit.test_formats import answer, anthropic_history
 
@@ -256,7 +256,7 @@ def test_a_folder_must_look_like_a_task(tmp_path: Path, layout: str) -> None:
 
 
 def test_a_task_copies_its_own_files_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(inspector.rewrite_history, "TASK_FILE_LIMIT", 1 << 20)
+    monkeypatch.setattr(inspector.agents.history.rewrite, "TASK_FILE_LIMIT", 1 << 20)
     task = (
         tmp_path / "rooveterinaryinc.roo-cline" / "tasks" / "0b5e8a56-1f0c-4c4f-9d6b-2f4a8e1c3d70"
     )

@@ -12,9 +12,9 @@ from typing import Any
 import orjson
 import pytest
 
-from inspector.formats import claude_tail
-from inspector.formats.claude_code import ClaudeCodeTranscript
-from inspector.reader import JsonlReader
+from inspector.agents.claude_code import tail as claude_tail
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
+from inspector.core.jsonl import JsonlReader
 from inspector.rules import Report, validate
 from tests.conftest import REPO, SAMPLES, realworld_files
 from tests.projections import projection_values, report_values

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from inspector.synthetic import SessionWriter
 from inspector.tui.conversation_view import ConversationModel, LooseSubagentRow
 from tests.conftest import SAMPLES
+from tests.support.synthetic import SessionWriter
 
 
 def loose_paths(model: ConversationModel, **refresh: bool) -> list[Path] | None:

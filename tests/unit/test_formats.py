@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
+from inspector.agents import detect_format, load_conversation, message_payloads
 from inspector.check import check_file
-from inspector.formats import detect_format, load_conversation, message_payloads
 from inspector.rules import Report, Rule, Severity
 
 # ---------------------------------------------------------------- Anthropic-shaped histories
@@ -331,8 +331,8 @@ def test_roo_and_cline_epoch_milliseconds_become_iso_times(tmp_path: Path) -> No
 
 def test_a_history_document_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Recognising a multi-line history parses it whole: the check reuses that parse."""
-    import inspector.formats as formats
-    from inspector.formats import stored
+    import inspector.agents as formats
+    from inspector.agents.history import document as stored
 
     reads: list[Path] = []
 

@@ -8,17 +8,17 @@ import sys
 from tests.conftest import SAMPLES
 
 DOMAIN_MODULES = [
-    "inspector.reader",
-    "inspector.model",
-    "inspector.formats",
-    "inspector.formats.claude_code",
+    "inspector.core.jsonl",
+    "inspector.core.model",
+    "inspector.agents",
+    "inspector.agents.claude_code.transcript",
     "inspector.rules",
     "inspector.check",
-    "inspector.discovery",
+    "inspector.agents.claude_code.layout",
     "inspector.live",
-    "inspector.safe_text",
+    "inspector.core.safe_text",
     "inspector.cli",
-    "inspector.cli_check",
+    "inspector.cli.check",
 ]
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 import pytest
 
+from inspector.agents import NotATranscript, block_payload, load_conversation, message_payloads
 from inspector.check import check_file
-from inspector.formats import NotATranscript, block_payload, load_conversation, message_payloads
 from tests.conftest import SAMPLES
 
 WRONG_TYPES: list[Any] = [None, 7, 1.5, True, "x", [], ["a"], {}, {"k": [1]}]

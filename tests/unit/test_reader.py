@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 
-from inspector.reader import BadLine, JsonlReader, ParsedLine, read_line
+from inspector.core.jsonl import BadLine, JsonlReader, ParsedLine, read_line
 
 
 def _read(reader: JsonlReader, *, final: bool = False) -> list[ParsedLine | BadLine]:

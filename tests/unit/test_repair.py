@@ -1,4 +1,4 @@
-"""Repair: keep everything, change only what the API rejects (inspector.repair)."""
+"""Repair: keep everything, change only what the API rejects (agents.claude_code.repair)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 import orjson
 import pytest
 
+from inspector.agents.claude_code.repair import LOST_RESULT, plan_repair
 from inspector.check import check_file
-from inspector.model import TOOL_RESULT, TOOL_USE
-from inspector.repair import LOST_RESULT, plan_repair
-from inspector.rewrite import RewriteFailed, apply, read_snapshot
+from inspector.core.model import TOOL_RESULT, TOOL_USE
+from inspector.rewrite.plan import RewriteFailed, apply, read_snapshot
 from inspector.rules import Rule
-from inspector.synthetic import SessionWriter, bash_call, read_call
 from tests.conftest import SAMPLES, realworld_main_params
+from tests.support.synthetic import SessionWriter, bash_call, read_call
 from tests.unit.test_rewind import lines_of, naive_walk, tree_hashes
 
 DEFECTS = ["orphan-tool-use", "orphan-result", "duplicate-id", "compacted", "api-error"]

@@ -1,4 +1,4 @@
-"""Rewind: a new session cut at the last valid turn (inspector.rewind, inspector.rewrite)."""
+"""Rewind: a new session cut at the last valid turn (agents.claude_code.rewind, rewrite.plan)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from typing import Any
 import orjson
 import pytest
 
+from inspector.agents.claude_code.rewind import _mentioned, plan_rewind
+from inspector.agents.claude_code.transcript import load_transcript
 from inspector.check import check_file
-from inspector.formats.claude_code import load_transcript
-from inspector.model import Conversation
-from inspector.rewind import _mentioned, plan_rewind
-from inspector.rewrite import (
+from inspector.core.model import Conversation
+from inspector.core.timestamps import parse_timestamp
+from inspector.rewrite.plan import (
     RewriteFailed,
     _with_session_id,
     apply,
@@ -24,9 +25,8 @@ from inspector.rewrite import (
     safe_path_part,
     tool_structure,
 )
-from inspector.synthetic import SessionWriter, bash_call, read_call
-from inspector.timestamps import parse_timestamp
 from tests.conftest import SAMPLES, realworld_main_params
+from tests.support.synthetic import SessionWriter, bash_call, read_call
 
 DEFECTS = ["orphan-tool-use", "orphan-result", "duplicate-id", "compacted", "api-error"]
 HEALTHY = ["healthy-parallel", "out-of-order"]

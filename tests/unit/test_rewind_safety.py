@@ -16,13 +16,13 @@ from typing import Any
 import orjson
 import pytest
 
-import inspector.rewrite
-import inspector.safe_write
+import inspector.rewrite.plan
+import inspector.rewrite.safe_write
+from inspector.agents.claude_code.repair import plan_repair
+from inspector.agents.claude_code.rewind import plan_rewind
 from inspector.check import check_file
 from inspector.cli import main
-from inspector.repair import plan_repair
-from inspector.rewind import plan_rewind
-from inspector.rewrite import RewriteFailed, RewritePlan, RewriteRefused, apply
+from inspector.rewrite.plan import RewriteFailed, RewritePlan, RewriteRefused, apply
 from tests.conftest import SAMPLES
 from tests.unit.test_rewind import sha, tree_hashes
 
@@ -130,7 +130,7 @@ def test_failed_check_leaves_nothing(project: Path, monkeypatch: pytest.MonkeyPa
     before, names = tree_hashes(project), _listing(project)
     plan = plan_rewind(source, line=44)  # copies a subagent transcript too
     broken = check_file(project / f"{SAMPLE}.jsonl")
-    monkeypatch.setattr(inspector.rewrite, "check_file", lambda path, format_name=None: broken)
+    monkeypatch.setattr(inspector.rewrite.plan, "check_file", lambda path, format_name=None: broken)
     with pytest.raises(RewriteFailed, match="still fails the check"):
         apply(plan)
     _assert_untouched(project, before, names)
@@ -264,7 +264,7 @@ def test_failed_check_in_place_leaves_no_backup(
     before, names = tree_hashes(project), _listing(project)
     plan = plan_repair(source)
     broken = check_file(project / f"{SAMPLE}.jsonl")
-    monkeypatch.setattr(inspector.rewrite, "check_file", lambda path, format_name=None: broken)
+    monkeypatch.setattr(inspector.rewrite.plan, "check_file", lambda path, format_name=None: broken)
     with pytest.raises(RewriteFailed, match="still fails the check"):
         apply(plan, in_place=True)
     _assert_untouched(project, before, names)
@@ -276,7 +276,7 @@ def test_in_place_refused_when_the_file_changes_after_the_backup(
     source = project / f"{SAMPLE}.jsonl"
     names = _listing(project)
     plan = plan_repair(source)
-    real_backup = inspector.safe_write.write_backup
+    real_backup = inspector.rewrite.safe_write.write_backup
     later = b'{"type":"last-prompt","lastPrompt":"later"}\n'
 
     def backup_then_append(path: Path, data: bytes) -> Path:
@@ -285,7 +285,7 @@ def test_in_place_refused_when_the_file_changes_after_the_backup(
             handle.write(later)
         return backup
 
-    monkeypatch.setattr(inspector.rewrite, "write_backup", backup_then_append)
+    monkeypatch.setattr(inspector.rewrite.plan, "write_backup", backup_then_append)
     with pytest.raises(RewriteRefused, match="changed while it was rewritten"):
         apply(plan, in_place=True, force=True)
     assert source.read_bytes().endswith(later)
@@ -566,11 +566,11 @@ def test_cli_disk_full(
 
 def test_rewrite_modules_do_not_import_textual() -> None:
     modules = [
-        "inspector.rewrite",
-        "inspector.rewind",
-        "inspector.repair",
-        "inspector.safe_write",
-        "inspector.cli_rewrite",
+        "inspector.rewrite.plan",
+        "inspector.agents.claude_code.rewind",
+        "inspector.agents.claude_code.repair",
+        "inspector.rewrite.safe_write",
+        "inspector.cli.rewrite",
     ]
     code = (
         "import importlib, sys\n"

@@ -12,21 +12,21 @@ from typing import Any
 import orjson
 import pytest
 
-import inspector.rewrite
-import inspector.rewrite_history
-from inspector.check import check_file
-from inspector.cli import main
-from inspector.formats import detect_format
-from inspector.repair import LOST_RESULT
-from inspector.rewind import plan_rewind
-from inspector.rewrite import Action, RewriteFailed, RewriteRefused, apply
-from inspector.rewrite_history import (
+import inspector.agents.history.rewrite
+import inspector.rewrite.plan
+from inspector.agents import detect_format
+from inspector.agents.claude_code.repair import LOST_RESULT
+from inspector.agents.claude_code.rewind import plan_rewind
+from inspector.agents.history.rewrite import (
     CLINE_MISSING,
     CODEX_ABORTED,
     ROO_MISSING,
     HistoryPlan,
     plan_rewrite,
 )
+from inspector.check import check_file
+from inspector.cli import main
+from inspector.rewrite.plan import Action, RewriteFailed, RewriteRefused, apply
 from inspector.rules import Report
 from tests.unit.test_formats import (
     ANTHROPIC_CASES,
@@ -499,7 +499,7 @@ def test_failed_check_leaves_nothing(
         )
     plan = plan_rewrite(Action.REPAIR, path)
     broken = check_file(path)
-    monkeypatch.setattr(inspector.rewrite, "check_file", lambda *_: broken)
+    monkeypatch.setattr(inspector.rewrite.plan, "check_file", lambda *_: broken)
     before, names = tree_hashes(tmp_path), listing(tmp_path)
     with pytest.raises(RewriteFailed, match="still fails the check"):
         apply(plan, in_place=in_place)

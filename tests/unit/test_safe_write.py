@@ -1,4 +1,4 @@
-"""Atomic writes, backups and the live-session check (inspector.safe_write)."""
+"""Atomic writes, backups and the live-session check (inspector.rewrite.safe_write)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from inspector.safe_write import (
+from inspector.rewrite.safe_write import (
     LIVE_WRITE_WINDOW,
     StagedFile,
     StagedFolder,

@@ -14,10 +14,10 @@ from typing import Any
 import orjson
 import pytest
 
-from inspector.formats import split_read
-from inspector.formats.claude_code import ClaudeCodeTranscript, Entry, load_transcript
-from inspector.model import Block
-from inspector.reader import JsonlReader
+from inspector.agents.claude_code import split_read
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript, Entry, load_transcript
+from inspector.core.jsonl import JsonlReader
+from inspector.core.model import Block
 from inspector.rules import validate
 from tests.conftest import SAMPLES, realworld_files
 from tests.projections import projection_values

@@ -1,6 +1,6 @@
 """Confirming a rewind or repair, and what was written.
 
-:class:`RewriteScreen` shows a plan (:class:`inspector.rewrite.RewritePlan`): the first
+:class:`RewriteScreen` shows a plan (:class:`inspector.rewrite.plan.RewritePlan`): the first
 error, the cut point, what is kept and dropped, each change, the notes; it is dismissed
 with a :class:`Choice`. :class:`WrittenScreen` shows the result and offers to open the
 new session. Planning and writing happen in the app's workers, never here.
@@ -20,8 +20,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from inspector.rewrite import Action, RewritePlan, RewriteResult, describe_counts
-from inspector.safe_text import escaped, one_line
+from inspector.core.safe_text import escaped, one_line
+from inspector.rewrite.plan import Action, RewritePlan, RewriteResult, describe_counts
 from inspector.tui.labels import styled
 
 

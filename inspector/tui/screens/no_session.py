@@ -12,7 +12,7 @@ from textual.containers import Center, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from inspector.safe_text import escaped
+from inspector.core.safe_text import escaped
 from inspector.tui.labels import styled
 from inspector.tui.launch import NoSession
 

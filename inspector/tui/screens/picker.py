@@ -21,8 +21,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from inspector.discovery import SessionFile, live_session_ids, other_agent_sessions
-from inspector.safe_text import escaped
+from inspector.agents.claude_code.layout import SessionFile, live_session_ids, other_agent_sessions
+from inspector.core.safe_text import escaped
 from inspector.tui.health import PENDING, Badge, HealthCache, compute_badge
 from inspector.tui.labels import byte_size, styled
 from inspector.tui.launch import sessions_under

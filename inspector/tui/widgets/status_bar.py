@@ -7,10 +7,10 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
-from inspector.discovery import describe_pid
-from inspector.safe_text import escaped, one_line
+from inspector.agents.claude_code.layout import describe_pid
+from inspector.core.safe_text import escaped, one_line
+from inspector.core.wording import counted
 from inspector.tui.conversation_view import ConversationView
-from inspector.wording import counted
 
 
 class StatusBar(Static):

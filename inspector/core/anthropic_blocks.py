@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from inspector.model import SERVER_TOOL_USE, TEXT, TOOL_RESULT, TOOL_USE, Block, Origin
+from inspector.core.model import SERVER_TOOL_USE, TEXT, TOOL_RESULT, TOOL_USE, Block, Origin
 
 
 def anthropic_block(origin: Origin, index: int, raw: dict[str, Any]) -> Block:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inspector.model import OPENAI_CHAT, OPENAI_RESPONSES
+from inspector.core.model import OPENAI_CHAT, OPENAI_RESPONSES
 
 
 def missing_results(api: str, expected_at: int, ids: list[str]) -> str:

@@ -34,10 +34,10 @@ from typing import Any
 
 import orjson
 
-from inspector.formats.claude_code import ClaudeCodeTranscript, Entry
-from inspector.model import Block
-from inspector.reader import BadLine, JsonlReader
-from inspector.safe_read import open_regular
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript, Entry
+from inspector.core.jsonl import BadLine, JsonlReader
+from inspector.core.model import Block
+from inspector.core.safe_read import open_regular
 
 SPLIT_MIN_BYTES = 24 * 1024 * 1024
 """Below this, forking costs more than it saves."""

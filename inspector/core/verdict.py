@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from inspector.safe_read import open_regular
+from inspector.core.safe_read import open_regular
 
 if TYPE_CHECKING:
-    from inspector.formats.claude_code import ClaudeCodeTranscript
+    from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 
 _HEAD_BYTES = 1 << 16
 BINARY = "binary data"

@@ -12,14 +12,14 @@ from typing import TextIO
 
 import orjson
 
+from inspector.agents import NotATranscript
+from inspector.agents.claude_code.layout import config_root, other_agent_sessions, transcript_files
 from inspector.check import check_file, report_dict
-from inspector.discovery import config_root, other_agent_sessions, transcript_files
-from inspector.formats import NotATranscript
-from inspector.os_errors import describe_failure
+from inspector.core.os_errors import describe_failure
+from inspector.core.safe_read import regular_file_problem
+from inspector.core.safe_text import escaped
+from inspector.core.wording import counted
 from inspector.rules import Finding, Report, Severity
-from inspector.safe_read import regular_file_problem
-from inspector.safe_text import escaped
-from inspector.wording import counted
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -55,8 +55,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from inspector.discovery import config_root, describe_pid, live_session_ids
-from inspector.safe_read import open_regular
+from inspector.agents.claude_code.layout import config_root, describe_pid, live_session_ids
+from inspector.core.safe_read import open_regular
 
 TEMP_SUFFIX = ".inspector-tmp"
 BACKUP_SUFFIX = ".bak"

@@ -1,7 +1,7 @@
 """Rewriting a session safely: what rewind and repair share.
 
-A rewrite is planned first (:func:`inspector.rewind.plan_rewind`,
-:func:`inspector.repair.plan_repair`) and applied after (:func:`apply`):
+A rewrite is planned first (:func:`inspector.agents.claude_code.rewind.plan_rewind`,
+:func:`inspector.agents.claude_code.repair.plan_repair`) and applied after (:func:`apply`):
 
 * **Snapshot.** The transcript is read once; only its complete lines are used
   (:class:`Snapshot`). A session that grows meanwhile keeps its new lines, and the result
@@ -20,12 +20,12 @@ A rewrite is planned first (:func:`inspector.rewind.plan_rewind`,
   file only when it is a plain id (:func:`safe_path_part`), and a resume command is
   offered only for one. Sidecar folders are walked without following symbolic links
   (:func:`session_folders`, :func:`folder_files`), and every sidecar byte copied into a
-  new session is read with :func:`inspector.confined.read_confined`: no file outside
+  new session is read with :func:`inspector.rewrite.confined.read_confined`: no file outside
   the folder that holds the transcript, and no file reached through a symbolic link
   below it, is ever read into a new session.
 * **Killed runs.** A new session's folder takes its name first and its file last, so
   the session appears in one step; what a killed run leaves is swept by the next
-  rewrite of that folder (:func:`inspector.safe_write.sweep_stale`, which documents
+  rewrite of that folder (:func:`inspector.rewrite.safe_write.sweep_stale`, which documents
   what counts as ours).
 
 Lines keep Claude Code's compact JSON: an unchanged line is copied byte for byte, a patched
@@ -49,21 +49,21 @@ from typing import Any, Final
 
 import orjson
 
+from inspector.agents import FORMATS, NotATranscript, detect_format
+from inspector.agents.claude_code.layout import is_safe_id, is_subagent_file
+from inspector.agents.claude_code.transcript import FORMAT as CLAUDE_CODE
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.check import check_file
-from inspector.confined import NotConfined, read_confined
-from inspector.discovery import is_safe_id, is_subagent_file
-from inspector.formats import FORMATS, NotATranscript, detect_format
-from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
-from inspector.formats.claude_code import ClaudeCodeTranscript
-from inspector.formats.verdict import require_transcript
-from inspector.json_out import dumps
-from inspector.model import TOOL_RESULT, TOOL_USE, Conversation, count_blocks
-from inspector.os_errors import describe_failure, describe_os_error
-from inspector.reader import BadLine, ParsedLine, parse_object
-from inspector.rules import Cut, Finding, Report, validate
-from inspector.safe_read import TRANSCRIPT_LIMIT, read_whole
-from inspector.safe_text import one_line
-from inspector.safe_write import (
+from inspector.core.json_out import dumps
+from inspector.core.jsonl import BadLine, ParsedLine, parse_object
+from inspector.core.model import TOOL_RESULT, TOOL_USE, Conversation, count_blocks
+from inspector.core.os_errors import describe_failure, describe_os_error
+from inspector.core.safe_read import TRANSCRIPT_LIMIT, read_whole
+from inspector.core.safe_text import one_line
+from inspector.core.verdict import require_transcript
+from inspector.core.wording import counted
+from inspector.rewrite.confined import NotConfined, read_confined
+from inspector.rewrite.safe_write import (
     BACKUP_SUFFIX,
     TEMP_SUFFIX,
     StagedFile,
@@ -75,7 +75,7 @@ from inspector.safe_write import (
     sweep_stale,
     write_backup,
 )
-from inspector.wording import counted
+from inspector.rules import Cut, Finding, Report, validate
 
 ToolStructure = list[tuple[str, tuple[tuple[str, str], ...]]]
 
@@ -332,14 +332,14 @@ def read_source(path: Path) -> tuple[Snapshot, ClaudeCodeTranscript]:
     """Snapshot and parse a transcript; RewriteFailed says why it cannot be read.
 
     Another agent's history is refused here (it would read as an empty transcript):
-    :func:`inspector.rewrite_history.plan_rewrite` picks the right planner by format.
+    :func:`inspector.agents.history.rewrite.plan_rewrite` picks the right planner by format.
     """
     try:
         name = detect_format(path)
         if name != CLAUDE_CODE:
             raise RewriteFailed(
                 f"{path.name} is a {FORMATS[name].agent} history ({name}), not a Claude Code "
-                "transcript: plan it with inspector.rewrite_history.plan_rewrite"
+                "transcript: plan it with inspector.agents.history.rewrite.plan_rewrite"
             )
         snapshot = read_snapshot(path)
         return snapshot, load_snapshot(snapshot)
@@ -561,7 +561,7 @@ class RewritePlan:
         return not self.nothing_to_fix and not self.unfixable and self.has_output
 
     # What :func:`apply` asks of a plan. These write Claude Code transcripts; another
-    # agent's plan (:class:`inspector.rewrite_history.HistoryPlan`) overrides them, and
+    # agent's plan (:class:`inspector.agents.history.rewrite.HistoryPlan`) overrides them, and
     # the safety path around them stays the same.
 
     @property
@@ -859,7 +859,7 @@ def _apply_new(plan: RewritePlan) -> RewriteResult:
         # The folder first, the file last: Claude Code lists sessions by their file, so
         # the session appears whole in one step. A kill between the two leaves a folder
         # with no file, which the staged file's ``.with-folder`` name lets the next
-        # rewrite sweep (see inspector.safe_write).
+        # rewrite sweep (see inspector.rewrite.safe_write).
         if sidecar is not None:
             sidecar.commit()
             written = list(sidecar.files)

@@ -16,14 +16,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from inspector.formats.anthropic_blocks import anthropic_blocks
-from inspector.formats.stored import (
+from inspector.agents.history.document import (
     NotAHistory,
     StoredHistory,
     origin_for,
     stored_message,
 )
-from inspector.model import ASSISTANT_ROLE, THINKING_TYPES, USER_ROLE, Conversation, Message
+from inspector.core.anthropic_blocks import anthropic_blocks
+from inspector.core.model import ASSISTANT_ROLE, THINKING_TYPES, USER_ROLE, Conversation, Message
 
 ROO_CODE = "roo-code"
 CLINE = "cline"

@@ -26,9 +26,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from inspector.confined import confined_file
-from inspector.fields import str_field
-from inspector.formats.claude_code import (
+from inspector.agents.claude_code.transcript import (
     AGENT_TOOLS,
     ASSISTANT,
     COMPACT_BOUNDARY,
@@ -38,8 +36,10 @@ from inspector.formats.claude_code import (
     Entry,
     Projector,
 )
-from inspector.model import TOOL_RESULT, TOOL_USE, Conversation
-from inspector.rewrite import (
+from inspector.core.fields import str_field
+from inspector.core.model import TOOL_RESULT, TOOL_USE, Conversation
+from inspector.rewrite.confined import confined_file
+from inspector.rewrite.plan import (
     KEEP,
     Action,
     Expectation,

@@ -1,6 +1,6 @@
 """Repair: keep every line of a session and change only what the API rejects.
 
-Fixes, each recorded as a :class:`~inspector.rewrite.Change`:
+Fixes, each recorded as a :class:`~inspector.rewrite.plan.Change`:
 
 * **R1** (a tool_use with no result right after it): a synthetic ``is_error`` result,
   written as its own user line in Claude Code's 2.1.x shape (``parentUuid`` and
@@ -30,9 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from inspector.confined import confined_file
-from inspector.fields import str_field
-from inspector.formats.claude_code import (
+from inspector.agents.claude_code.transcript import (
     CHAIN_KINDS,
     COMPACT_BOUNDARY,
     LOCAL_COMMAND,
@@ -40,8 +38,9 @@ from inspector.formats.claude_code import (
     ClaudeCodeTranscript,
     Entry,
 )
-from inspector.json_out import dumps
-from inspector.model import (
+from inspector.core.fields import str_field
+from inspector.core.json_out import dumps
+from inspector.core.model import (
     THINKING_TYPES,
     TOOL_RESULT,
     TOOL_USE,
@@ -50,7 +49,9 @@ from inspector.model import (
     IssueKind,
     count_blocks,
 )
-from inspector.rewrite import (
+from inspector.core.timestamps import parse_timestamp
+from inspector.rewrite.confined import confined_file
+from inspector.rewrite.plan import (
     KEEP,
     Action,
     Change,
@@ -66,7 +67,6 @@ from inspector.rewrite import (
     start_plan,
 )
 from inspector.rules import CallStatus, Finding, Report, Rule, validate
-from inspector.timestamps import parse_timestamp
 
 LOST_RESULT: Final = (
     "[inspector] The result of this tool call was lost from the session log; the call may "

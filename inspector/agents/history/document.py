@@ -14,15 +14,15 @@ from typing import Any
 
 import orjson
 
-from inspector.formats.verdict import (
+from inspector.core.jsonl import JsonlReader, ParsedLine
+from inspector.core.model import Origin
+from inspector.core.safe_read import read_whole
+from inspector.core.verdict import (
     NotATranscript,
     describe_file,
     describe_value,
     require_messages,
 )
-from inspector.model import Origin
-from inspector.reader import JsonlReader, ParsedLine
-from inspector.safe_read import read_whole
 
 
 class NotAHistory(NotATranscript):

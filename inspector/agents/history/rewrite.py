@@ -1,9 +1,10 @@
 """Rewind and repair for the other agents: Roo Code, Cline, Codex CLI, raw requests.
 
 :func:`plan_rewrite` is the one entry point: it recognises the format and hands a Claude
-Code transcript to :mod:`inspector.rewind` / :mod:`inspector.repair`, anything else to
+Code transcript to :mod:`inspector.agents.claude_code.rewind` /
+:mod:`inspector.agents.claude_code.repair`, anything else to
 :func:`plan_history_rewind` / :func:`plan_history_repair` here. Every plan is applied by
-:func:`inspector.rewrite.apply` (staged write, fsync, read back and re-checked with
+:func:`inspector.rewrite.plan.apply` (staged write, fsync, read back and re-checked with
 :func:`inspector.check.check_file`, atomic rename; ``in_place`` after a backup); a
 :class:`HistoryPlan` only says which bytes to write, where, and how to check them.
 
@@ -47,27 +48,36 @@ from typing import Any, ClassVar, Final
 
 import orjson
 
-from inspector.confined import read_confined
-from inspector.fields import str_field
-from inspector.formats import FORMATS, NotATranscript, detect_format
-from inspector.formats.anthropic_history import ANTHROPIC_MESSAGES, CLINE, ROO_CODE
-from inspector.formats.claude_code import FORMAT as CLAUDE_CODE
-from inspector.formats.openai import (
+from inspector.agents import FORMATS, NotATranscript, detect_format
+from inspector.agents.claude_code.repair import (
+    LATE_RESULT,
+    LOST_RESULT,
+    answer_of,
+    finding_block,
+    fresh_id,
+    quoted_result,
+    result_as_text,
+    tool_uses_last,
+)
+from inspector.agents.claude_code.transcript import FORMAT as CLAUDE_CODE
+from inspector.agents.history.anthropic import ANTHROPIC_MESSAGES, CLINE, ROO_CODE
+from inspector.agents.history.document import (
+    StoredHistory,
+    StoredMessage,
+    array_at,
+    message_array_keys,
+)
+from inspector.agents.openai import (
     CALL_ITEMS,
     CHAT,
     CODEX,
     codex_conversation,
     looks_like_chat,
 )
-from inspector.formats.stored import (
-    StoredHistory,
-    StoredMessage,
-    array_at,
-    message_array_keys,
-)
-from inspector.formats.verdict import describe_file, describe_value, require_messages
-from inspector.json_out import dumps
-from inspector.model import (
+from inspector.core.fields import str_field
+from inspector.core.json_out import dumps
+from inspector.core.jsonl import ParsedLine, parse_object
+from inspector.core.model import (
     ASSISTANT_ROLE,
     SERVER_TOOL_USE,
     TOOL_RESULT,
@@ -79,19 +89,11 @@ from inspector.model import (
     Origin,
     count_blocks,
 )
-from inspector.os_errors import describe_failure
-from inspector.reader import ParsedLine, parse_object
-from inspector.repair import (
-    LATE_RESULT,
-    LOST_RESULT,
-    answer_of,
-    finding_block,
-    fresh_id,
-    quoted_result,
-    result_as_text,
-    tool_uses_last,
-)
-from inspector.rewrite import (
+from inspector.core.os_errors import describe_failure
+from inspector.core.safe_read import TRANSCRIPT_LIMIT, read_whole
+from inspector.core.verdict import describe_file, describe_value, require_messages
+from inspector.rewrite.confined import read_confined
+from inspector.rewrite.plan import (
     Action,
     Change,
     OutLine,
@@ -116,13 +118,12 @@ from inspector.rewrite import (
     tool_structure,
     usable,
 )
-from inspector.rules import CallStatus, Cut, Report, Rule, validate
-from inspector.safe_read import TRANSCRIPT_LIMIT, read_whole
-from inspector.safe_write import (
+from inspector.rewrite.safe_write import (
     StagedFile,
     StagedFolder,
     live_reason,
 )
+from inspector.rules import CallStatus, Cut, Report, Rule, validate
 
 ROO_MISSING: Final = "Tool execution was interrupted before completion."
 """Roo Code's words for a result it adds itself (``validateAndFixToolResultIds``)."""
@@ -164,8 +165,8 @@ def plan_rewrite(
     except NotATranscript as error:
         raise RewriteFailed(str(error)) from error
     if name == CLAUDE_CODE:
-        from inspector.repair import plan_repair
-        from inspector.rewind import plan_rewind
+        from inspector.agents.claude_code.repair import plan_repair
+        from inspector.agents.claude_code.rewind import plan_rewind
 
         if action is Action.REWIND:
             return plan_rewind(path, to=to, line=line)
@@ -757,7 +758,7 @@ def _task_files(
 ) -> list[SidecarFile]:
     """The task's other files, to copy byte for byte: the regular files directly in its
     folder, each at most :data:`TASK_FILE_LIMIT` bytes (not symbolic links, backups or
-    temporary files: :func:`inspector.rewrite.folder_files`). Sub-folders (Roo Code's
+    temporary files: :func:`inspector.rewrite.plan.folder_files`). Sub-folders (Roo Code's
     ``checkpoints/``, a shadow git repository of the workspace) and bigger files are left
     out, with a note."""
     files: list[SidecarFile] = []
@@ -1444,7 +1445,7 @@ def _rollout_name(source: Path, old_id: str | None, new_id: str) -> str:
 def _codex_conversation(
     path: Path, lines: Sequence[tuple[int, dict[str, Any] | None]]
 ) -> Conversation:
-    """What :func:`inspector.formats.openai.load_codex` builds, from lines in memory."""
+    """What :func:`inspector.agents.openai.load_codex` builds, from lines in memory."""
     return codex_conversation(
         path,
         ((Origin(n, 0, 0, None, v.get("timestamp")), v) for n, v in lines if v is not None),

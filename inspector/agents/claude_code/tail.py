@@ -6,7 +6,7 @@ whole conversation after every append costs time in proportion to the file (0.1 
 changed (plus a copy of the selection, and the subagent links: a file look-up per
 Task/Agent call, as a subagent's file may appear at any time). :func:`project` gives
 exactly what
-:meth:`~inspector.formats.claude_code.ClaudeCodeTranscript.project` gives (the tests
+:meth:`~inspector.agents.claude_code.transcript.ClaudeCodeTranscript.project` gives (the tests
 feed every real transcript line by line and compare the two after each line), and
 falls back to the full rebuild whenever the new lines do anything but extend:
 
@@ -20,7 +20,7 @@ falls back to the full rebuild whenever the new lines do anything but extend:
 * every new line hangs off the sent conversation or off another new line;
 * nothing on an abandoned branch comes back into the conversation;
 * no new line merges into a message before the ones rebuilt (see
-  :class:`~inspector.formats.claude_code.MessageFold`).
+  :class:`~inspector.agents.claude_code.transcript.MessageFold`).
 
 The extension rebuilds the selection from the first chain position whose message
 gained lines, and the messages from the first one those lines touch; everything
@@ -33,7 +33,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from inspector.formats.claude_code import (
+from inspector.agents.claude_code.transcript import (
     ASSISTANT,
     COMPACT_BOUNDARY,
     FORMAT,
@@ -45,7 +45,7 @@ from inspector.formats.claude_code import (
     Projector,
     subagent_links,
 )
-from inspector.model import (
+from inspector.core.model import (
     ApiErrorRecord,
     Branch,
     Conversation,

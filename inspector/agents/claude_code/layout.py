@@ -12,8 +12,8 @@ from typing import Final, TypeGuard
 
 import orjson
 
-from inspector.confined import confined_file
-from inspector.safe_read import SMALL_RECORD_LIMIT, read_whole
+from inspector.core.safe_read import SMALL_RECORD_LIMIT, read_whole
+from inspector.rewrite.confined import confined_file
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 _SAFE_PART = re.compile(r"[A-Za-z0-9_-]{1,128}")

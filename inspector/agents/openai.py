@@ -20,9 +20,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from inspector.formats.anthropic_blocks import str_or_none, text_block
-from inspector.formats.stored import StoredHistory, origin_for, stored_message
-from inspector.model import (
+from inspector.agents.history.document import StoredHistory, origin_for, stored_message
+from inspector.core.anthropic_blocks import str_or_none, text_block
+from inspector.core.jsonl import JsonlReader, ParsedLine, read_line
+from inspector.core.model import (
     ASSISTANT_ROLE,
     OPENAI_CHAT,
     OPENAI_RESPONSES,
@@ -36,7 +37,6 @@ from inspector.model import (
     Message,
     Origin,
 )
-from inspector.reader import JsonlReader, ParsedLine, read_line
 
 CHAT = "openai-chat"
 CODEX = "codex"

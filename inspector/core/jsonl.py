@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from inspector.safe_read import open_regular
+from inspector.core.safe_read import open_regular
 
 _CHUNK_SIZE = 1 << 20
 _FINGERPRINT_SIZE = 64

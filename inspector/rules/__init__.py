@@ -1,6 +1,6 @@
 """The validator: what the API would reject about a conversation, in its own words.
 
-Implements ``docs/api-rules.md`` on a projected :class:`~inspector.model.Conversation`.
+Implements ``docs/api-rules.md`` on a projected :class:`~inspector.core.model.Conversation`.
 Like the API, it first merges consecutive messages of the same role into one turn,
 then checks tool-call pairing turn by turn. Every API-rule finding carries the API's
 exact text with the ``messages.N[.content.M]`` index of the projected conversation,
@@ -17,8 +17,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from operator import attrgetter
 
-from inspector import api_texts
-from inspector.model import (
+from inspector.core.model import (
     ANTHROPIC,
     ASSISTANT_ROLE,
     OPENAI_RESPONSES,
@@ -32,6 +31,7 @@ from inspector.model import (
     Message,
     count_blocks,
 )
+from inspector.rules import texts as api_texts
 
 _ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
 _MESSAGE_INDEX = re.compile(r"messages\.(\d+)")
@@ -223,7 +223,7 @@ class ValidationMemo:
     """Results of a validation that depend only on the messages they are keyed by.
 
     A live session is validated again after every append, and its messages are mostly
-    the very objects of the previous projection (see :mod:`inspector.formats.claude_tail`):
+    the very objects of the previous projection (see :mod:`inspector.agents.claude_code.tail`):
     for those, checks of single messages and of turn pairs are looked up here instead of
     run again. Results that depend on the rest of the conversation (a missing result
     that may come later, a call compacted away, a duplicate id) are never kept.

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from inspector import __version__
-from inspector.json_out import allow_parsed_depth, dumps
-from inspector.os_errors import describe_failure
-from inspector.safe_text import escaped
+from inspector.core.json_out import allow_parsed_depth, dumps
+from inspector.core.os_errors import describe_failure
+from inspector.core.safe_text import escaped
 
 EXIT_OK = 0
 EXIT_UNCHECKABLE = 2
@@ -120,7 +120,7 @@ def _command_parser() -> argparse.ArgumentParser:
 def _run_command(arguments: list[str]) -> int:
     options = _command_parser().parse_args(arguments)
     if options.command == "check":
-        from inspector.cli_check import run_check
+        from inspector.cli.check import run_check
 
         return run_check(
             options.paths,
@@ -130,7 +130,7 @@ def _run_command(arguments: list[str]) -> int:
         )
     if options.command == "messages":
         return _print_messages(options.path, options.format, sys.stdout)
-    from inspector.cli_rewrite import run_rewrite
+    from inspector.cli.rewrite import run_rewrite
 
     return run_rewrite(options)
 
@@ -142,7 +142,7 @@ def _use_color(choice: str) -> bool:
 
 
 def _print_messages(path: Path, format_name: str | None, out: TextIO) -> int:
-    from inspector.formats import NotATranscript, load_conversation, message_payloads
+    from inspector.agents import NotATranscript, load_conversation, message_payloads
 
     try:
         conversation = load_conversation(path, format_name)

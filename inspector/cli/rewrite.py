@@ -13,10 +13,12 @@ from typing import Any, TextIO
 
 import orjson
 
+from inspector.agents import NotATranscript
+from inspector.agents.history.rewrite import plan_rewrite
 from inspector.check import cut_dict, finding_dict
-from inspector.formats import NotATranscript
-from inspector.os_errors import describe_failure
-from inspector.rewrite import (
+from inspector.core.os_errors import describe_failure
+from inspector.core.safe_text import escaped, one_line
+from inspector.rewrite.plan import (
     Action,
     RewriteFailed,
     RewritePlan,
@@ -25,8 +27,6 @@ from inspector.rewrite import (
     apply,
     describe_counts,
 )
-from inspector.rewrite_history import plan_rewrite
-from inspector.safe_text import escaped, one_line
 
 EXIT_OK = 0
 EXIT_REFUSED = 1

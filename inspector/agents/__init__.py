@@ -1,4 +1,4 @@
-"""Agent formats: each turns its files into the shared :class:`~inspector.model.Conversation`.
+"""Agent formats: each turns its files into the shared :class:`~inspector.core.model.Conversation`.
 
 The format is recognised from the content (the file name only breaks ties between Roo
 Code and Cline), and can be forced by name.
@@ -13,17 +13,19 @@ from typing import Any
 
 import orjson
 
-from inspector.formats import anthropic_history, claude_code, openai
-from inspector.formats.stored import (
+from inspector.agents import openai
+from inspector.agents.claude_code import transcript as claude_code
+from inspector.agents.history import anthropic as anthropic_history
+from inspector.agents.history.document import (
     StoredHistory,
     StoredMessage,
     read_history,
     request_messages,
     stored_message,
 )
-from inspector.formats.verdict import NotATranscript
-from inspector.model import Block, Conversation
-from inspector.safe_read import open_regular
+from inspector.core.model import Block, Conversation
+from inspector.core.safe_read import open_regular
+from inspector.core.verdict import NotATranscript
 
 __all__ = ["FORMATS", "Format", "NotATranscript", "detect_format", "load_conversation"]
 
@@ -149,7 +151,7 @@ def _message_array_format(path: Path, messages: list[Any]) -> str:
 
 def load_conversation(path: Path, format_name: str | None = None) -> Conversation:
     """Read a session file and rebuild its conversation. Raises OSError, or NotATranscript
-    when the file is not a conversation (:mod:`inspector.formats.verdict` decides)."""
+    when the file is not a conversation (:mod:`inspector.core.verdict` decides)."""
     name, history = (format_name, None) if format_name else _recognise(path)
     if name not in FORMATS:
         raise NotATranscript(path, f"no format named {name!r} (known: {', '.join(FORMATS)})")

@@ -25,11 +25,10 @@ from typing import Any
 
 import orjson
 
-from inspector.confined import confined_file
-from inspector.discovery import is_safe_id
-from inspector.formats.anthropic_blocks import anthropic_block, str_or_none, text_block
-from inspector.formats.verdict import require_transcript
-from inspector.model import (
+from inspector.agents.claude_code.layout import is_safe_id
+from inspector.core.anthropic_blocks import anthropic_block, str_or_none, text_block
+from inspector.core.jsonl import BadLine, JsonlReader, ParsedLine, read_line
+from inspector.core.model import (
     TEXT,
     THINKING_TYPES,
     TOOL_RESULT,
@@ -44,8 +43,9 @@ from inspector.model import (
     SubagentLink,
     TranscriptIssue,
 )
-from inspector.reader import BadLine, JsonlReader, ParsedLine, read_line
-from inspector.safe_read import SMALL_RECORD_LIMIT, read_whole
+from inspector.core.safe_read import SMALL_RECORD_LIMIT, read_whole
+from inspector.core.verdict import require_transcript
+from inspector.rewrite.confined import confined_file
 
 FORMAT = "claude-code"
 
@@ -349,7 +349,7 @@ class Projector:
     transcript: ClaudeCodeTranscript
     leaf: str | None = None
     issues: list[TranscriptIssue] = field(default_factory=list)
-    # What the run worked out, for :mod:`inspector.formats.claude_tail` to extend later.
+    # What the run worked out, for :mod:`inspector.agents.claude_code.tail` to extend later.
     named: set[str | None] = field(default_factory=set)
     leaves: list[Entry] = field(default_factory=list)
     newest_leaf: Entry | None = None
@@ -800,9 +800,9 @@ def load(path: Path) -> Conversation:
 def load_transcript(path: Path) -> ClaudeCodeTranscript:
     """Read a whole Claude Code transcript file (treating its end as final).
 
-    A big file is read on two cores (:mod:`inspector.formats.split_read`).
+    A big file is read on two cores (:mod:`inspector.agents.claude_code.split_read`).
     """
-    from inspector.formats import split_read  # it builds on this module
+    from inspector.agents.claude_code import split_read  # it builds on this module
 
     if split_read.can_split(path):
         return split_read.read_split(path)
