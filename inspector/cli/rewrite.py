@@ -18,6 +18,7 @@ from inspector.agents.history.rewrite import plan_rewrite
 from inspector.check import cut_dict, finding_dict
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_text import escaped, one_line
+from inspector.rewrite.counts import describe_counts
 from inspector.rewrite.plan import (
     Action,
     RewriteFailed,
@@ -25,7 +26,6 @@ from inspector.rewrite.plan import (
     RewriteRefused,
     RewriteResult,
     apply,
-    describe_counts,
 )
 
 EXIT_OK = 0

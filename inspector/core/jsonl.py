@@ -155,9 +155,8 @@ class JsonlReader:
         offset = self.offset
         number = self.line_count
         loads = orjson.loads
-        find = buffer.find
-        start = 0
-        while (newline := find(b"\n", start, end)) >= 0:
+        consumed = 0
+        for start, newline in complete_lines(buffer, end):
             number += 1
             stop = newline - 1 if newline > start and buffer[newline - 1] == _CR else newline
             if stop > start:
@@ -173,11 +172,11 @@ class JsonlReader:
                 elif value is not _BLANK:  # white space only: skipped, like an empty line
                     yield BadLine(number, offset, stop - start, "not a JSON object")
             offset += newline + 1 - start
-            start = newline + 1
+            consumed = newline + 1
             # Commit progress line by line so a caller that stops early resumes here.
             self.offset = offset
             self.line_count = number
-        return start
+        return consumed
 
     def _parse_last_line(self, raw: bytes) -> Iterator[ParsedLine | BadLine]:
         """Parse a last line that has no line break (not blank: the caller checks)."""
@@ -223,6 +222,31 @@ def _parse_lenient(raw: bytes, error: orjson.JSONDecodeError) -> Any:
         except orjson.JSONDecodeError as retry_error:
             return _Unreadable(f"not valid JSON: {retry_error}")
     return _Unreadable(f"not valid JSON: {error}")
+
+
+def complete_lines(data: bytes | bytearray, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """``(first byte, line break)`` of each complete line of ``data[:end]``: THE split of
+    bytes into lines (the reader's, and the rewrite snapshot's). A ``\\r`` before the
+    break belongs to the line; what follows the last break is not a complete line."""
+    find = data.find
+    stop = len(data) if end is None else end
+    start = 0
+    while (newline := find(b"\n", start, stop)) >= 0:
+        yield start, newline
+        start = newline + 1
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """The lines of ``data`` without their ``\\n`` (a ``\\r`` before it is kept); a last
+    line without a line break counts, an empty one after the last break does not."""
+    lines: list[bytes] = []
+    consumed = 0
+    for start, newline in complete_lines(data):
+        lines.append(data[start:newline])
+        consumed = newline + 1
+    if consumed < len(data):
+        lines.append(data[consumed:])
+    return lines
 
 
 def parse_object(raw: bytes) -> dict[str, Any] | None:

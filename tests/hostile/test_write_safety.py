@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-import inspector.agents.history.rewrite
+import inspector.agents.history.tasks
 from inspector.agents.claude_code.repair import plan_repair
 from inspector.agents.claude_code.rewind import plan_rewind
 from inspector.agents.history.rewrite import HistoryPlan, plan_rewrite
@@ -256,7 +256,7 @@ def test_a_folder_must_look_like_a_task(tmp_path: Path, layout: str) -> None:
 
 
 def test_a_task_copies_its_own_files_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(inspector.agents.history.rewrite, "TASK_FILE_LIMIT", 1 << 20)
+    monkeypatch.setattr(inspector.agents.history.tasks, "TASK_FILE_LIMIT", 1 << 20)
     task = (
         tmp_path / "rooveterinaryinc.roo-cline" / "tasks" / "0b5e8a56-1f0c-4c4f-9d6b-2f4a8e1c3d70"
     )

@@ -12,7 +12,8 @@ import pytest
 from inspector.agents.claude_code.repair import LOST_RESULT, plan_repair
 from inspector.check import check_file
 from inspector.core.model import TOOL_RESULT, TOOL_USE
-from inspector.rewrite.plan import RewriteFailed, apply, read_snapshot
+from inspector.rewrite.plan import RewriteFailed, apply
+from inspector.rewrite.snapshot import read_snapshot
 from inspector.rules import Rule
 from tests.conftest import SAMPLES, realworld_main_params
 from tests.support.synthetic import SessionWriter, bash_call, read_call

@@ -11,20 +11,17 @@ from typing import Any
 import orjson
 import pytest
 
+from inspector.agents.claude_code.lines import patch_line
+from inspector.agents.claude_code.lines import with_session_id as _with_session_id
 from inspector.agents.claude_code.rewind import _mentioned, plan_rewind
 from inspector.agents.claude_code.transcript import load_transcript
 from inspector.check import check_file
 from inspector.core.model import Conversation
 from inspector.core.timestamps import parse_timestamp
-from inspector.rewrite.plan import (
-    RewriteFailed,
-    _with_session_id,
-    apply,
-    patch_line,
-    read_snapshot,
-    safe_path_part,
-    tool_structure,
-)
+from inspector.rewrite.counts import tool_structure
+from inspector.rewrite.folders import safe_path_part
+from inspector.rewrite.plan import RewriteFailed, apply
+from inspector.rewrite.snapshot import read_snapshot
 from tests.conftest import SAMPLES, realworld_main_params
 from tests.support.synthetic import SessionWriter, bash_call, read_call
 

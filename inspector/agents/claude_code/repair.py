@@ -1,6 +1,7 @@
 """Repair: keep every line of a session and change only what the API rejects.
 
-Fixes, each recorded as a :class:`~inspector.rewrite.plan.Change`:
+Fixes, each recorded as a :class:`~inspector.rewrite.plan.Change` (the shared ones are in
+:mod:`inspector.rewrite.fixes`):
 
 * **R1** (a tool_use with no result right after it): a synthetic ``is_error`` result,
   written as its own user line in Claude Code's 2.1.x shape (``parentUuid`` and
@@ -19,7 +20,8 @@ Fixes, each recorded as a :class:`~inspector.rewrite.plan.Change`:
   entry before it in the file, which is where Claude Code 2.1.x goes on anyway.
 
 Fixes are found by checking the conversation, applying them, and checking again (a renamed
-duplicate may then need a synthetic result), a few rounds at most. What is left (R7, R8,
+duplicate may then need a synthetic result), :data:`MAX_ROUNDS` rounds at most
+(:func:`inspector.rewrite.fixes.until_accepted`). What is left (R7, R8,
 R9, R12, R13…) is reported as unfixable and the plan cannot be applied.
 """
 
@@ -30,6 +32,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from inspector.agents.claude_code.lines import KEEP, EntryLine
+from inspector.agents.claude_code.plan import (
+    ClaudeCodePlan,
+    Expectation,
+    has_conversation,
+    session_folders,
+    simulate_transcript,
+    start_plan,
+)
 from inspector.agents.claude_code.transcript import (
     CHAIN_KINDS,
     COMPACT_BOUNDARY,
@@ -39,7 +50,6 @@ from inspector.agents.claude_code.transcript import (
     Entry,
 )
 from inspector.core.fields import str_field
-from inspector.core.json_out import dumps
 from inspector.core.model import (
     THINKING_TYPES,
     TOOL_RESULT,
@@ -51,44 +61,30 @@ from inspector.core.model import (
 )
 from inspector.core.timestamps import parse_timestamp
 from inspector.rewrite.confined import confined_file
-from inspector.rewrite.plan import (
-    KEEP,
-    Action,
-    Change,
-    Expectation,
-    OutLine,
-    RewritePlan,
-    SidecarFile,
-    conversation_counts,
-    folder_files,
-    has_conversation,
-    session_folders,
-    simulate_transcript,
-    start_plan,
+from inspector.rewrite.counts import conversation_counts
+from inspector.rewrite.fixes import (
+    LATE_RESULT,
+    LOST_RESULT,
+    finding_block,
+    renames_of,
+    result_as_text,
+    tool_uses_last,
+    until_accepted,
 )
-from inspector.rules import CallStatus, Finding, Report, Rule, validate
+from inspector.rewrite.folders import folder_files
+from inspector.rewrite.plan import Action, Change, SidecarFile
+from inspector.rules import CallStatus, Report, Rule, validate
 
-LOST_RESULT: Final = (
-    "[inspector] The result of this tool call was lost from the session log; the call may "
-    "or may not have run."
-)
-LATE_RESULT: Final = (
-    "[inspector] The result of this tool call was not recorded right after it (a later part "
-    "of the session holds it, kept there as text); the call may or may not have run."
-)
-MAX_ROUNDS = 6
-MEDIA_TYPES: Final = frozenset({"image", "document"})
-"""Content parts kept as they are when a result is quoted as text."""
-TEXT_TYPES: Final = frozenset({"text", "input_text"})
+MAX_ROUNDS: Final = 6
 
 
-def plan_repair(path: Path) -> RewritePlan:
+def plan_repair(path: Path) -> ClaudeCodePlan:
     """Plan a repair of ``path``; writes nothing. Raises RewriteFailed (unreadable file, not a
     transcript, a subagent transcript)."""
     start = start_plan(Action.REPAIR, path)
     plan, transcript, conversation = start.plan, start.transcript, start.conversation
     snapshot, report = plan.snapshot, plan.report
-    items = [OutLine(line.number, line.raw, line.value) for line in snapshot.lines]
+    items = [EntryLine(line.number, line.raw, line.value) for line in snapshot.lines]
     _relink_dangling(items, transcript.entries, conversation, plan.changes)
     if not has_conversation(transcript):
         plan.nothing_to_fix = True
@@ -132,32 +128,39 @@ def plan_repair(path: Path) -> RewritePlan:
 
 
 def _repair(
-    path: Path, items: list[OutLine], walked: list[str], changes: list[Change], used: set[str]
+    path: Path, items: list[EntryLine], walked: list[str], changes: list[Change], used: set[str]
 ) -> Report:
     """Fix, check, and fix again until the API accepts the conversation (or nothing helps);
     then make sure every entry the original sent is still walked."""
-    fix_rounds = link_rounds = 0
+    budget, link_rounds = MAX_ROUNDS, 0
+    checked: list[ClaudeCodeTranscript] = []  # the transcript of the last check
+
+    def check() -> Report:
+        checked[:] = [simulate_transcript(path, items)]
+        return validate(checked[0].project())
+
+    def fix(report: Report) -> bool:
+        nonlocal budget
+        budget -= 1
+        return _fix_round(items, report, changes, used)
+
     while True:
-        transcript = simulate_transcript(path, items)
-        result = validate(transcript.project())
+        result = until_accepted(check, fix, budget)
         if not result.ok:
-            fix_rounds += 1
-            if fix_rounds > MAX_ROUNDS or not _fix_round(items, result, changes, used):
-                return result
-            continue
+            return result
         present = {origin.uuid for origin in result.conversation.chain}
         missing = [uuid for uuid in walked if uuid not in present]
         link_rounds += 1
         if (
             not missing
             or link_rounds > len(walked)
-            or not _link_into_path(items, transcript, result, missing, changes)
+            or not _link_into_path(items, checked[0], result, missing, changes)
         ):
             return result
 
 
 def _link_into_path(
-    items: list[OutLine],
+    items: list[EntryLine],
     transcript: ClaudeCodeTranscript,
     result: Report,
     missing: list[str],
@@ -249,7 +252,7 @@ def walk_path(transcript: ClaudeCodeTranscript, conversation: Conversation) -> l
 
 
 def _relink_dangling(
-    items: list[OutLine], entries: list[Entry], conversation: Conversation, changes: list[Change]
+    items: list[EntryLine], entries: list[Entry], conversation: Conversation, changes: list[Change]
 ) -> None:
     """Entries whose parent is not in the file hang off the entry before them instead."""
     candidates = [e for e in entries if not e.sidechain and e.kind != PROGRESS]
@@ -275,11 +278,11 @@ def _relink_dangling(
 
 
 def _fix_round(
-    items: list[OutLine], report: Report, changes: list[Change], used_ids: set[str]
+    items: list[EntryLine], report: Report, changes: list[Change], used_ids: set[str]
 ) -> bool:
     """Apply the fixes for what ``report`` finds in ``items``; return whether any applied."""
     conversation = report.conversation
-    inserts: dict[int, list[tuple[tuple[int, int], OutLine]]] = {}
+    inserts: dict[int, list[tuple[tuple[int, int], EntryLine]]] = {}
     to_text: dict[tuple[int, int], str] = {}
     renames: dict[tuple[int, int], str] = {}
     results_first: set[int] = set()
@@ -310,28 +313,22 @@ def _fix_round(
         elif call.status is CallStatus.MISPLACED and call.result is not None:
             results_first.add(call.result.origin.line)
 
+    for rename in renames_of(conversation, report, used_ids):
+        use, answer = rename.use, rename.answer
+        renames[(use.origin.line, use.index)] = rename.new_id
+        if answer is not None:
+            renames[(answer.origin.line, answer.index)] = rename.new_id
+        changes.append(
+            Change("renamed_id", items[use.origin.line - 1].source, use.tool_id, rename.said)
+        )
     for finding in report.errors:
         block = finding_block(conversation, finding)
         if block is None:
             continue
-        key = (block.origin.line, block.index)
-        if finding.rule is Rule.R5 and block.type == TOOL_USE and block.tool_id:
-            new_id = fresh_id(block.tool_id, used_ids)
-            renames[key] = new_id
-            answer = answer_of(conversation, finding.message_index or 0, block)
-            if answer is not None:
-                renames[(answer.origin.line, answer.index)] = new_id
-            changes.append(
-                Change(
-                    "renamed_id",
-                    items[block.origin.line - 1].source,
-                    block.tool_id,
-                    f"a later tool_use reused this id: it is now {new_id}"
-                    + (", and so is its result" if answer is not None else ""),
-                )
+        if finding.rule in (Rule.R2, Rule.R5B) and block.type == TOOL_RESULT:
+            to_text[(block.origin.line, block.index)] = (
+                finding.cause or "its call is not in the previous turn"
             )
-        elif finding.rule in (Rule.R2, Rule.R5B) and block.type == TOOL_RESULT:
-            to_text[key] = finding.cause or "its call is not in the previous turn"
 
     applied = False
     for (line, index), new_id in renames.items():
@@ -371,7 +368,7 @@ def _fix_round(
                 changes.append(Change(kind, items[line - 1].source, None, text))
     if inserts:
         applied = True
-        merged: list[OutLine] = []
+        merged: list[EntryLine] = []
         for position, item in enumerate(items):
             merged.extend(line for _, line in sorted(inserts.get(position, []), key=_order))
             merged.append(item)
@@ -380,17 +377,8 @@ def _fix_round(
     return applied
 
 
-def _order(pair: tuple[tuple[int, int], OutLine]) -> tuple[int, int]:
+def _order(pair: tuple[tuple[int, int], EntryLine]) -> tuple[int, int]:
     return pair[0]
-
-
-def finding_block(conversation: Conversation, finding: Finding) -> Block | None:
-    """The content block a finding points at (None: it names none, or no longer exists)."""
-    index, position = finding.message_index, finding.content_index
-    if index is None or position is None or not 0 <= index < len(conversation.messages):
-        return None
-    blocks = conversation.messages[index].blocks
-    return blocks[position] if 0 <= position < len(blocks) else None
 
 
 def _rank(conversation: Conversation, message_index: int | None, use: Block) -> int:
@@ -400,20 +388,20 @@ def _rank(conversation: Conversation, message_index: int | None, use: Block) -> 
     return next((i for i, block in enumerate(uses) if block is use), 0)
 
 
-def _content(item: OutLine) -> list[Any] | None:
+def _content(item: EntryLine) -> list[Any] | None:
     current = item.current
     message = current.get("message") if current else None
     content = message.get("content") if isinstance(message, dict) else None
     return content if isinstance(content, list) else None
 
 
-def _editable_content(item: OutLine) -> list[Any]:
+def _editable_content(item: EntryLine) -> list[Any]:
     content = item.editable()["message"]["content"]
     assert isinstance(content, list)
     return content
 
 
-def _block_at(item: OutLine, index: int) -> str | None:
+def _block_at(item: EntryLine, index: int) -> str | None:
     content = _content(item)
     if content is None or not 0 <= index < len(content):
         return None
@@ -424,7 +412,7 @@ def _block_at(item: OutLine, index: int) -> str | None:
     return None
 
 
-def _text_after(item: OutLine, index: int) -> bool:
+def _text_after(item: EntryLine, index: int) -> bool:
     """Whether the line has a non-thinking, non-tool block after its block ``index``."""
     content = _content(item)
     if content is None:
@@ -436,22 +424,7 @@ def _text_after(item: OutLine, index: int) -> bool:
     )
 
 
-def tool_uses_last(content: list[Any]) -> list[Any] | None:
-    """``content`` with its tool_use blocks after the other blocks (R6); None when nothing
-    moves, or when a thinking block would have to (thinking is never moved)."""
-    kinds = [str_field(block, "type") for block in content]
-    if TOOL_USE not in kinds:
-        return None
-    first_use = kinds.index(TOOL_USE)
-    if any(kind in THINKING_TYPES for kind in kinds[first_use:]):
-        return None
-    reordered = [b for b, k in zip(content, kinds, strict=True) if k != TOOL_USE] + [
-        b for b, k in zip(content, kinds, strict=True) if k == TOOL_USE
-    ]
-    return None if reordered == content else reordered
-
-
-def _text_first(item: OutLine) -> bool:
+def _text_first(item: EntryLine) -> bool:
     """Move the line's tool_use blocks after its other blocks (no thinking block moves)."""
     content = _content(item)
     reordered = tool_uses_last(content) if content is not None else None
@@ -461,7 +434,7 @@ def _text_first(item: OutLine) -> bool:
     return True
 
 
-def _results_first(item: OutLine) -> bool:
+def _results_first(item: EntryLine) -> bool:
     content = _content(item)
     if content is None:
         return False
@@ -476,7 +449,7 @@ def _results_first(item: OutLine) -> bool:
     return True
 
 
-def _rename(item: OutLine, index: int, new_id: str) -> bool:
+def _rename(item: EntryLine, index: int, new_id: str) -> bool:
     content = _content(item)
     if content is None or not 0 <= index < len(content) or not isinstance(content[index], dict):
         return False
@@ -486,73 +459,7 @@ def _rename(item: OutLine, index: int, new_id: str) -> bool:
     return True
 
 
-def fresh_id(old: str, used: set[str]) -> str:
-    """``<old>-dup<n>`` not in ``used`` (and now in it): the new id of a repeated call."""
-    number = 2
-    while f"{old}-dup{number}" in used:
-        number += 1
-    new_id = f"{old}-dup{number}"
-    used.add(new_id)
-    return new_id
-
-
-def answer_of(conversation: Conversation, message_index: int, use: Block) -> Block | None:
-    """The result in the user turn after ``use``'s turn that answers this (duplicate) call."""
-    messages = conversation.messages
-    turn_start = message_index
-    while turn_start > 0 and messages[turn_start - 1].role == "assistant":
-        turn_start -= 1
-    index = message_index + 1
-    while index < len(messages) and messages[index].role == "assistant":
-        index += 1
-    same_turn_earlier = any(
-        block.type == TOOL_USE and block.tool_id == use.tool_id and block is not use
-        for message in messages[turn_start:index]
-        for block in message.blocks
-    )
-    answers: list[Block] = []
-    while index < len(messages) and messages[index].role == "user":
-        answers += [
-            b for b in messages[index].blocks if b.type == TOOL_RESULT and b.tool_id == use.tool_id
-        ]
-        index += 1
-    if same_turn_earlier:
-        return answers[1] if len(answers) > 1 else None
-    return answers[0] if answers else None
-
-
-def quoted_result(content: Any) -> tuple[str, list[dict[str, Any]]]:
-    """The text of a tool result's content (other parts as JSON) and its media blocks."""
-    parts: list[str] = []
-    media: list[dict[str, Any]] = []
-    if isinstance(content, str):
-        parts.append(content)
-    elif isinstance(content, list):
-        for item in content:
-            if str_field(item, "type") in TEXT_TYPES:
-                parts.append(str(item.get("text", "")))
-            elif str_field(item, "type") in MEDIA_TYPES:
-                media.append(item)
-            else:
-                parts.append(dumps(item).decode())
-    elif content is not None:
-        parts.append(dumps(content).decode())
-    return "\n".join(part for part in parts if part), media
-
-
-def result_as_text(block: dict[str, Any], cause: str) -> list[dict[str, Any]]:
-    """A tool_result block turned into user content that quotes it (text, plus its images)."""
-    tool_id = block.get("tool_use_id")
-    flag = ", marked is_error" if block.get("is_error") else ""
-    header = (
-        f"[inspector] This tool result (tool_use_id {tool_id}{flag}) no longer answers a tool "
-        f"call in the conversation ({cause}), so it is kept here as text."
-    )
-    body, media = quoted_result(block.get("content"))
-    return [{"type": "text", "text": f"{header}\n\n{body or '(the result was empty)'}"}, *media]
-
-
-def _to_text(item: OutLine, index: int, cause: str) -> bool:
+def _to_text(item: EntryLine, index: int, cause: str) -> bool:
     content = _content(item)
     if content is None or not 0 <= index < len(content):
         return False
@@ -564,7 +471,7 @@ def _to_text(item: OutLine, index: int, cause: str) -> bool:
 
 
 def _insert_position(
-    items: list[OutLine], conversation: Conversation, message_index: int, use: Block
+    items: list[EntryLine], conversation: Conversation, message_index: int, use: Block
 ) -> int:
     """Where a synthetic result for ``use`` goes: after its line and the batch's lines, before
     the first result of a later call of the batch or the next turn."""
@@ -616,7 +523,7 @@ def _result_ids(value: dict[str, Any]) -> list[str]:
 _CONTEXT_KEYS = ("userType", "entrypoint", "cwd", "sessionId", "version", "gitBranch", "slug")
 
 
-def _synthetic_result(item: OutLine, use: Block, *, late: bool) -> OutLine:
+def _synthetic_result(item: EntryLine, use: Block, *, late: bool) -> EntryLine:
     """A user line answering ``use`` with an is_error result, shaped like Claude Code's."""
     source = item.current or {}
     text = LATE_RESULT if late else LOST_RESULT
@@ -641,10 +548,10 @@ def _synthetic_result(item: OutLine, use: Block, *, late: bool) -> OutLine:
     for key in _CONTEXT_KEYS:
         if key in source:
             line[key] = source[key]
-    return OutLine(None, b"", None, replacement=line)
+    return EntryLine(None, b"", None, replacement=line)
 
 
-def _timestamp_at(items: list[OutLine], positions: range) -> datetime | None:
+def _timestamp_at(items: list[EntryLine], positions: range) -> datetime | None:
     for position in positions:
         current = items[position].current
         moment = parse_timestamp(current.get("timestamp") if current else None)
@@ -653,7 +560,7 @@ def _timestamp_at(items: list[OutLine], positions: range) -> datetime | None:
     return None
 
 
-def _fit_timestamp(line: OutLine, items: list[OutLine], position: int) -> None:
+def _fit_timestamp(line: EntryLine, items: list[EntryLine], position: int) -> None:
     """Time an added line just after the line before it (not after the line that follows):
     Claude Code orders re-attached results by time, and this keeps them in file order."""
     before = _timestamp_at(items, range(position - 1, -1, -1))
@@ -673,7 +580,7 @@ def _fit_timestamp(line: OutLine, items: list[OutLine], position: int) -> None:
 # ---------------------------------------------------------------------- around the fixes
 
 
-def _sidecar(plan: RewritePlan, conversation: Conversation) -> list[SidecarFile]:
+def _sidecar(plan: ClaudeCodePlan, conversation: Conversation) -> list[SidecarFile]:
     """Everything of the session's folder, and 2.0.x subagent files beside it."""
     files: dict[Path, SidecarFile] = {}
     parent = plan.source.parent
@@ -692,7 +599,7 @@ def _sidecar(plan: RewritePlan, conversation: Conversation) -> list[SidecarFile]
     return list(files.values())
 
 
-def _count(plan: RewritePlan, conversation: Conversation, result: Report) -> None:
+def _count(plan: ClaudeCodePlan, conversation: Conversation, result: Report) -> None:
     added = sum(1 for line in plan.lines if line.source is None)
     kinds = [change.kind for change in plan.changes]
     written = result.conversation

@@ -23,9 +23,20 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from inspector.agents.claude_code.lines import KEEP, EntryLine
+from inspector.agents.claude_code.plan import (
+    ClaudeCodePlan,
+    Expectation,
+    has_conversation,
+    session_folders,
+    simulate,
+    start_plan,
+    transcript_of,
+)
 from inspector.agents.claude_code.transcript import (
     AGENT_TOOLS,
     ASSISTANT,
@@ -39,28 +50,11 @@ from inspector.agents.claude_code.transcript import (
 from inspector.core.fields import str_field
 from inspector.core.model import TOOL_RESULT, TOOL_USE, Conversation
 from inspector.rewrite.confined import confined_file
-from inspector.rewrite.plan import (
-    KEEP,
-    Action,
-    Expectation,
-    OutLine,
-    RewriteFailed,
-    RewritePlan,
-    SidecarFile,
-    Snapshot,
-    conversation_counts,
-    explain_rejection,
-    folder_files,
-    has_conversation,
-    no_cut,
-    safe_path_part,
-    session_folders,
-    simulate,
-    start_plan,
-    tool_structure,
-    transcript_of,
-    usable,
-)
+from inspector.rewrite.counts import conversation_counts, tool_structure
+from inspector.rewrite.cuts import explain_rejection, search_cut, usable
+from inspector.rewrite.folders import folder_files, safe_path_part
+from inspector.rewrite.plan import Action, RewriteFailed, SidecarFile
+from inspector.rewrite.snapshot import Snapshot
 from inspector.rules import Cut, Report, validate
 
 SESSION_METADATA = frozenset(
@@ -68,10 +62,8 @@ SESSION_METADATA = frozenset(
 )
 """Metadata about the whole session: kept wherever it is in the file."""
 
-_MAX_SEARCH = 40
 
-
-def plan_rewind(path: Path, *, to: str | None = None, line: int | None = None) -> RewritePlan:
+def plan_rewind(path: Path, *, to: str | None = None, line: int | None = None) -> ClaudeCodePlan:
     """Plan a rewind of ``path``: to its last valid turn, or after entry ``to`` / ``line``.
 
     Writes nothing. Raises RewriteFailed (unreadable file, not a transcript, no usable cut:
@@ -141,21 +133,22 @@ def _default_cut(
     ends = {
         id(message.last_origin) for message in conversation.messages if message.role == ASSISTANT
     }
-    searched = 0
-    for origin in reversed(conversation.chain):
-        if searched >= _MAX_SEARCH:
-            break
-        if not isinstance(origin, Entry) or origin.line >= bound or origin.line in tried:
-            continue
-        if not origin.is_message or origin.api_error:
-            continue
-        if origin.kind == ASSISTANT and id(origin) not in ends:
-            continue
-        searched += 1
-        result = simulate_cut(snapshot, origin)
-        if _usable(result, origin):
-            return origin, result
-    raise no_cut(report)
+
+    def candidates() -> Iterator[Entry]:
+        for origin in reversed(conversation.chain):
+            if not isinstance(origin, Entry) or origin.line >= bound or origin.line in tried:
+                continue
+            if not origin.is_message or origin.api_error:
+                continue
+            if origin.kind == ASSISTANT and id(origin) not in ends:
+                continue
+            yield origin
+
+    def attempt(entry: Entry) -> Report | None:
+        result = simulate_cut(snapshot, entry)
+        return result if _usable(result, entry) else None
+
+    return search_cut(candidates(), attempt, report)
 
 
 def _explicit_target(
@@ -227,7 +220,7 @@ def _accept_explicit(result: Report, target: Entry) -> None:
 
 
 def _build(
-    plan: RewritePlan,
+    plan: ClaudeCodePlan,
     transcript: ClaudeCodeTranscript,
     conversation: Conversation,
     target: Entry,
@@ -258,13 +251,13 @@ def _build(
     counts = {"history": 0, "metadata": 0, "progress": 0, "sidechain": 0}
     dropped = {"chain_entries": 0, "metadata_lines": 0, "unreadable_lines": 0}
     progress_parent: dict[str, str | None] = {}
-    out: list[OutLine] = []
+    out: list[EntryLine] = []
     for source in snapshot.lines:
         number, value = source.number, source.value
         if source.blank:
             continue
         if number < boundary:
-            out.append(OutLine(number, source.raw, value))
+            out.append(EntryLine(number, source.raw, value))
             counts["history"] += 1
             continue
         if value is None:
@@ -279,7 +272,7 @@ def _build(
                 bridged = progress_parent[bridged]
                 hops += 1
             keep = bridged == parent and (have is None or have in kept_uuids)
-            out.append(OutLine(number, source.raw, value, KEEP if keep else parent))
+            out.append(EntryLine(number, source.raw, value, parent=KEEP if keep else parent))
             continue
         entry = entries.get(number)
         if entry is not None:
@@ -288,20 +281,20 @@ def _build(
                 progress_parent[entry.uuid] = entry.parent
                 kept_uuids.add(entry.uuid)
                 counts["progress"] += 1
-                out.append(OutLine(number, source.raw, value))
+                out.append(EntryLine(number, source.raw, value))
             elif (
                 number < target.line
                 and entry.sidechain
                 and _sidechain_root(transcript, entry) in kept_roots
             ):
                 counts["sidechain"] += 1
-                out.append(OutLine(number, source.raw, value))
+                out.append(EntryLine(number, source.raw, value))
             else:
                 dropped["chain_entries"] += 1
             continue
         if _keeps_metadata(value, number, target.line, kept_uuids, file_uuids):
             counts["metadata"] += 1
-            out.append(OutLine(number, source.raw, value))
+            out.append(EntryLine(number, source.raw, value))
         else:
             dropped["metadata_lines"] += 1
 
@@ -343,7 +336,7 @@ def _build(
     _notes(plan, conversation, target, boundary)
 
 
-def _check_plan(plan: RewritePlan, written: Report) -> None:
+def _check_plan(plan: ClaudeCodePlan, written: Report) -> None:
     """The planned file, projected in memory, must resume exactly the kept conversation."""
     expected = plan.expected
     assert expected is not None
@@ -421,7 +414,7 @@ def _keeps_metadata(
 
 
 def _sidecar(
-    plan: RewritePlan, conversation: Conversation, tool_ids: set[str], out: list[OutLine]
+    plan: ClaudeCodePlan, conversation: Conversation, tool_ids: set[str], out: list[EntryLine]
 ) -> list[SidecarFile]:
     files: dict[Path, SidecarFile] = {}
     for link in conversation.subagents:
@@ -471,7 +464,7 @@ def _mentioned(names: set[str], data: bytes) -> set[str]:
     }
 
 
-def _notes(plan: RewritePlan, conversation: Conversation, target: Entry, boundary: int) -> None:
+def _notes(plan: ClaudeCodePlan, conversation: Conversation, target: Entry, boundary: int) -> None:
     chain = conversation.chain
     last_boundary = chain[0] if chain else None
     if (

@@ -21,7 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from inspector.core.safe_text import escaped, one_line
-from inspector.rewrite.plan import Action, RewritePlan, RewriteResult, describe_counts
+from inspector.rewrite.counts import describe_counts
+from inspector.rewrite.plan import Action, RewritePlan, RewriteResult
 from inspector.tui.labels import styled
 
 
