@@ -50,10 +50,11 @@ from typing import Any, Final
 import orjson
 
 from inspector.agents import FORMATS, NotATranscript, detect_format
-from inspector.agents.claude_code.layout import is_safe_id, is_subagent_file
+from inspector.agents.claude_code.layout import is_subagent_file
 from inspector.agents.claude_code.transcript import FORMAT as CLAUDE_CODE
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.check import check_file
+from inspector.core.fields import is_safe_id
 from inspector.core.json_out import dumps
 from inspector.core.jsonl import BadLine, ParsedLine, parse_object
 from inspector.core.model import TOOL_RESULT, TOOL_USE, Conversation, count_blocks
@@ -332,14 +333,14 @@ def read_source(path: Path) -> tuple[Snapshot, ClaudeCodeTranscript]:
     """Snapshot and parse a transcript; RewriteFailed says why it cannot be read.
 
     Another agent's history is refused here (it would read as an empty transcript):
-    :func:`inspector.agents.history.rewrite.plan_rewrite` picks the right planner by format.
+    :func:`inspector.agents.plan_rewrite` picks the right planner by the file's agent.
     """
     try:
         name = detect_format(path)
         if name != CLAUDE_CODE:
             raise RewriteFailed(
-                f"{path.name} is a {FORMATS[name].agent} history ({name}), not a Claude Code "
-                "transcript: plan it with inspector.agents.history.rewrite.plan_rewrite"
+                f"{path.name} is a {FORMATS[name].label} history ({name}), not a Claude Code "
+                "transcript: plan it with inspector.agents.plan_rewrite"
             )
         snapshot = read_snapshot(path)
         return snapshot, load_snapshot(snapshot)

@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
+from inspector.agents.claude_code.read import load_transcript
 from inspector.agents.claude_code.rewind import _mentioned, plan_rewind
-from inspector.agents.claude_code.transcript import load_transcript
 from inspector.check import check_file
 from inspector.core.model import Conversation
 from inspector.core.timestamps import parse_timestamp

@@ -1,9 +1,8 @@
 """Rewind and repair for the other agents: Roo Code, Cline, Codex CLI, raw requests.
 
-:func:`plan_rewrite` is the one entry point: it recognises the format and hands a Claude
-Code transcript to :mod:`inspector.agents.claude_code.rewind` /
-:mod:`inspector.agents.claude_code.repair`, anything else to
-:func:`plan_history_rewind` / :func:`plan_history_repair` here. Every plan is applied by
+:func:`inspector.agents.plan_rewrite` is the one entry point: it asks the file's agent,
+and the agents here plan with :func:`plan_history_rewind` / :func:`plan_history_repair`.
+Every plan is applied by
 :func:`inspector.rewrite.plan.apply` (staged write, fsync, read back and re-checked with
 :func:`inspector.check.check_file`, atomic rename; ``in_place`` after a backup); a
 :class:`HistoryPlan` only says which bytes to write, where, and how to check them.
@@ -48,7 +47,7 @@ from typing import Any, ClassVar, Final
 
 import orjson
 
-from inspector.agents import FORMATS, NotATranscript, detect_format
+from inspector.agents import FORMATS, NotATranscript, agent_named, detect_format
 from inspector.agents.claude_code.repair import (
     LATE_RESULT,
     LOST_RESULT,
@@ -60,6 +59,8 @@ from inspector.agents.claude_code.repair import (
     tool_uses_last,
 )
 from inspector.agents.claude_code.transcript import FORMAT as CLAUDE_CODE
+from inspector.agents.codex.rollout import CALL_ITEMS, CODEX, codex_conversation
+from inspector.agents.history.agent import DocumentAgent
 from inspector.agents.history.anthropic import ANTHROPIC_MESSAGES, CLINE, ROO_CODE
 from inspector.agents.history.document import (
     StoredHistory,
@@ -67,13 +68,7 @@ from inspector.agents.history.document import (
     array_at,
     message_array_keys,
 )
-from inspector.agents.openai import (
-    CALL_ITEMS,
-    CHAT,
-    CODEX,
-    codex_conversation,
-    looks_like_chat,
-)
+from inspector.agents.openai_chat import CHAT, looks_like_chat
 from inspector.core.fields import str_field
 from inspector.core.json_out import dumps
 from inspector.core.jsonl import ParsedLine, parse_object
@@ -152,30 +147,6 @@ _CODEX_OUTPUT_FOR: Final = {
 # ---------------------------------------------------------------------- entry points
 
 
-def plan_rewrite(
-    action: Action, path: Path, *, to: str | None = None, line: int | None = None
-) -> RewritePlan:
-    """Plan a rewind or repair of any supported history, picked by its format.
-
-    Writes nothing. Raises RewriteFailed (unreadable, not a history, no usable cut) and
-    OSError (the file cannot be opened).
-    """
-    try:
-        name = detect_format(path)
-    except NotATranscript as error:
-        raise RewriteFailed(str(error)) from error
-    if name == CLAUDE_CODE:
-        from inspector.agents.claude_code.repair import plan_repair
-        from inspector.agents.claude_code.rewind import plan_rewind
-
-        if action is Action.REWIND:
-            return plan_rewind(path, to=to, line=line)
-        return plan_repair(path)
-    if action is Action.REWIND:
-        return plan_history_rewind(path, to=to, line=line, format_name=name)
-    return plan_history_repair(path, format_name=name)
-
-
 def plan_history_rewind(
     path: Path,
     *,
@@ -188,7 +159,7 @@ def plan_history_rewind(
     plan = source.new_plan(Action.REWIND)
     if to is not None:
         raise RewriteFailed(
-            f"--to names a Claude Code entry uuid; a {FORMATS[source.fmt].agent} history has "
+            f"--to names a Claude Code entry uuid; a {agent_named(source.fmt).label} history has "
             f"none: use --line N ({source.line_meaning})"
         )
     if not plan.report.conversation.has_content and line is None:
@@ -327,10 +298,10 @@ class HistoryPlan(RewritePlan):
         return self.session_id
 
     def resume_command(self, session_id: str) -> str | None:
-        return f"codex resume {session_id}" if self.format == CODEX else None
+        return agent_named(self.format).resume_command(session_id)
 
     def choices_text(self) -> str:
-        agent = FORMATS[self.format].agent if self.format in FORMATS else "the agent"
+        agent = agent_named(self.format).label if self.format in FORMATS else "the agent"
         if self.folder is not None:
             return (
                 f"Fork writes a new task folder {self.folder.name} (its {self.target.name} "
@@ -494,9 +465,9 @@ class _Array(_Source):
 
     def project(self, messages: list[Any], line: ParsedLine | None = None) -> Conversation:
         """The conversation the client sends from ``messages`` (positions = their indices)."""
-        from_history = FORMATS[self.fmt].from_history
-        assert from_history is not None  # an array format: read whole
-        return from_history(self.path, StoredHistory(messages, None, line))
+        agent = agent_named(self.fmt)
+        assert isinstance(agent, DocumentAgent)  # an array format: read whole
+        return agent.from_history(self.path, StoredHistory(messages, None, line))
 
     def render(self, messages: list[Any]) -> bytes:
         """The file holding ``messages`` in place of the stored array."""
@@ -566,9 +537,9 @@ class _Array(_Source):
 
     def _read_as_anthropic(self, kept: list[Any]) -> str:
         """What ``inspector check`` says of a kept Chat request nothing marks as one."""
-        read = FORMATS[ANTHROPIC_MESSAGES].from_history
-        assert read is not None
-        anthropic = validate(read(self.path, StoredHistory(kept, None, None)))
+        agent = agent_named(ANTHROPIC_MESSAGES)
+        assert isinstance(agent, DocumentAgent)
+        anthropic = validate(agent.from_history(self.path, StoredHistory(kept, None, None)))
         said = "no OpenAI-only field is left in the kept request: `inspector check` reads it "
         if anthropic.ok:
             return (
@@ -673,7 +644,7 @@ class _Array(_Source):
         plan.new_session_id = new_id or ""
         if plan.sidecar or plan.folder is not None:
             plan.kept["files"] = len(plan.sidecar)
-        agent = FORMATS[self.fmt].agent
+        agent = agent_named(self.fmt).label
         if plan.folder is not None:
             plan.notes.append(
                 f"the new task's UI history (ui_messages.json and the other files) is a copy "
@@ -1445,7 +1416,7 @@ def _rollout_name(source: Path, old_id: str | None, new_id: str) -> str:
 def _codex_conversation(
     path: Path, lines: Sequence[tuple[int, dict[str, Any] | None]]
 ) -> Conversation:
-    """What :func:`inspector.agents.openai.load_codex` builds, from lines in memory."""
+    """What :func:`inspector.agents.codex.rollout.load_codex` builds, from lines in memory."""
     return codex_conversation(
         path,
         ((Origin(n, 0, 0, None, v.get("timestamp")), v) for n, v in lines if v is not None),
@@ -1460,5 +1431,4 @@ __all__ = [
     "HistoryPlan",
     "plan_history_repair",
     "plan_history_rewind",
-    "plan_rewrite",
 ]
