@@ -1,10 +1,10 @@
 """A session followed as it is written: re-read what changed, rebuild, re-check.
 
-Claude Code appends to its transcripts, so only the new bytes are read, and the
-conversation is rebuilt by extending the previous rebuild
-(:mod:`inspector.agents.claude_code.tail`). Other agents
-rewrite their history files whole (Roo Code, Cline) or are small enough to re-read
-(Codex rollouts): those are reloaded when the file's size, time or identity changes.
+An agent that offers a follower (:meth:`inspector.core.agent.Agent.follower`: Claude Code,
+which appends to its transcripts) is read by its tail: only the new bytes are read, and
+the conversation is rebuilt by extending the previous rebuild. Other agents' files are
+rewritten whole (Roo Code, Cline) or small enough to re-read (Codex rollouts): those are
+reloaded when the file's size, time or identity changes.
 Used by the app (and usable from any script); it never imports Textual.
 """
 
@@ -14,14 +14,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from inspector.agents import detect_format, load_conversation
-from inspector.agents.claude_code import tail as claude_tail
-from inspector.agents.claude_code.tail import ProjectionState
-from inspector.agents.claude_code.transcript import FORMAT as CLAUDE_CODE
-from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
-from inspector.core.jsonl import JsonlReader
+from inspector.agents import FORMATS, detect_format, load_conversation
+from inspector.core.agent import Follower
 from inspector.core.model import Conversation
-from inspector.core.verdict import require_transcript
 from inspector.rules import Report, validate
 
 
@@ -46,10 +41,10 @@ class LiveSession:
         self.path = path
         self.format = format_name
         """The file's format; recognised on the first refresh unless given."""
-        self._reader = JsonlReader(path)
-        self._transcript = ClaudeCodeTranscript(path)
-        self._projection: ProjectionState | None = None
-        """The last rebuild, extended as lines are appended."""
+        self._follower: Follower | None = None
+        """Reads the file by its tail, when its agent offers that."""
+        self._decided = False
+        """The format is known, and with it whether the file is followed by its tail."""
         self._snapshot: Snapshot | None = None
         self._stamp: tuple[int, int, int] | None = None
 
@@ -64,29 +59,21 @@ class LiveSession:
         Raises OSError when the file cannot be read (it may have been removed), and
         NotATranscript when it is not a history the inspector reads.
         """
-        if self.format is None:
-            self.format = detect_format(self.path)
-        if self.format == CLAUDE_CODE:
-            return self._append()
+        if not self._decided:
+            if self.format is None:
+                self.format = detect_format(self.path)
+            agent = FORMATS.get(self.format)  # an unknown name: refused by the reload
+            self._follower = agent.follower(self.path) if agent is not None else None
+            self._decided = True
+        if self._follower is not None:
+            return self._append(self._follower)
         return self._reload()
 
-    def _append(self) -> Snapshot | None:
-        result = self._reader.read()
-        if result.restarted:
-            self._transcript.reset()
-            self._projection = None
-        before = self._transcript.line_count
-        self._transcript.feed(result.lines)
-        # followed live, a file with no line yet is a session just started: wait for it
-        require_transcript(self._transcript, complete=False)
-        lines_read = self._transcript.line_count - before
-        if self._snapshot is not None and not result.restarted and lines_read == 0:
+    def _append(self, follower: Follower) -> Snapshot | None:
+        read = follower.read(changed_only=self._snapshot is not None)
+        if read is None:
             return None
-        # The extension updates the previous state in place: if it fails for any reason
-        # the state is gone, and the next refresh rebuilds in full.
-        previous, self._projection = self._projection, None
-        conversation, self._projection = claude_tail.project(self._transcript, previous)
-        return self._keep(conversation, result.restarted, lines_read, self._reader.offset)
+        return self._keep(read.conversation, read.restarted, read.lines_read, read.size)
 
     def _reload(self) -> Snapshot | None:
         stat = os.stat(self.path)
@@ -102,8 +89,8 @@ class LiveSession:
         self, conversation: Conversation, restarted: bool, lines_read: int, size: int
     ) -> Snapshot:
         previous = self._snapshot.report if self._snapshot is not None and not restarted else None
-        # Only an appended log is validated again on top of its last report: a history
-        # rewritten whole is read from the start each time, so its memo would go unused.
-        report = validate(conversation, previous, remember=self.format == CLAUDE_CODE)
+        # Only a file followed by its tail is validated again on top of its last report: a
+        # file read again whole is read from the start each time, so its memo would go unused.
+        report = validate(conversation, previous, remember=self._follower is not None)
         self._snapshot = Snapshot(conversation, report, restarted, lines_read, size)
         return self._snapshot

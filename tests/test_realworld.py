@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.agents.claude_code.transcript import load
+from inspector.agents.claude_code.read import load
 from inspector.check import check_file
 from tests.conftest import REALWORLD, realworld_files
 

@@ -1,193 +1,145 @@
-"""Agent formats: each turns its files into the shared :class:`~inspector.core.model.Conversation`.
+"""The agents the inspector reads, one line each: the only door to them.
 
-The format is recognised from the content (the file name only breaks ties between Roo
-Code and Cline), and can be forced by name.
+Each agent implements :class:`inspector.core.agent.Agent` in its own folder or module.
+A file's agent is recognised from its content (:class:`~inspector.core.agent.Sample`:
+every agent scores the same sample; the file name only breaks ties between Roo Code and
+Cline), or named (``--format``). Shared code asks these functions, never an agent module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from inspector.agents import openai
-from inspector.agents.claude_code import transcript as claude_code
-from inspector.agents.history import anthropic as anthropic_history
-from inspector.agents.history.document import (
-    StoredHistory,
-    StoredMessage,
-    read_history,
-    request_messages,
-    stored_message,
-)
+from inspector.agents import anthropic_request, claude_code, cline, codex, openai_chat, roo_code
+from inspector.agents.history.document import read_history, request_messages
+from inspector.core.agent import Agent, Sample, SessionFile
 from inspector.core.model import Block, Conversation
 from inspector.core.safe_read import open_regular
 from inspector.core.verdict import NotATranscript
 
-__all__ = ["FORMATS", "Format", "NotATranscript", "detect_format", "load_conversation"]
+if TYPE_CHECKING:
+    from inspector.rewrite.plan import Action, RewritePlan
 
+__all__ = [
+    "AGENTS",
+    "FORMATS",
+    "Agent",
+    "NotATranscript",
+    "agent_named",
+    "detect_format",
+    "load_conversation",
+    "plan_rewrite",
+]
 
-@dataclass(frozen=True, slots=True)
-class Format:
-    """How to read one agent's history."""
-
-    name: str
-    agent: str
-    """Who writes it, for people."""
-    load: Callable[[Path], Conversation]
-    payload: Callable[[Path, Block, dict[int, Any]], Any]
-    """A block's full JSON, re-read from the file."""
-    appends: bool
-    """The client appends to the file (else it rewrites it whole)."""
-    from_history: Callable[[Path, StoredHistory], Conversation] | None = None
-    """The conversation of a whole history document that recognising it already read."""
-
-
-def _whole_document(
-    name: str,
-    agent: str,
-    from_history: Callable[[Path, StoredHistory], Conversation],
-    payload: Callable[[Path, Block, dict[int, Any]], Any],
-) -> Format:
-    """A format whose files are one history document, which the client rewrites whole."""
-
-    def load(path: Path) -> Conversation:
-        return from_history(path, read_history(path))
-
-    return Format(name, agent, load, payload, False, from_history)
-
-
-def _anthropic(name: str) -> Callable[[Path, StoredHistory], Conversation]:
-    return lambda path, history: anthropic_history.history_conversation(path, name, history)
-
-
-FORMATS: dict[str, Format] = {
-    format.name: format
-    for format in (
-        Format(
-            claude_code.FORMAT,
-            "Claude Code",
-            claude_code.load_checked,
-            claude_code.block_payload,
-            True,
-        ),
-        _whole_document(
-            anthropic_history.ROO_CODE,
-            "Roo Code",
-            _anthropic(anthropic_history.ROO_CODE),
-            anthropic_history.payload,
-        ),
-        _whole_document(
-            anthropic_history.CLINE,
-            "Cline",
-            _anthropic(anthropic_history.CLINE),
-            anthropic_history.payload,
-        ),
-        Format(openai.CODEX, "Codex CLI", openai.load_codex, openai.codex_payload, True),
-        _whole_document(
-            anthropic_history.ANTHROPIC_MESSAGES,
-            "Anthropic Messages API request",
-            _anthropic(anthropic_history.ANTHROPIC_MESSAGES),
-            anthropic_history.payload,
-        ),
-        _whole_document(
-            openai.CHAT,
-            "OpenAI Chat Completions request",
-            openai.chat_conversation,
-            openai.chat_payload,
-        ),
-    )
-}
+AGENTS: tuple[Agent, ...] = (
+    claude_code.AGENT,
+    roo_code.AGENT,
+    cline.AGENT,
+    codex.AGENT,
+    anthropic_request.AGENT,
+    openai_chat.AGENT,
+)
+"""Every agent, in the order ties are broken and names are listed."""
+FORMATS: dict[str, Agent] = {agent.name: agent for agent in AGENTS}
+FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)
+HOME_AGENT: Agent = AGENTS[0]
+"""The agent whose config root the app and ``check`` list project by project."""
 _SNIFF_BYTES = 1 << 16
-ROO_KEYS = frozenset({"isSummary", "condenseParent", "truncationParent"})
+
+
+def agent_named(name: str) -> Agent:
+    """The agent of a format name. Raises KeyError."""
+    return FORMATS[name]
+
+
+def agent_of(conversation: Conversation) -> Agent:
+    return FORMATS[conversation.format]
 
 
 def detect_format(path: Path) -> str:
     """The format of a history file, recognised from its content. Raises NotATranscript."""
-    return _recognise(path)[0]
+    return recognise(sample_of(path)).name
 
 
-def _recognise(path: Path) -> tuple[str, StoredHistory | None]:
-    """The format, and the history when recognising it meant reading the whole document."""
+def sample_of(path: Path) -> Sample:
+    """What recognition needs of a file, read once: the whole document only when the
+    first line is not one JSON value and the file starts like a JSON document."""
     with open_regular(path) as handle:
         head = handle.read(_SNIFF_BYTES)
     start = head.lstrip()
     if not start:
-        return claude_code.FORMAT, None
-    first_line = start.split(b"\n", 1)[0]
+        return Sample(path, start, None, None)
     try:
-        first = orjson.loads(first_line)
+        first = orjson.loads(start.split(b"\n", 1)[0])
     except orjson.JSONDecodeError:
         first = None
-    if isinstance(first, dict) and openai.looks_like_codex(first):
-        return openai.CODEX, None
     messages = request_messages(first)
-    if messages is not None:
-        return _message_array_format(path, messages), None
-    if isinstance(first, dict):
-        return claude_code.FORMAT, None
-    if start[:1] in (b"[", b"{"):  # a JSON document over several lines
-        history = read_history(path)
-        return _message_array_format(path, history.messages), history
-    return claude_code.FORMAT, None
+    if messages is not None or isinstance(first, dict) or start[:1] not in (b"[", b"{"):
+        return Sample(path, start, first, messages)
+    history = read_history(path)  # a JSON document over several lines
+    return Sample(path, start, first, history.messages, history)
 
 
-def _message_array_format(path: Path, messages: list[Any]) -> str:
-    if openai.looks_like_chat(messages):
-        return openai.CHAT
-    parts = {part.lower() for part in path.parts}
-    keys = {key for m in messages if isinstance(m, dict) for key in m}
-    if "rooveterinaryinc.roo-cline" in parts or keys & ROO_KEYS:
-        return anthropic_history.ROO_CODE
-    if "saoudrizwan.claude-dev" in parts or path.name == "api_conversation_history.json":
-        return anthropic_history.CLINE
-    if path.name.endswith(".messages.json"):
-        return anthropic_history.CLINE
-    return anthropic_history.ANTHROPIC_MESSAGES
+def recognise(sample: Sample) -> Agent:
+    """The agent that scores the sample highest (the first listed, on a tie)."""
+    return max(AGENTS, key=lambda agent: agent.recognise(sample))
 
 
 def load_conversation(path: Path, format_name: str | None = None) -> Conversation:
     """Read a session file and rebuild its conversation. Raises OSError, or NotATranscript
     when the file is not a conversation (:mod:`inspector.core.verdict` decides)."""
-    name, history = (format_name, None) if format_name else _recognise(path)
-    if name not in FORMATS:
-        raise NotATranscript(path, f"no format named {name!r} (known: {', '.join(FORMATS)})")
-    read = FORMATS[name].from_history
-    if history is not None and read is not None:
-        return read(path, history)  # read once: recognising it parsed the whole file
-    return FORMATS[name].load(path)
+    if format_name:
+        if format_name not in FORMATS:
+            known = ", ".join(FORMATS)
+            raise NotATranscript(path, f"no format named {format_name!r} (known: {known})")
+        return FORMATS[format_name].load(path)
+    sample = sample_of(path)
+    return recognise(sample).load(path, sample)
 
 
 def block_payload(conversation: Conversation, block: Block, cache: dict[int, Any]) -> Any:
     """A block's full JSON as stored in the file (re-read from disk, cached per caller)."""
-    return FORMATS[conversation.format].payload(conversation.path, block, cache)
+    return agent_of(conversation).block_payload(conversation.path, block, cache)
 
 
 def message_payloads(conversation: Conversation) -> list[Any]:
     """The conversation as the client sends it, with content re-read from disk."""
-    if conversation.format == claude_code.FORMAT:
-        return claude_code.message_payloads(conversation)
-    cache: dict[int, Any] = {}
-    payloads: list[Any] = []
-    seen: set[int] = set()
-    for message in conversation.messages:
-        for origin in message.origins:
-            if id(origin) in seen:
-                continue
-            seen.add(id(origin))
-            if isinstance(origin, StoredMessage):
-                payloads.append(_client_fields(stored_message(conversation.path, origin, cache)))
-            elif message.blocks:  # a Codex response item: one per line
-                payloads.append(block_payload(conversation, message.blocks[0], cache))
-    return payloads
+    return agent_of(conversation).message_payloads(conversation)
 
 
-def _client_fields(message: Any) -> Any:
-    """A stored message without the client's own bookkeeping keys (Roo's ts, isSummary…)."""
-    if not isinstance(message, dict):
-        return message
-    sent = {"role", "content", "tool_calls", "tool_call_id", "name"}
-    return {key: value for key, value in message.items() if key in sent}
+def stored_sessions(
+    home: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    besides: Agent | None = None,
+) -> list[SessionFile]:
+    """Every agent's sessions where it keeps them (but ``besides``'), newest first."""
+    home = home or Path.home()
+    env = os.environ if environ is None else environ
+    found = [s for agent in AGENTS if agent is not besides for s in agent.sessions(home, env)]
+    found.sort(key=lambda session: session.mtime, reverse=True)
+    return found
+
+
+def plan_rewrite(
+    action: Action, path: Path, *, to: str | None = None, line: int | None = None
+) -> RewritePlan:
+    """Plan a rewind or repair of any supported history, by its agent.
+
+    Writes nothing. Raises RewriteFailed (unreadable, not a history, no usable cut) and
+    OSError (the file cannot be opened).
+    """
+    from inspector.rewrite.plan import Action, RewriteFailed
+
+    try:
+        agent = FORMATS[detect_format(path)]
+    except NotATranscript as error:
+        raise RewriteFailed(str(error)) from error
+    if action is Action.REWIND:
+        return agent.plan_rewind(path, to=to, line=line)
+    return agent.plan_repair(path)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from inspector import __version__
+from inspector.agents import FORMAT_NAMES
 from inspector.core.json_out import allow_parsed_depth, dumps
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_text import escaped
@@ -24,7 +25,6 @@ EXIT_UNCHECKABLE = 2
 
 COMMANDS = ("check", "messages", "rewind", "repair")
 _READ_ONLY_COMMANDS = ("check", "messages")
-FORMAT_NAMES = ("claude-code", "roo-code", "cline", "codex", "anthropic-messages", "openai-chat")
 
 
 class UsageError(Exception):

@@ -12,8 +12,8 @@ from typing import TextIO
 
 import orjson
 
-from inspector.agents import NotATranscript
-from inspector.agents.claude_code.layout import config_root, other_agent_sessions, transcript_files
+from inspector.agents import HOME_AGENT, NotATranscript, stored_sessions
+from inspector.agents.claude_code.layout import config_root, transcript_files
 from inspector.check import check_file, report_dict
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_read import regular_file_problem
@@ -112,7 +112,7 @@ def _every_known_session() -> tuple[list[Path], list[str]]:
         pass
     except OSError as error:
         problems.append(describe_failure(error, projects))
-    files.extend(session.path for session in other_agent_sessions())
+    files.extend(session.path for session in stored_sessions(besides=HOME_AGENT))
     if not files and not problems:
         return [], [
             f"no sessions found: nothing under {projects} (set CLAUDE_CONFIG_DIR?), "

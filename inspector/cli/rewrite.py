@@ -13,8 +13,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from inspector.agents import NotATranscript
-from inspector.agents.history.rewrite import plan_rewrite
+from inspector.agents import NotATranscript, plan_rewrite
 from inspector.check import cut_dict, finding_dict
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_text import escaped, one_line

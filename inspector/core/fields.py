@@ -4,7 +4,10 @@ dict look-up, where it raises: read every field compared or looked up through he
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, TypeGuard
+
+_SAFE_PART = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def str_field(value: Any, key: str) -> str | None:
@@ -13,3 +16,12 @@ def str_field(value: Any, key: str) -> str | None:
         return None
     found = value.get(key)
     return found if isinstance(found, str) else None
+
+
+def is_safe_id(value: object) -> TypeGuard[str]:
+    """Whether an id read from a file (a sessionId, an agentId) may name a file or folder.
+
+    Ids come from untrusted content: one like ``../..`` or ``/etc`` must never steer a
+    path. Claude Code's ids are uuids and short hex strings.
+    """
+    return isinstance(value, str) and _SAFE_PART.fullmatch(value) is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, Final
 
 USER_ROLE = "user"
 ASSISTANT_ROLE = "assistant"
@@ -149,6 +150,23 @@ class Branch:
     """Its user/assistant entries, in file order."""
 
 
+@dataclass(frozen=True, slots=True)
+class ClientNotes:
+    """What a client does with a defect when it sends the history (None: sends it as is).
+
+    Each agent says it of its own client; the validator adds it to a finding."""
+
+    missing: str | None = None
+    orphan: str | None = None
+    duplicate: str | None = None
+    moved: str | None = None
+    compacted: str | None = None
+    pending: str | None = None
+
+
+NO_NOTES: Final = ClientNotes()
+
+
 @dataclass(slots=True)
 class Conversation:
     """A transcript rebuilt as the client sends it to the API."""
@@ -172,8 +190,18 @@ class Conversation:
     """The transcript shows extended thinking was on (the API's R12 applies)."""
     has_content: bool = False
     """The file held any conversation entry at all (metadata-only files do not)."""
+    notes: ClientNotes = NO_NOTES
+    """What the client that wrote it does with each defect (its agent says)."""
 
 
 def count_blocks(conversation: Conversation, kind: str) -> int:
     """How many blocks of type ``kind`` the conversation sends."""
     return sum(1 for m in conversation.messages for b in m.blocks if b.type == kind)
+
+
+def part_type(part: dict[str, Any]) -> str:
+    """An OpenAI content part's type; calls and results only come from their own fields."""
+    kind = part.get("type")
+    if not isinstance(kind, str) or kind in (TOOL_USE, TOOL_RESULT, SERVER_TOOL_USE):
+        return "unknown"
+    return kind

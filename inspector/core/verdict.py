@@ -11,15 +11,27 @@ conversation not started yet only while it is followed live.
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 
 from inspector.core.safe_read import open_regular
 
-if TYPE_CHECKING:
-    from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
+
+class LineLog(Protocol):
+    """What :func:`require_transcript` asks of a line log read so far (Claude Code's)."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def recognised_lines(self) -> int: ...
+    @property
+    def object_lines(self) -> int: ...
+    @property
+    def bad_lines(self) -> Sized: ...
+
 
 _HEAD_BYTES = 1 << 16
 BINARY = "binary data"
@@ -35,7 +47,7 @@ class NotATranscript(Exception):
         """What the file looked like, without the path."""
 
 
-def require_transcript(transcript: ClaudeCodeTranscript, *, complete: bool = True) -> None:
+def require_transcript(transcript: LineLog, *, complete: bool = True) -> None:
     """Raise NotATranscript unless some line of ``transcript`` reads as Claude Code's.
 
     A file with no line yet is accepted when it is not ``complete`` (followed live: the

@@ -8,7 +8,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from inspector.agents.claude_code.layout import is_safe_id
+from inspector.core.fields import is_safe_id
 from inspector.rewrite.safe_write import BACKUP_SUFFIX, TEMP_SUFFIX
 
 

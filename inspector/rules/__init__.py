@@ -268,7 +268,7 @@ class _Validator:
         self.api = conversation.api
         self._repeated_uses: list[Block] = []
         """tool_use blocks whose id an earlier tool_use already had (R5)."""
-        self.notes = api_texts.notes_for(conversation.format)
+        self.notes = conversation.notes
         self.turns = list(_turns(self.messages))
         self._first_use: dict[str, int] | None = None
         self._result_turns: dict[str, int] | None = None

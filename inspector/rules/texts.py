@@ -6,8 +6,6 @@ them that way. The validator decides *what* is wrong; this module says it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from inspector.core.model import OPENAI_CHAT, OPENAI_RESPONSES
 
 
@@ -111,70 +109,3 @@ OUT_OF_ORDER = (
     "are unordered), but they do not follow the order of the calls"
 )
 PENDING = "the session ends on a tool call with no result yet: still running, or interrupted"
-
-
-@dataclass(frozen=True, slots=True)
-class ClientNotes:
-    """What a client does with a defect when it sends the history (None: sends it as is)."""
-
-    missing: str | None = None
-    orphan: str | None = None
-    duplicate: str | None = None
-    moved: str | None = None
-    compacted: str | None = None
-    pending: str | None = None
-
-
-CLIENT_NOTES: dict[str, ClientNotes] = {
-    "claude-code": ClientNotes(
-        missing=(
-            "Claude Code 2.1.x drops this tool_use silently when it resumes the session (the "
-            "model forgets a call that may have changed files) and, at send time, would "
-            'insert an is_error result "[Tool result missing due to internal error]". Other '
-            "clients and older versions send it as recorded and get this 400."
-        ),
-        orphan=(
-            "Claude Code 2.1.x strips an orphan result when it resumes the session; other "
-            "clients and older versions send it as recorded and get this 400."
-        ),
-        duplicate=(
-            "Claude Code 2.1.x strips a tool_use id that repeats in a later message, with its "
-            "result, when it resumes; other clients send it and get this 400."
-        ),
-        moved=(
-            "Claude Code moves tool_result blocks before other blocks when it sends a user "
-            "turn; a client that sends the turn as recorded gets this 400."
-        ),
-        compacted="Claude Code 2.1.x strips a result whose call was compacted away.",
-        pending=(
-            "If the call is not running any more, Claude Code 2.1.x drops it silently on "
-            "resume; a client that sends it with a new prompt and no result gets R1."
-        ),
-    ),
-    "roo-code": ClientNotes(
-        missing=(
-            'Roo Code fills a missing result with "Tool execution was interrupted before '
-            'completion." (on resume: "Task was interrupted before this tool call could be '
-            'completed.") — when its repair runs; the history on disk is sent as stored.'
-        ),
-        orphan='Roo Code converts an orphan result to text ("Tool result: …") or drops it.',
-        duplicate="Roo Code de-duplicates results.",
-    ),
-    "cline": ClientNotes(
-        missing=(
-            "Cline rebuilds the user turn with results in tool_use order and the placeholder "
-            '"[migration] Tool result missing in legacy conversation history."'
-        ),
-        orphan="Cline drops an orphan result.",
-        moved="Cline moves other blocks to a follow-up user message.",
-    ),
-    "codex": ClientNotes(
-        missing='Codex CLI inserts the output "aborted" right after a call that has none.',
-        orphan="Codex CLI drops an output whose call is gone.",
-        pending="A call still running in a live session gets its output when it ends.",
-    ),
-}
-
-
-def notes_for(format_name: str) -> ClientNotes:
-    return CLIENT_NOTES.get(format_name, ClientNotes())

@@ -33,9 +33,8 @@ from textual.widgets.tree import TreeNode
 from textual.worker import Worker, WorkerState
 from watchfiles import Change, awatch
 
-from inspector.agents import NotATranscript
+from inspector.agents import FORMATS, HOME_AGENT, NotATranscript, plan_rewrite
 from inspector.agents.claude_code.layout import config_root, live_session_ids
-from inspector.agents.history.rewrite import plan_rewrite
 from inspector.core.safe_text import escaped, one_line
 from inspector.rewrite.plan import Action, RewriteFailed, RewriteRefused, apply
 from inspector.tui.collector import (
@@ -652,27 +651,16 @@ def _first_read(model: ConversationModel, root: Path) -> _MainRead:
 
 
 def _relevant_changes(nodes: ConversationNodes) -> Callable[[Change, str], bool]:
-    """A watch filter: the session file and its subagent files, nothing else in the folder."""
+    """A watch filter: the session file and what its agent stores of the session beside it
+    (Claude Code's subagent files), nothing else in the folder."""
     path = nodes.path
-    folder = path.parent
 
     def relevant(change: Change, raw: str) -> bool:
-        changed = Path(raw)
-        if changed == path:
-            return True
-        if changed.suffix != ".jsonl":
-            return False
-        if changed.parent == folder:
-            return changed.name.startswith("agent-")
-        names = {path.stem}
+        name = nodes.model.live.format  # known once the session was first read
+        agent = FORMATS.get(name, HOME_AGENT) if name else HOME_AGENT
         view = nodes.view
-        if view is not None and view.snapshot.conversation.session_id:
-            names.add(view.snapshot.conversation.session_id)
-        try:
-            relative = changed.relative_to(folder)
-        except ValueError:
-            return False
-        return relative.parts[0] in names
+        session_id = view.snapshot.conversation.session_id if view is not None else None
+        return agent.watches(path, session_id, Path(raw))
 
     return relevant
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inspector.agents import NotATranscript
-from inspector.agents.claude_code.layout import SessionFile
 from inspector.check import check_file
+from inspector.core.agent import SessionFile
 from inspector.core.wording import counted
 
 

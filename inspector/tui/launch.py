@@ -16,13 +16,13 @@ from pathlib import Path
 
 import inspector
 from inspector.agents.claude_code.layout import (
-    SessionFile,
     all_sessions,
     find_session,
     newest_session,
     project_folder_name,
     sessions_in,
 )
+from inspector.core.agent import SessionFile
 from inspector.core.os_errors import describe_os_error
 from inspector.core.safe_read import file_kind
 

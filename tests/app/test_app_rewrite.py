@@ -13,8 +13,8 @@ import orjson
 import pytest
 
 import inspector.tui.app
+from inspector.agents import plan_rewrite
 from inspector.agents.claude_code.repair import plan_repair
-from inspector.agents.history.rewrite import plan_rewrite
 from inspector.rewrite.plan import Action, RewritePlan, RewriteResult, apply
 from inspector.tui.app import InspectorApp
 from inspector.tui.screens.confirm import RewriteScreen, WrittenScreen, plan_text, result_text

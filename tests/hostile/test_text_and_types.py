@@ -20,8 +20,9 @@ import orjson
 import pytest
 
 import inspector.core.safe_text as safe_text
-from inspector.agents.claude_code.layout import SessionFile, live_session_ids
+from inspector.agents.claude_code.layout import live_session_ids
 from inspector.cli import main
+from inspector.core.agent import SessionFile
 from inspector.rewrite.safe_write import live_reason
 from tests.conftest import SAMPLES
 

@@ -12,9 +12,10 @@ import orjson
 import pytest
 
 import inspector.agents.history.tasks
+from inspector.agents import plan_rewrite
 from inspector.agents.claude_code.repair import plan_repair
 from inspector.agents.claude_code.rewind import plan_rewind
-from inspector.agents.history.rewrite import HistoryPlan, plan_rewrite
+from inspector.agents.history.rewrite import HistoryPlan
 from inspector.check import check_file
 from inspector.cli import main
 from inspector.rewrite.confined import NotConfined, confined_file, read_confined

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from inspector.agents.claude_code.transcript import load, load_transcript
+from inspector.agents.claude_code.read import load, load_transcript
 from inspector.core.model import IssueKind
 from inspector.core.verdict import require_transcript
 from inspector.rules import Rule, validate
@@ -267,7 +267,8 @@ def test_ids_from_the_file_never_steer_a_path(tmp_path: Path) -> None:
     ]
     conversation = load(write_lines(folder / "s.jsonl", lines))
     assert [link.path for link in conversation.subagents] == [None]
-    from inspector.agents.claude_code.layout import is_safe_id, iter_subagent_files
+    from inspector.agents.claude_code.layout import iter_subagent_files
+    from inspector.core.fields import is_safe_id
 
     assert list(iter_subagent_files(folder / "s.jsonl", "../outside")) == []
     assert not is_safe_id("/etc")

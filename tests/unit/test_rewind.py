@@ -13,8 +13,8 @@ import pytest
 
 from inspector.agents.claude_code.lines import patch_line
 from inspector.agents.claude_code.lines import with_session_id as _with_session_id
+from inspector.agents.claude_code.read import load_transcript
 from inspector.agents.claude_code.rewind import _mentioned, plan_rewind
-from inspector.agents.claude_code.transcript import load_transcript
 from inspector.check import check_file
 from inspector.core.model import Conversation
 from inspector.core.timestamps import parse_timestamp

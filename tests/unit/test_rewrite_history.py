@@ -14,7 +14,7 @@ import pytest
 
 import inspector.agents.history.rewrite
 import inspector.rewrite.plan
-from inspector.agents import detect_format
+from inspector.agents import detect_format, plan_rewrite
 from inspector.agents.claude_code.repair import LOST_RESULT
 from inspector.agents.claude_code.rewind import plan_rewind
 from inspector.agents.history.rewrite import (
@@ -22,7 +22,6 @@ from inspector.agents.history.rewrite import (
     CODEX_ABORTED,
     ROO_MISSING,
     HistoryPlan,
-    plan_rewrite,
 )
 from inspector.check import check_file
 from inspector.cli import main

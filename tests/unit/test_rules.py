@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.agents.claude_code.transcript import load
+from inspector.agents.claude_code.read import load
 from inspector.rules import CallStatus, Finding, Report, Rule, Severity, validate
 from tests.conversations import (
     assistant,

@@ -6,47 +6,31 @@ import os
 import re
 import stat
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, TypeGuard
+from typing import Final
 
 import orjson
 
+from inspector.core.agent import SessionFile
+from inspector.core.fields import is_safe_id
 from inspector.core.safe_read import SMALL_RECORD_LIMIT, read_whole
 from inspector.rewrite.confined import confined_file
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
-_SAFE_PART = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _MAX_FOLDER_LENGTH = 200
 
 
-@dataclass(frozen=True, slots=True)
-class SessionFile:
-    """A main session transcript under the config root."""
-
-    path: Path
-    project: str
-    """The project folder's name (lossy: read ``cwd`` from entries for the real path)."""
-    session_id: str
-    size: int
-    mtime: float
-    agent: str = "Claude Code"
-    """Who wrote it: Claude Code, Roo Code, Cline or Codex CLI."""
+LABEL: Final = "Claude Code"
+SUBAGENTS: Final = "subagents"
+"""The folder of a session's subagent transcripts (2.1.x: ``<session>/subagents/``; 2.0.x
+kept them as ``agent-<id>.jsonl`` beside the transcript)."""
+SUBAGENT_PREFIX: Final = "agent-"
 
 
-def is_safe_id(value: object) -> TypeGuard[str]:
-    """Whether an id read from a file (a sessionId, an agentId) may name a file or folder.
-
-    Ids come from untrusted content: one like ``../..`` or ``/etc`` must never steer a
-    path. Claude Code's ids are uuids and short hex strings.
-    """
-    return isinstance(value, str) and _SAFE_PART.fullmatch(value) is not None
-
-
-def config_root() -> Path:
+def config_root(home: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """``$CLAUDE_CONFIG_DIR``, else ``~/.claude``."""
-    configured = os.environ.get("CLAUDE_CONFIG_DIR")
-    return Path(configured).expanduser() if configured else Path.home() / ".claude"
+    configured = (os.environ if environ is None else environ).get("CLAUDE_CONFIG_DIR")
+    return Path(configured).expanduser() if configured else (home or Path.home()) / ".claude"
 
 
 def project_folder_name(cwd: str) -> str:
@@ -77,7 +61,49 @@ def _is_dir(path: Path) -> bool:
 
 
 def is_subagent_file(path: Path) -> bool:
-    return path.name.startswith("agent-") or path.parent.name == "subagents"
+    return path.name.startswith(SUBAGENT_PREFIX) or path.parent.name == SUBAGENTS
+
+
+def subagent_folders(transcript: Path, session_id: str | None) -> list[Path]:
+    """Where a session's subagent transcripts are stored in the 2.1.x layout: below the
+    folder named after the transcript, or after its session id (safe ids only)."""
+    base = transcript.parent
+    folders = [base / transcript.stem / SUBAGENTS]
+    if is_safe_id(session_id) and session_id != transcript.stem:
+        folders.insert(0, base / session_id / SUBAGENTS)
+    return folders
+
+
+def subagent_path(transcript: Path, session_id: str | None, agent_id: str) -> Path | None:
+    """Find a subagent's transcript in the 2.1.x or 2.0.x layout (safe ids only; a regular
+    file below the transcript's folder, reached through no symbolic link)."""
+    if not is_safe_id(agent_id):
+        return None
+    folder = transcript.parent
+    name = f"{SUBAGENT_PREFIX}{agent_id}.jsonl"
+    candidates = [sub / name for sub in subagent_folders(transcript, session_id)]
+    candidates.append(folder / name)
+    return next((c for c in candidates if confined_file(folder, c)), None)
+
+
+def watches(session: Path, session_id: str | None, changed: Path) -> bool:
+    """Whether a change may change the session: the transcript, a 2.0.x subagent file
+    beside it, or any transcript below the session's own folder."""
+    if changed == session:
+        return True
+    if changed.suffix != ".jsonl":
+        return False
+    folder = session.parent
+    if changed.parent == folder:
+        return changed.name.startswith(SUBAGENT_PREFIX)
+    names = {session.stem}
+    if session_id:
+        names.add(session_id)
+    try:
+        relative = changed.relative_to(folder)
+    except ValueError:
+        return False
+    return relative.parts[0] in names
 
 
 def sessions_in(folder: Path) -> list[SessionFile]:
@@ -94,7 +120,7 @@ def sessions_in(folder: Path) -> list[SessionFile]:
             stat = path.stat()
         except OSError:
             continue
-        found.append(SessionFile(path, folder.name, path.stem, stat.st_size, stat.st_mtime))
+        found.append(SessionFile(path, folder.name, path.stem, stat.st_size, stat.st_mtime, LABEL))
     found.sort(key=lambda session: session.mtime, reverse=True)
     return found
 
@@ -199,68 +225,7 @@ def iter_subagent_files(transcript: Path, session_id: str | None) -> Iterator[Pa
     """Subagent transcripts stored beside a session (2.1.x and 2.0.x layouts): regular
     files below the transcript's folder, reached through no symbolic link."""
     base = transcript.parent
-    folders = {base / transcript.stem / "subagents"}
-    if is_safe_id(session_id):
-        folders.add(base / session_id / "subagents")
-    for folder in sorted(folders):
+    for folder in sorted(subagent_folders(transcript, session_id)):
         if _is_dir(folder):
-            yield from (p for p in sorted(folder.glob("agent-*.jsonl")) if confined_file(base, p))
-
-
-# ---------------------------------------------------------------------- other agents
-
-EDITORS = ("Code", "Code - Insiders", "VSCodium", "Cursor", "Windsurf")
-"""VS Code-family editors whose global storage may hold Roo Code or Cline tasks."""
-EXTENSIONS = {"rooveterinaryinc.roo-cline": "Roo Code", "saoudrizwan.claude-dev": "Cline"}
-
-
-def editor_storage_roots(
-    home: Path | None = None, environ: Mapping[str, str] | None = None
-) -> list[Path]:
-    """``…/<Editor>/User/globalStorage`` folders on Linux, macOS and Windows."""
-    home = home or Path.home()
-    env = os.environ if environ is None else environ
-    bases = [
-        Path(env.get("XDG_CONFIG_HOME") or home / ".config"),
-        home / "Library" / "Application Support",
-    ]
-    if env.get("APPDATA"):
-        bases.append(Path(env["APPDATA"]))
-    return [base / editor / "User" / "globalStorage" for base in bases for editor in EDITORS]
-
-
-def codex_sessions_root(home: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
-    """``$CODEX_HOME/sessions``, else ``~/.codex/sessions``."""
-    env = os.environ if environ is None else environ
-    codex_home = env.get("CODEX_HOME")
-    return (Path(codex_home) if codex_home else (home or Path.home()) / ".codex") / "sessions"
-
-
-def other_agent_sessions(
-    home: Path | None = None, environ: Mapping[str, str] | None = None
-) -> list[SessionFile]:
-    """Roo Code and Cline tasks, Cline ≥ 4 sessions and Codex CLI rollouts, newest first."""
-    home = home or Path.home()
-    found: list[tuple[Path, str]] = []
-    for storage in editor_storage_roots(home, environ):
-        for extension, agent in EXTENSIONS.items():
-            tasks = storage / extension / "tasks"
-            if _is_dir(tasks):
-                found.extend((p, agent) for p in tasks.glob("*/api_conversation_history.json"))
-    cline_sessions = home / ".cline" / "data" / "sessions"
-    if _is_dir(cline_sessions):
-        found.extend((p, "Cline") for p in cline_sessions.glob("*/*.messages.json"))
-    codex = codex_sessions_root(home, environ)
-    if _is_dir(codex):
-        found.extend((p, "Codex CLI") for p in codex.rglob("rollout-*.jsonl"))
-    sessions: list[SessionFile] = []
-    for path, agent in found:
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        # Roo/Cline: the task folder names the task; Codex: the rollout file names it.
-        name = path.stem if agent == "Codex CLI" else path.parent.name
-        sessions.append(SessionFile(path, agent, name, stat.st_size, stat.st_mtime, agent))
-    sessions.sort(key=lambda session: session.mtime, reverse=True)
-    return sessions
+            found = sorted(folder.glob(f"{SUBAGENT_PREFIX}*.jsonl"))
+            yield from (p for p in found if confined_file(base, p))

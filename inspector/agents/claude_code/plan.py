@@ -145,14 +145,14 @@ def read_source(path: Path) -> tuple[Snapshot, ClaudeCodeTranscript]:
     """Snapshot and parse a transcript; RewriteFailed says why it cannot be read.
 
     Another agent's history is refused here (it would read as an empty transcript):
-    :func:`inspector.agents.history.rewrite.plan_rewrite` picks the right planner by format.
+    :func:`inspector.agents.plan_rewrite` picks the right planner by the file's agent.
     """
     try:
         name = detect_format(path)
         if name != CLAUDE_CODE:
             raise RewriteFailed(
-                f"{path.name} is a {FORMATS[name].agent} history ({name}), not a Claude Code "
-                "transcript: plan it with inspector.agents.history.rewrite.plan_rewrite"
+                f"{path.name} is a {FORMATS[name].label} history ({name}), not a Claude Code "
+                "transcript: plan it with inspector.agents.plan_rewrite"
             )
         snapshot = read_snapshot(path)
         return snapshot, load_snapshot(snapshot)

@@ -37,6 +37,7 @@ from inspector.agents.claude_code.transcript import (
     ASSISTANT,
     COMPACT_BOUNDARY,
     FORMAT,
+    NOTES,
     PROGRESS,
     ClaudeCodeTranscript,
     Entry,
@@ -216,6 +217,7 @@ class _Extension:
             compacted_tool_ids=state.compacted_tool_ids,
             abandoned=list(state.abandoned),
             subagents=subagent_links(transcript),
+            notes=NOTES,
         )
         state.messages, state.api_errors = messages, api_errors
         return conversation, state

@@ -25,9 +25,9 @@ from typing import Any
 
 import orjson
 
-from inspector.agents.claude_code.layout import is_safe_id
+from inspector.agents.claude_code.layout import subagent_path
 from inspector.core.anthropic_blocks import anthropic_block, str_or_none, text_block
-from inspector.core.jsonl import BadLine, JsonlReader, ParsedLine, read_line
+from inspector.core.jsonl import BadLine, ParsedLine, read_line
 from inspector.core.model import (
     TEXT,
     THINKING_TYPES,
@@ -36,6 +36,7 @@ from inspector.core.model import (
     ApiErrorRecord,
     Block,
     Branch,
+    ClientNotes,
     Conversation,
     IssueKind,
     Message,
@@ -44,10 +45,34 @@ from inspector.core.model import (
     TranscriptIssue,
 )
 from inspector.core.safe_read import SMALL_RECORD_LIMIT, read_whole
-from inspector.core.verdict import require_transcript
-from inspector.rewrite.confined import confined_file
 
 FORMAT = "claude-code"
+NOTES = ClientNotes(
+    missing=(
+        "Claude Code 2.1.x drops this tool_use silently when it resumes the session (the "
+        "model forgets a call that may have changed files) and, at send time, would "
+        'insert an is_error result "[Tool result missing due to internal error]". Other '
+        "clients and older versions send it as recorded and get this 400."
+    ),
+    orphan=(
+        "Claude Code 2.1.x strips an orphan result when it resumes the session; other "
+        "clients and older versions send it as recorded and get this 400."
+    ),
+    duplicate=(
+        "Claude Code 2.1.x strips a tool_use id that repeats in a later message, with its "
+        "result, when it resumes; other clients send it and get this 400."
+    ),
+    moved=(
+        "Claude Code moves tool_result blocks before other blocks when it sends a user "
+        "turn; a client that sends the turn as recorded gets this 400."
+    ),
+    compacted="Claude Code 2.1.x strips a result whose call was compacted away.",
+    pending=(
+        "If the call is not running any more, Claude Code 2.1.x drops it silently on "
+        "resume; a client that sends it with a new prompt and no result gets R1."
+    ),
+)
+"""What Claude Code does with each defect when it resumes and sends a session."""
 
 USER = "user"
 ASSISTANT = "assistant"
@@ -397,6 +422,7 @@ class Projector:
             api_errors=api_errors,
             thinking_enabled=transcript.thinking_enabled,
             has_content=transcript.has_messages,
+            notes=NOTES,
         )
         if boundary is not None:
             conversation.compacted_tool_ids = frozenset(
@@ -748,19 +774,6 @@ def subagent_links(transcript: ClaudeCodeTranscript) -> list[SubagentLink]:
     return links
 
 
-def subagent_path(transcript: Path, session_id: str | None, agent_id: str) -> Path | None:
-    """Find a subagent's transcript in the 2.1.x or 2.0.x layout (safe ids only; a regular
-    file below the transcript's folder, reached through no symbolic link)."""
-    if not is_safe_id(agent_id):
-        return None
-    folder = transcript.parent
-    name = f"agent-{agent_id}.jsonl"
-    candidates = [folder / transcript.stem / "subagents" / name, folder / name]
-    if is_safe_id(session_id):
-        candidates.insert(0, folder / session_id / "subagents" / name)
-    return next((c for c in candidates if confined_file(folder, c)), None)
-
-
 def _subagent_meta(path: Path | None) -> tuple[str | None, str | None]:
     if path is None:
         return None, None
@@ -782,33 +795,6 @@ def _first_text(content: Any) -> str:
             if isinstance(block, dict) and isinstance(block.get("text"), str):
                 return str(block["text"])
     return ""
-
-
-def load_checked(path: Path) -> Conversation:
-    """Like :func:`load`, but raise NotATranscript for a file that is not a Claude Code
-    transcript (an empty file included)."""
-    transcript = load_transcript(path)
-    require_transcript(transcript)
-    return transcript.project()
-
-
-def load(path: Path) -> Conversation:
-    """Read a whole Claude Code transcript and rebuild its conversation."""
-    return load_transcript(path).project()
-
-
-def load_transcript(path: Path) -> ClaudeCodeTranscript:
-    """Read a whole Claude Code transcript file (treating its end as final).
-
-    A big file is read on two cores (:mod:`inspector.agents.claude_code.split_read`).
-    """
-    from inspector.agents.claude_code import split_read  # it builds on this module
-
-    if split_read.can_split(path):
-        return split_read.read_split(path)
-    transcript = ClaudeCodeTranscript(path)
-    transcript.feed(JsonlReader(path).read(final=True).lines)
-    return transcript
 
 
 def block_payload(path: Path, block: Block, cache: dict[int, dict[str, Any]]) -> Any:

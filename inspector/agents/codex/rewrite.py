@@ -16,9 +16,9 @@ from typing import Any, ClassVar, Final
 
 import orjson
 
+from inspector.agents.codex.rollout import CALL_ITEMS, CODEX, codex_conversation
 from inspector.agents.history.fixers import MAX_ROUNDS
 from inspector.agents.history.plan import HistoryPlan, HistorySource, cut_candidates
-from inspector.agents.openai import CALL_ITEMS, CODEX, codex_conversation
 from inspector.core.fields import str_field
 from inspector.core.json_out import dumps
 from inspector.core.jsonl import parse_object
@@ -45,9 +45,6 @@ class RolloutPlan(HistoryPlan):
     """A rewritten rollout: its new copy carries a new session id, which Codex resumes."""
 
     carries_id: ClassVar[bool] = True
-
-    def resume_command(self, session_id: str) -> str | None:
-        return f"codex resume {session_id}"
 
     def choices_text(self) -> str:
         return (
@@ -290,7 +287,7 @@ def _rollout_name(source: Path, old_id: str | None, new_id: str) -> str:
 def _codex_conversation(
     path: Path, lines: Sequence[tuple[int, dict[str, Any] | None]]
 ) -> Conversation:
-    """What :func:`inspector.agents.openai.load_codex` builds, from lines in memory."""
+    """What :func:`inspector.agents.codex.rollout.load_codex` builds, from lines in memory."""
     return codex_conversation(
         path,
         ((Origin(n, 0, 0, None, v.get("timestamp")), v) for n, v in lines if v is not None),

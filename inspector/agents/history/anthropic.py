@@ -23,7 +23,15 @@ from inspector.agents.history.document import (
     stored_message,
 )
 from inspector.core.anthropic_blocks import anthropic_blocks
-from inspector.core.model import ASSISTANT_ROLE, THINKING_TYPES, USER_ROLE, Conversation, Message
+from inspector.core.model import (
+    ASSISTANT_ROLE,
+    NO_NOTES,
+    THINKING_TYPES,
+    USER_ROLE,
+    ClientNotes,
+    Conversation,
+    Message,
+)
 
 ROO_CODE = "roo-code"
 CLINE = "cline"
@@ -33,10 +41,14 @@ ROO_HIDING_KEYS = ("truncationParent", "condenseParent")
 """A Roo message carrying one of these was hidden by a truncation or a condensation."""
 
 
-def history_conversation(path: Path, format_name: str, history: StoredHistory) -> Conversation:
-    """The conversation a history already read is sent as."""
+def history_conversation(
+    path: Path, format_name: str, history: StoredHistory, notes: ClientNotes = NO_NOTES
+) -> Conversation:
+    """The conversation a history already read is sent as (``notes``: its client's)."""
     positions = effective_positions(history.messages, format_name)
-    return conversation_of(path, format_name, history, positions)
+    conversation = conversation_of(path, format_name, history, positions)
+    conversation.notes = notes
+    return conversation
 
 
 def effective_positions(messages: list[Any], format_name: str) -> list[int]:

@@ -16,7 +16,8 @@ from typing import Any
 
 import orjson
 
-from inspector.agents import FORMATS, NotATranscript
+from inspector.agents import NotATranscript, agent_named
+from inspector.agents.history.agent import DocumentAgent
 from inspector.agents.history.anthropic import ANTHROPIC_MESSAGES, CLINE, ROO_CODE
 from inspector.agents.history.document import StoredHistory, array_at, message_array_keys
 from inspector.agents.history.fixers import (
@@ -34,7 +35,7 @@ from inspector.agents.history.tasks import (
     task_folder,
     task_id,
 )
-from inspector.agents.openai import CHAT, looks_like_chat
+from inspector.agents.openai_chat import CHAT, looks_like_chat
 from inspector.core.json_out import dumps
 from inspector.core.jsonl import ParsedLine
 from inspector.core.model import TOOL_USE, USER_ROLE, Conversation, count_blocks
@@ -110,9 +111,9 @@ class ArraySource(HistorySource):
 
     def project(self, messages: list[Any], line: ParsedLine | None = None) -> Conversation:
         """The conversation the client sends from ``messages`` (positions = their indices)."""
-        from_history = FORMATS[self.fmt].from_history
-        assert from_history is not None  # an array format: read whole
-        return from_history(self.path, StoredHistory(messages, None, line))
+        agent = agent_named(self.fmt)
+        assert isinstance(agent, DocumentAgent)  # an array format: read whole
+        return agent.from_history(self.path, StoredHistory(messages, None, line))
 
     def render(self, messages: list[Any]) -> bytes:
         """The file holding ``messages`` in place of the stored array."""
@@ -184,9 +185,9 @@ class ArraySource(HistorySource):
 
     def _read_as_anthropic(self, kept: list[Any]) -> str:
         """What ``inspector check`` says of a kept Chat request nothing marks as one."""
-        read = FORMATS[ANTHROPIC_MESSAGES].from_history
-        assert read is not None
-        anthropic = validate(read(self.path, StoredHistory(kept, None, None)))
+        agent = agent_named(ANTHROPIC_MESSAGES)
+        assert isinstance(agent, DocumentAgent)
+        anthropic = validate(agent.from_history(self.path, StoredHistory(kept, None, None)))
         said = "no OpenAI-only field is left in the kept request: `inspector check` reads it "
         if anthropic.ok:
             return (
@@ -293,7 +294,7 @@ class ArraySource(HistorySource):
         plan.new_session_id = new_id or ""
         if plan.sidecar or plan.folder is not None:
             plan.kept["files"] = len(plan.sidecar)
-        agent = FORMATS[self.fmt].agent
+        agent = agent_named(self.fmt).label
         if plan.folder is not None:
             plan.notes.append(
                 f"the new task's UI history (ui_messages.json and the other files) is a copy "

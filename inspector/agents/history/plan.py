@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from inspector.agents import FORMATS
+from inspector.agents import FORMATS, agent_named
 from inspector.agents.history import tasks
 from inspector.core.model import ASSISTANT_ROLE, SERVER_TOOL_USE, TOOL_USE, Conversation
 from inspector.core.safe_read import TRANSCRIPT_LIMIT, read_whole
@@ -137,10 +137,10 @@ class HistoryPlan(RewritePlan):
         return self.session_id
 
     def resume_command(self, session_id: str) -> str | None:
-        return None
+        return agent_named(self.format).resume_command(session_id)
 
     def choices_text(self) -> str:
-        agent = FORMATS[self.format].agent if self.format in FORMATS else "the agent"
+        agent = agent_named(self.format).label if self.format in FORMATS else "the agent"
         if self.folder is not None:
             return (
                 f"Fork writes a new task folder {self.folder.name} (its {self.target.name} "

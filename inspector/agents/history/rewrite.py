@@ -1,9 +1,8 @@
 """Rewind and repair for the other agents: Roo Code, Cline, Codex CLI, raw requests.
 
-:func:`plan_rewrite` is the one entry point: it recognises the format and hands a Claude
-Code transcript to :mod:`inspector.agents.claude_code.rewind` /
-:mod:`inspector.agents.claude_code.repair`, anything else to
-:func:`plan_history_rewind` / :func:`plan_history_repair` here. Every plan is applied by
+:func:`inspector.agents.plan_rewrite` is the one entry point: it asks the file's agent,
+and the agents here plan with :func:`plan_history_rewind` / :func:`plan_history_repair`.
+Every plan is applied by
 :func:`inspector.rewrite.plan.apply` (staged write, fsync, read back and re-checked with
 :func:`inspector.check.check_file`, atomic rename; ``in_place`` after a backup); a
 :class:`~inspector.agents.history.plan.HistoryPlan` only says which bytes to write, where,
@@ -20,42 +19,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from inspector.agents import FORMATS, NotATranscript, detect_format
+from inspector.agents import FORMATS, NotATranscript, agent_named, detect_format
 from inspector.agents.claude_code.transcript import FORMAT as CLAUDE_CODE
 from inspector.agents.codex.rewrite import CODEX_ABORTED, RolloutSource
+from inspector.agents.codex.rollout import CODEX
 from inspector.agents.history.arrays import ArraySource
 from inspector.agents.history.fixers import CLINE_MISSING, ROO_MISSING, ROO_RESULT_PREFIX
 from inspector.agents.history.plan import HistoryPlan, HistorySource
 from inspector.agents.history.tasks import TASK_FILE_LIMIT, task_folder
-from inspector.agents.openai import CODEX
 from inspector.core.os_errors import describe_failure
-from inspector.rewrite.plan import Action, RewriteFailed, RewritePlan
+from inspector.rewrite.plan import Action, RewriteFailed
 
 # ---------------------------------------------------------------------- entry points
-
-
-def plan_rewrite(
-    action: Action, path: Path, *, to: str | None = None, line: int | None = None
-) -> RewritePlan:
-    """Plan a rewind or repair of any supported history, picked by its format.
-
-    Writes nothing. Raises RewriteFailed (unreadable, not a history, no usable cut) and
-    OSError (the file cannot be opened).
-    """
-    try:
-        name = detect_format(path)
-    except NotATranscript as error:
-        raise RewriteFailed(str(error)) from error
-    if name == CLAUDE_CODE:
-        from inspector.agents.claude_code.repair import plan_repair
-        from inspector.agents.claude_code.rewind import plan_rewind
-
-        if action is Action.REWIND:
-            return plan_rewind(path, to=to, line=line)
-        return plan_repair(path)
-    if action is Action.REWIND:
-        return plan_history_rewind(path, to=to, line=line, format_name=name)
-    return plan_history_repair(path, format_name=name)
 
 
 def plan_history_rewind(
@@ -70,7 +45,7 @@ def plan_history_rewind(
     plan = source.new_plan(Action.REWIND)
     if to is not None:
         raise RewriteFailed(
-            f"--to names a Claude Code entry uuid; a {FORMATS[source.fmt].agent} history has "
+            f"--to names a Claude Code entry uuid; a {agent_named(source.fmt).label} history has "
             f"none: use --line N ({source.line_meaning})"
         )
     if not plan.report.conversation.has_content and line is None:
@@ -130,6 +105,5 @@ __all__ = [
     "HistoryPlan",
     "plan_history_repair",
     "plan_history_rewind",
-    "plan_rewrite",
     "task_folder",
 ]

@@ -21,7 +21,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from inspector.agents.claude_code.layout import SessionFile, live_session_ids, other_agent_sessions
+from inspector.agents import HOME_AGENT, stored_sessions
+from inspector.agents.claude_code.layout import live_session_ids
+from inspector.core.agent import SessionFile
 from inspector.core.safe_text import escaped
 from inspector.tui.health import PENDING, Badge, HealthCache, compute_badge
 from inspector.tui.labels import byte_size, styled
@@ -124,7 +126,8 @@ class SessionPicker(Screen[Path | None]):
 def _list_sessions(scope: Path | None, root: Path) -> tuple[list[SessionFile], dict[str, int]]:
     sessions = sessions_under(scope, root)
     if scope is None:  # everything: other agents' sessions too
-        sessions = sorted([*sessions, *other_agent_sessions()], key=lambda s: s.mtime, reverse=True)
+        others = stored_sessions(besides=HOME_AGENT)
+        sessions = sorted([*sessions, *others], key=lambda s: s.mtime, reverse=True)
     return sessions, live_session_ids(root)
 
 

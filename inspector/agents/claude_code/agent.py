@@ -1,0 +1,63 @@
+"""Claude Code as an :class:`~inspector.core.agent.Agent`: JSONL transcripts it appends
+to, under ``<config root>/projects/<project>/``; rewound and repaired line by line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from inspector.agents.claude_code import layout, read, transcript
+from inspector.agents.claude_code.follow import TailFollower
+from inspector.core.agent import FALLBACK, Follower, Sample, SessionFile
+from inspector.core.model import ANTHROPIC, Block, Conversation
+
+if TYPE_CHECKING:
+    from inspector.rewrite.plan import RewritePlan
+
+
+class ClaudeCode:
+    name = transcript.FORMAT
+    label = layout.LABEL
+    api = ANTHROPIC
+    appends = True
+    notes = transcript.NOTES
+
+    def recognise(self, sample: Sample) -> int:
+        return FALLBACK  # what is no one else's: a line log of objects, or empty
+
+    def follower(self, path: Path) -> Follower | None:
+        return TailFollower(path)
+
+    def load(self, path: Path, sample: Sample | None = None) -> Conversation:
+        return read.load_checked(path)
+
+    def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:
+        return transcript.block_payload(path, block, cache)
+
+    def message_payloads(self, conversation: Conversation) -> list[Any]:
+        return list(transcript.message_payloads(conversation))
+
+    def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
+        return layout.all_sessions(layout.config_root(home, environ))
+
+    def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
+        return layout.watches(session, session_id, changed)
+
+    def plan_rewind(
+        self, path: Path, *, to: str | None = None, line: int | None = None
+    ) -> RewritePlan:
+        from inspector.agents.claude_code.rewind import plan_rewind
+
+        return plan_rewind(path, to=to, line=line)
+
+    def plan_repair(self, path: Path) -> RewritePlan:
+        from inspector.agents.claude_code.repair import plan_repair
+
+        return plan_repair(path)
+
+    def resume_command(self, session_id: str) -> str | None:
+        return f"claude --resume {session_id}"
+
+
+AGENT = ClaudeCode()

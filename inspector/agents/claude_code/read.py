@@ -1,0 +1,41 @@
+"""Reading a whole Claude Code transcript: serially, or on two cores when it is big.
+
+Kept apart from :mod:`inspector.agents.claude_code.transcript` so that the parser knows
+nothing of how a file is read, and :mod:`~inspector.agents.claude_code.split_read`
+(which builds on the parser) is no cycle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from inspector.agents.claude_code import split_read
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
+from inspector.core.jsonl import JsonlReader
+from inspector.core.model import Conversation
+from inspector.core.verdict import require_transcript
+
+
+def load_checked(path: Path) -> Conversation:
+    """Like :func:`load`, but raise NotATranscript for a file that is not a Claude Code
+    transcript (an empty file included)."""
+    transcript = load_transcript(path)
+    require_transcript(transcript)
+    return transcript.project()
+
+
+def load(path: Path) -> Conversation:
+    """Read a whole Claude Code transcript and rebuild its conversation."""
+    return load_transcript(path).project()
+
+
+def load_transcript(path: Path) -> ClaudeCodeTranscript:
+    """Read a whole Claude Code transcript file (treating its end as final).
+
+    A big file is read on two cores (:mod:`inspector.agents.claude_code.split_read`).
+    """
+    if split_read.can_split(path):
+        return split_read.read_split(path)
+    transcript = ClaudeCodeTranscript(path)
+    transcript.feed(JsonlReader(path).read(final=True).lines)
+    return transcript

@@ -1,0 +1,81 @@
+"""Codex CLI as an :class:`~inspector.core.agent.Agent`: rollouts it appends to, stored
+under ``$CODEX_HOME/sessions`` (else ``~/.codex/sessions``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from inspector.agents.codex.rollout import CODEX, NOTES, codex_payload, load_codex, looks_like_codex
+from inspector.agents.history.agent import stored_payloads
+from inspector.core.agent import (
+    DISTINCT,
+    NOT_MINE,
+    Follower,
+    Sample,
+    SessionFile,
+    is_dir,
+    session_files,
+)
+from inspector.core.model import OPENAI_RESPONSES, Block, Conversation
+
+if TYPE_CHECKING:
+    from inspector.agents.history.rewrite import HistoryPlan
+
+
+def sessions_root(home: Path, environ: Mapping[str, str]) -> Path:
+    """``$CODEX_HOME/sessions``, else ``~/.codex/sessions``."""
+    codex_home = environ.get("CODEX_HOME")
+    return (Path(codex_home) if codex_home else home / ".codex") / "sessions"
+
+
+class CodexCli:
+    name = CODEX
+    label = "Codex CLI"
+    api = OPENAI_RESPONSES
+    appends = True
+    notes = NOTES
+
+    def recognise(self, sample: Sample) -> int:
+        first = sample.first
+        return DISTINCT if isinstance(first, dict) and looks_like_codex(first) else NOT_MINE
+
+    def follower(self, path: Path) -> Follower | None:
+        return None  # small enough to read again whole
+
+    def load(self, path: Path, sample: Sample | None = None) -> Conversation:
+        return load_codex(path)
+
+    def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:
+        return codex_payload(path, block, cache)
+
+    def message_payloads(self, conversation: Conversation) -> list[Any]:
+        return stored_payloads(conversation, self.block_payload)
+
+    def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
+        root = sessions_root(home, environ)
+        if not is_dir(root):
+            return []
+        return session_files(root.rglob("rollout-*.jsonl"), self.label, lambda p: p.stem)
+
+    def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
+        return changed == session
+
+    def plan_rewind(
+        self, path: Path, *, to: str | None = None, line: int | None = None
+    ) -> HistoryPlan:
+        from inspector.agents.history.rewrite import plan_history_rewind
+
+        return plan_history_rewind(path, to=to, line=line, format_name=self.name)
+
+    def plan_repair(self, path: Path) -> HistoryPlan:
+        from inspector.agents.history.rewrite import plan_history_repair
+
+        return plan_history_repair(path, format_name=self.name)
+
+    def resume_command(self, session_id: str) -> str | None:
+        return f"codex resume {session_id}"
+
+
+AGENT = CodexCli()

@@ -1,0 +1,102 @@
+"""What every agent whose session is one whole document shares (Roo Code, Cline, request
+files): read it whole (or take the document recognition read), re-read stored messages,
+follow it by reloading, and rewind or repair it with :mod:`inspector.agents.history.rewrite`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from inspector.agents.history import anthropic
+from inspector.agents.history.document import StoredHistory, StoredMessage, read_history
+from inspector.agents.history.document import stored_message as _stored_message
+from inspector.core.agent import NOT_MINE, Follower, Sample, SessionFile
+from inspector.core.model import ANTHROPIC, NO_NOTES, Block, ClientNotes, Conversation
+
+if TYPE_CHECKING:
+    from inspector.agents.history.rewrite import HistoryPlan
+
+
+class DocumentAgent:
+    """An :class:`~inspector.core.agent.Agent` whose client rewrites one JSON document
+    whole. A subclass names itself, recognises its files and reads a history."""
+
+    name: str = ""
+    label: str = ""
+    api: str = ANTHROPIC
+    appends: bool = False
+    notes: ClientNotes = NO_NOTES
+
+    def recognise(self, sample: Sample) -> int:
+        return NOT_MINE
+
+    def from_history(self, path: Path, history: StoredHistory) -> Conversation:
+        """The conversation of a history already read (Anthropic-shaped by default)."""
+        return anthropic.history_conversation(path, self.name, history, self.notes)
+
+    def follower(self, path: Path) -> Follower | None:
+        return None  # rewritten whole: read again whole
+
+    def load(self, path: Path, sample: Sample | None = None) -> Conversation:
+        document = sample.document if sample is not None else None
+        if isinstance(document, StoredHistory):
+            return self.from_history(path, document)  # read once: recognising read it
+        return self.from_history(path, read_history(path))
+
+    def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:
+        return anthropic.payload(path, block, cache)
+
+    def message_payloads(self, conversation: Conversation) -> list[Any]:
+        return stored_payloads(conversation, self.block_payload)
+
+    def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
+        return []
+
+    def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
+        return changed == session
+
+    def plan_rewind(
+        self, path: Path, *, to: str | None = None, line: int | None = None
+    ) -> HistoryPlan:
+        from inspector.agents.history.rewrite import plan_history_rewind
+
+        return plan_history_rewind(path, to=to, line=line, format_name=self.name)
+
+    def plan_repair(self, path: Path) -> HistoryPlan:
+        from inspector.agents.history.rewrite import plan_history_repair
+
+        return plan_history_repair(path, format_name=self.name)
+
+    def resume_command(self, session_id: str) -> str | None:
+        return None
+
+
+Payload = Callable[[Path, Block, dict[int, Any]], Any]
+
+
+def stored_payloads(conversation: Conversation, block_payload: Payload) -> list[Any]:
+    """The conversation as the client sends it: each stored message once, without the
+    client's own bookkeeping keys; an item stored one per line, as stored."""
+    cache: dict[int, Any] = {}
+    payloads: list[Any] = []
+    seen: set[int] = set()
+    for message in conversation.messages:
+        for origin in message.origins:
+            if id(origin) in seen:
+                continue
+            seen.add(id(origin))
+            if isinstance(origin, StoredMessage):
+                payloads.append(_client_fields(_stored_message(conversation.path, origin, cache)))
+            elif message.blocks:  # a Codex response item: one per line
+                payloads.append(block_payload(conversation.path, message.blocks[0], cache))
+    return payloads
+
+
+def _client_fields(message: Any) -> Any:
+    """A stored message without the client's own bookkeeping keys (Roo's ts, isSummary…)."""
+    if not isinstance(message, dict):
+        return message
+    sent = {"role", "content", "tool_calls", "tool_call_id", "name"}
+    return {key: value for key, value in message.items() if key in sent}

@@ -1,0 +1,171 @@
+"""The one protocol every agent implements, so shared code never names a format.
+
+An agent is whoever writes a kind of session file (Claude Code, Roo Code, Codex CLI, a
+proxy that logs raw requests). Each lives under :mod:`inspector.agents` as one folder or
+module that defines an :class:`Agent`, and the registry there lists them one line each.
+Everything else (``live``, ``check``, the CLI, the app, the rewrite code) asks the
+registry for an agent and then asks the agent: how to recognise its files, how to read
+them, whether to follow them by their tail, where they are stored, which changes to
+watch, what the client does with a defect, and how to rewind or repair one.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from inspector.core.model import Block, ClientNotes, Conversation
+
+if TYPE_CHECKING:  # the rewrite side builds on the agents: no import at run time
+    from inspector.rewrite.plan import RewritePlan
+
+NOT_MINE: Final = 0
+"""A recognition score: the sample is not this agent's."""
+FALLBACK: Final = 1
+"""What a file is taken for when no other agent claims it."""
+GENERIC: Final = 10
+"""A shape several agents write, with nothing more specific to tell them apart."""
+NAMED: Final = 70
+"""A generic shape in the place (path, file name) or with the keys one client uses."""
+DISTINCT: Final = 90
+"""A shape only this agent's files have."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """What recognition reads of a file, once, shared by every agent's recogniser."""
+
+    path: Path
+    head: bytes
+    """The first bytes, leading whitespace removed (empty: an empty or blank file)."""
+    first: Any
+    """The first line, parsed (None when it is not JSON)."""
+    messages: list[Any] | None
+    """The message array of a request on the first line, or of the whole document."""
+    document: object | None = None
+    """The whole document, when it had to be read to find ``messages``: an agent that
+    reads whole documents takes it back in :meth:`Agent.load` instead of reading twice."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFile:
+    """A session an agent keeps in its own storage."""
+
+    path: Path
+    project: str
+    """The project (Claude Code: its folder's name, lossy) or, elsewhere, the agent."""
+    session_id: str
+    size: int
+    mtime: float
+    agent: str
+    """Who wrote it, for people (:attr:`Agent.label`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """What one read of a followed session gave."""
+
+    conversation: Conversation
+    restarted: bool
+    """The file shrank or was replaced and was read again from the start."""
+    lines_read: int
+    size: int
+    """Bytes of the file consumed so far."""
+
+
+class Follower(Protocol):
+    """A session file read as it grows, each read taking only what was appended."""
+
+    def read(self, *, changed_only: bool) -> Followed | None:
+        """Read what was appended and rebuild; None when ``changed_only`` and nothing was.
+        Raises OSError, and NotATranscript when the file is not the agent's."""
+        ...
+
+
+def session_files(
+    paths: Iterable[Path], label: str, name: Callable[[Path], str]
+) -> list[SessionFile]:
+    """The files that can still be looked at, as sessions of ``label`` named by ``name``."""
+    sessions: list[SessionFile] = []
+    for path in paths:
+        try:
+            found = path.stat()
+        except OSError:
+            continue
+        sessions.append(SessionFile(path, label, name(path), found.st_size, found.st_mtime, label))
+    return sessions
+
+
+def is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder; False when it cannot be told (no permission on a folder
+    on the way, a name too long), where ``Path.is_dir`` would raise."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+class Agent(Protocol):
+    """One agent's session files: recognise, read, follow, find, rewrite."""
+
+    name: str
+    """The format name (what ``--format`` takes and ``Conversation.format`` holds)."""
+    label: str
+    """Who writes it, for people ("Claude Code", "Codex CLI")."""
+    api: str
+    """The API family its client sends to (``inspector.core.model.ANTHROPIC``…)."""
+    appends: bool
+    """The client appends to the file, so it is followed by its tail; else it rewrites
+    the file whole, which is read again when it changes."""
+    notes: ClientNotes
+    """What its client does with each defect when it sends the history."""
+
+    def recognise(self, sample: Sample) -> int:
+        """How surely the sample is this agent's (:data:`NOT_MINE` … :data:`DISTINCT`);
+        the highest score wins, ties go to the agent listed first."""
+        ...
+
+    def follower(self, path: Path) -> Follower | None:
+        """A reader that follows the file by its tail, or None: the file is then read
+        again whole whenever it changes (a client that rewrites it, or a small log)."""
+        ...
+
+    def load(self, path: Path, sample: Sample | None = None) -> Conversation:
+        """Read the file and rebuild the conversation its client sends. Raises OSError,
+        or NotATranscript when the file is not this agent's history."""
+        ...
+
+    def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:
+        """A block's full JSON as stored, re-read from the file (``cache`` per caller)."""
+        ...
+
+    def message_payloads(self, conversation: Conversation) -> list[Any]:
+        """The conversation as the client sends it, with content re-read from disk."""
+        ...
+
+    def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
+        """The sessions this agent keeps where it keeps them (any order)."""
+        ...
+
+    def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
+        """Whether a change to ``changed`` may change the session read from ``session``
+        (its own file, and files of the session stored beside it)."""
+        ...
+
+    def plan_rewind(
+        self, path: Path, *, to: str | None = None, line: int | None = None
+    ) -> RewritePlan:
+        """Plan a rewind of one of its files. Writes nothing; raises RewriteFailed."""
+        ...
+
+    def plan_repair(self, path: Path) -> RewritePlan:
+        """Plan a repair of one of its files. Writes nothing; raises RewriteFailed."""
+        ...
+
+    def resume_command(self, session_id: str) -> str | None:
+        """The command that resumes a session (None: the client has none)."""
+        ...
