@@ -124,6 +124,7 @@ from inspector.rewrite.safe_write import (
     live_reason,
 )
 from inspector.rules import CallStatus, Cut, Report, Rule, validate
+from inspector.rules.turns import merge_turns
 
 ROO_MISSING: Final = "Tool execution was interrupted before completion."
 """Roo Code's words for a result it adds itself (``validateAndFixToolResultIds``)."""
@@ -858,7 +859,8 @@ class _ArrayFixer:
         }
         applied = False
         drops: set[int] = set()
-        for first, last, role in reversed(_turns(conversation.messages)):
+        for turn in reversed(merge_turns(conversation.messages)):
+            first, last, role = turn.first_message, turn.last_message, turn.role
             if role != ASSISTANT_ROLE or not any(first <= i <= last for i in broken):
                 continue
             following = last + 1
@@ -884,17 +886,6 @@ class _ArrayFixer:
 
     def missing_text(self, tool_id: str) -> str:
         return LATE_RESULT if tool_id in self.late else LOST_RESULT
-
-
-def _turns(messages: list[Message]) -> list[tuple[int, int, str]]:
-    """(first, last, role) of each run of same-role messages, as the API merges them."""
-    turns: list[tuple[int, int, str]] = []
-    for index, message in enumerate(messages):
-        if turns and turns[-1][2] == message.role:
-            turns[-1] = (turns[-1][0], index, message.role)
-        else:
-            turns.append((index, index, message.role))
-    return turns
 
 
 def _block_position(block: Block) -> int:
