@@ -42,6 +42,7 @@ from inspector.rewrite.fixes import (
 )
 from inspector.rewrite.plan import Change
 from inspector.rules import CallStatus, Report, Rule, validate
+from inspector.rules.turns import merge_turns
 
 if TYPE_CHECKING:
     from inspector.agents.history.arrays import ArraySource
@@ -111,7 +112,8 @@ class ArrayFixer:
         }
         applied = False
         drops: set[int] = set()
-        for first, last, role in reversed(_turns(conversation.messages)):
+        for turn in reversed(merge_turns(conversation.messages)):
+            first, last, role = turn.first_message, turn.last_message, turn.role
             if role != ASSISTANT_ROLE or not any(first <= i <= last for i in broken):
                 continue
             following = last + 1
@@ -137,17 +139,6 @@ class ArrayFixer:
 
     def missing_text(self, tool_id: str) -> str:
         return LATE_RESULT if tool_id in self.late else LOST_RESULT
-
-
-def _turns(messages: list[Message]) -> list[tuple[int, int, str]]:
-    """(first, last, role) of each run of same-role messages, as the API merges them."""
-    turns: list[tuple[int, int, str]] = []
-    for index, message in enumerate(messages):
-        if turns and turns[-1][2] == message.role:
-            turns[-1] = (turns[-1][0], index, message.role)
-        else:
-            turns.append((index, index, message.role))
-    return turns
 
 
 def block_position(block: Block) -> int:

@@ -1,0 +1,253 @@
+"""The checks only the Anthropic Messages API makes: single blocks, server tools, thinking.
+
+Its call pairing is :mod:`inspector.rules.next_turn`, shared with OpenAI Chat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from operator import attrgetter
+
+from inspector.core.model import (
+    ASSISTANT_ROLE,
+    SERVER_TOOL_USE,
+    THINKING_TYPES,
+    TOOL_RESULT,
+    TOOL_USE,
+    USER_ROLE,
+    Block,
+    Message,
+)
+from inspector.rules import texts as api_texts
+from inspector.rules.context import Context
+from inspector.rules.findings import Rule
+from inspector.rules.memo import Checked
+from inspector.rules.turns import Turn
+
+_ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
+_TOOL_BLOCKS = frozenset({TOOL_USE, TOOL_RESULT, SERVER_TOOL_USE})
+_USE_TYPES = frozenset({TOOL_USE, SERVER_TOOL_USE})
+_BLOCK_TYPE = attrgetter("type")
+
+
+class BlockChecks:
+    """R5, R5b, R7, R8, R9: rules that look at single blocks and messages.
+
+    Counts the conversation's tool_result blocks as it goes, and reuses the memo's
+    checks of messages that stand where they stood.
+    """
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.findings = context.findings
+        self.repeated_uses = context.repeated_uses
+        self.notes = context.notes
+
+    def run(self) -> None:
+        context = self.context
+        messages = context.messages
+        findings = self.findings
+        seen_uses: set[str] = set()
+        seen_results: set[str] = set()
+        last = len(messages) - 1
+        valid_id = _ID_PATTERN.fullmatch
+        old = context.old.messages if context.old is not None else {}
+        memo = context.memo.messages
+        remember = context.remember
+        result_count = 0
+        for index, message in enumerate(messages):
+            checked = old.get(message) if old else None
+            if (
+                checked is not None
+                and checked.index == index
+                and checked.is_last == (index == last)
+                and seen_uses.isdisjoint(checked.use_ids)
+                and seen_results.isdisjoint(checked.result_ids)
+            ):
+                seen_uses.update(checked.use_ids)
+                seen_results.update(checked.result_ids)
+                findings.extend(checked.findings)
+                result_count += checked.result_blocks
+                memo[message] = checked
+                continue
+            findings_before, repeated_before = len(findings), len(self.repeated_uses)
+            self._check_message(index, message, last, seen_uses, seen_results, valid_id)
+            blocks = message.blocks
+            result_blocks = list(map(_BLOCK_TYPE, blocks)).count(TOOL_RESULT)
+            result_count += result_blocks
+            if not remember:
+                continue
+            found = findings[findings_before:]
+            uses = tuple(b.tool_id for b in blocks if b.tool_id and b.type in _USE_TYPES)
+            results = tuple(b.tool_id for b in blocks if b.tool_id and b.type == TOOL_RESULT)
+            if len(self.repeated_uses) == repeated_before and not any(
+                f.rule is Rule.R5 or f.rule is Rule.R5B for f in found
+            ):
+                memo[message] = Checked(
+                    tuple(found), (), uses, results, result_blocks, index, index == last
+                )
+        context.tool_result_count += result_count
+
+    def _check_message(
+        self,
+        index: int,
+        message: Message,
+        last: int,
+        seen_uses: set[str],
+        seen_results: set[str],
+        valid_id: Callable[[str], object],
+    ) -> None:
+        """R9 (empty message) and the block rules for one message."""
+        if not message.blocks and not (message.role == ASSISTANT_ROLE and index == last):
+            self.context.error(
+                Rule.R9,
+                api_texts.empty_message(index),
+                message_index=index,
+                origin_message=message,
+            )
+        # The common cases inline (a 100 MB transcript has tens of thousands of blocks):
+        # text and thinking need nothing, a well-formed first pairing only bookkeeping.
+        expected = TOOL_USE if message.role == ASSISTANT_ROLE else TOOL_RESULT
+        seen = seen_uses if expected == TOOL_USE else seen_results
+        for position, block in enumerate(message.blocks):
+            tool_id = block.tool_id
+            if tool_id is None:
+                if not block.blank and block.type not in _TOOL_BLOCKS:
+                    continue
+            elif block.type == expected and tool_id not in seen and valid_id(tool_id):
+                seen.add(tool_id)
+                continue
+            self._check_block(index, position, message, block, seen_uses, seen_results)
+
+    def _check_block(
+        self,
+        index: int,
+        position: int,
+        message: Message,
+        block: Block,
+        seen_uses: set[str],
+        seen_results: set[str],
+    ) -> None:
+        error = self.context.error
+        is_use = block.type == TOOL_USE or block.type == SERVER_TOOL_USE
+        if block.type == TOOL_USE and message.role != ASSISTANT_ROLE:
+            error(
+                Rule.R7,
+                api_texts.misplaced(index, TOOL_USE),
+                message_index=index,
+                content_index=position,
+                block=block,
+            )
+        if block.type == TOOL_RESULT and message.role != USER_ROLE:
+            error(
+                Rule.R7,
+                api_texts.misplaced(index, TOOL_RESULT),
+                message_index=index,
+                content_index=position,
+                block=block,
+            )
+        if is_use or block.type == TOOL_RESULT:
+            tool_id = block.tool_id or ""
+            if not _ID_PATTERN.fullmatch(tool_id):
+                error(
+                    Rule.R8,
+                    api_texts.bad_id(index, position, is_use),
+                    ids=(tool_id,),
+                    message_index=index,
+                    content_index=position,
+                    block=block,
+                )
+        if is_use and block.tool_id:
+            if block.tool_id in seen_uses:
+                self.repeated_uses.append(block)
+                error(
+                    Rule.R5,
+                    api_texts.duplicate_use(index, position),
+                    ids=(block.tool_id,),
+                    cause="the same id was used by an earlier tool_use in this conversation",
+                    note=self.notes.duplicate,
+                    message_index=index,
+                    content_index=position,
+                    block=block,
+                )
+            seen_uses.add(block.tool_id)
+        if block.type == TOOL_RESULT and block.tool_id:
+            if block.tool_id in seen_results:
+                error(
+                    Rule.R5B,
+                    api_texts.duplicate_result(index, position, block.tool_id),
+                    ids=(block.tool_id,),
+                    cause="an earlier tool_result already answers this id",
+                    note=self.notes.duplicate,
+                    message_index=index,
+                    content_index=position,
+                    block=block,
+                )
+            seen_results.add(block.tool_id)
+        if block.blank and block.type == "text" and message.role == USER_ROLE:
+            error(
+                Rule.R9,
+                api_texts.blank_text(block.empty),
+                message_index=index,
+                content_index=position,
+                block=block,
+            )
+
+
+def check_server_tools(context: Context, turn: Turn, is_final: bool) -> None:
+    """R13: server tool calls are answered inside the same assistant turn."""
+    if not any(block.type == SERVER_TOOL_USE for _, _, block in turn.blocks):
+        return
+    answered = {b.tool_id for _, _, b in turn.blocks if b.is_server_result}
+    for message_index, position, block in turn.blocks:
+        if block.type != SERVER_TOOL_USE or block.tool_id in answered:
+            continue
+        message = context.messages[message_index]
+        if is_final and message.stop_reason in ("tool_use", "pause_turn"):
+            continue
+        name = block.name or "server"
+        context.error(
+            Rule.R13,
+            api_texts.unanswered_server_tool(message_index, name, block.tool_id),
+            ids=(block.tool_id or "",),
+            message_index=message_index,
+            content_index=position,
+            block=block,
+            cause="no server tool result in the same assistant turn",
+        )
+
+
+def check_thinking(context: Context) -> None:
+    """R12: with thinking on, the open tool loop's assistant turn starts with thinking.
+
+    The loop is the run of assistant turns answered by tool results only, back to the
+    last user turn that brought anything else (a prompt, an interrupt, hook text).
+    """
+    turns = context.turns
+    if not context.conversation.thinking_enabled or len(turns) < 2:
+        return
+    last = turns[-1]
+    if last.role != USER_ROLE or not last.blocks or last.blocks[0][2].type != TOOL_RESULT:
+        return
+    loop_start: Turn | None = None
+    for position in range(len(turns) - 2, -1, -1):
+        turn = turns[position]
+        if turn.role == ASSISTANT_ROLE:
+            loop_start = turn
+        elif any(block.type != TOOL_RESULT for _, _, block in turn.blocks):
+            break
+    if loop_start is None or not loop_start.blocks:
+        return
+    message_index, _, first = loop_start.blocks[0]
+    if first.type in THINKING_TYPES or first.type != TOOL_USE:
+        return
+    context.error(
+        Rule.R12,
+        api_texts.thinking_first(message_index, first.type),
+        message_index=message_index,
+        content_index=0,
+        block=first,
+        cause="the open tool loop's first assistant turn has no leading thinking block",
+        note="Thinking blocks must be sent back unmodified; a repair never edits them.",
+    )

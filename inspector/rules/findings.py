@@ -1,0 +1,147 @@
+"""What the validator says: findings, tool calls paired with their results, the report.
+
+Rule ids are those of ``docs/api-rules.md`` (R1 … R13); R10 (consecutive same-role
+turns) and R11 (first message role) are accepted by the API today, so no finding
+carries them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from inspector.core.model import Block, Conversation
+
+if TYPE_CHECKING:
+    from inspector.rules.memo import ValidationMemo
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Rule(StrEnum):
+    """Finding ids: the API rules of ``docs/api-rules.md`` and the transcript checks."""
+
+    R1 = "R1"
+    R2 = "R2"
+    R3 = "R3"
+    R4 = "R4"
+    R5 = "R5"
+    R5B = "R5b"
+    R6 = "R6"
+    R7 = "R7"
+    R8 = "R8"
+    R9 = "R9"
+    R12 = "R12"
+    R13 = "R13"
+    CHAIN = "CHAIN"
+    CYCLE = "CYCLE"
+    BADLINE = "BADLINE"
+    APIERROR = "APIERROR"
+    PENDING = "PENDING"
+
+
+class CallStatus(StrEnum):
+    """How a tool call fared, for the views."""
+
+    ANSWERED = "answered"
+    ANSWERED_ERROR = "answered with is_error"
+    OUT_OF_ORDER = "out of order"
+    MISSING = "missing result"
+    MISPLACED = "result after other content"
+    LATE = "late result"
+    DUPLICATE = "duplicate id"
+    ORPHAN_RESULT = "result without a call"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing the API would reject (error), or that deserves a look."""
+
+    rule: Rule
+    severity: Severity
+    text: str
+    """The API's exact words for API rules; a plain explanation otherwise."""
+    ids: tuple[str, ...] = ()
+    message_index: int | None = None
+    content_index: int | None = None
+    line: int | None = None
+    """1-based line of the offending block in the transcript file."""
+    uuid: str | None = None
+    cause: str | None = None
+    note: str | None = None
+    """What Claude Code itself does with this, when it differs from sending it as is."""
+    cut_before: int | None = None
+    """Index of the first message that must go for the conversation to be accepted."""
+
+    @property
+    def headline(self) -> str:
+        """The finding in one phrase: ``R1 at line 12: <its text>``."""
+        return f"{self.rule.value} at line {self.line}: {self.text}"
+
+
+@dataclass(slots=True)
+class ToolCall:
+    """A tool_use paired with its result (either side may be missing)."""
+
+    tool_id: str | None
+    use: Block | None
+    use_message: int | None
+    result: Block | None = None
+    result_message: int | None = None
+    status: CallStatus = CallStatus.ANSWERED
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """A point in the projected conversation: after message ``message_index``."""
+
+    message_index: int
+    line: int
+    uuid: str | None
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything the validator found about one conversation."""
+
+    conversation: Conversation
+    findings: list[Finding]
+    calls: list[ToolCall]
+    last_valid: Cut | None
+    tool_result_count: int = 0
+    memo: ValidationMemo | None = field(default=None, repr=False, compare=False)
+    """What the next validation of the same, grown conversation can reuse."""
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def pending(self) -> list[Finding]:
+        """Calls whose results are not written yet (the session may still be running)."""
+        return [f for f in self.findings if f.rule is Rule.PENDING]
+
+    @property
+    def tool_use_count(self) -> int:
+        return sum(1 for call in self.calls if call.use is not None)
+
+    def verdict(self) -> str:
+        """One line: accepted, or the first rejection in the API's words."""
+        errors = self.errors
+        if not errors:
+            return "the API accepts this conversation"
+        return errors[0].text

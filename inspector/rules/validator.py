@@ -1,0 +1,97 @@
+"""The validator as the pipeline it is: pair the calls the API's way, check what only
+that API checks, add what the transcript itself says, then find the last valid turn."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from inspector.core.model import (
+    ANTHROPIC,
+    ASSISTANT_ROLE,
+    OPENAI_RESPONSES,
+    SERVER_TOOL_USE,
+    TOOL_RESULT,
+    TOOL_USE,
+    Conversation,
+    count_blocks,
+)
+from inspector.rules import anthropic
+from inspector.rules.context import Context
+from inspector.rules.findings import CallStatus, Cut, Finding, Report, Rule, Severity
+from inspector.rules.next_turn import NextTurnPairing
+from inspector.rules.responses import check_responses_pairing
+from inspector.rules.transcript import add_api_errors, add_transcript_issues
+
+
+def validate(
+    conversation: Conversation, previous: Report | None = None, *, remember: bool = False
+) -> Report:
+    """Check a projected conversation against the API rules and the transcript checks.
+
+    ``previous``: the report on an earlier state of the same conversation, whose work
+    on unchanged messages is reused (the result is the same as without it).
+    ``remember``: keep that work in the report for the next validation (a live view
+    does; a one-shot check need not pay for it).
+    """
+    memo = previous.memo if previous is not None else None
+    context = Context(conversation, memo, remember or memo is not None)
+    api = context.api
+    if api == OPENAI_RESPONSES:
+        check_responses_pairing(context)
+    else:
+        server_tools = anthropic.check_server_tools if api == ANTHROPIC else None
+        NextTurnPairing(context, server_tools).run()
+    if api == ANTHROPIC:
+        anthropic.BlockChecks(context).run()  # counts the results as it goes
+        anthropic.check_thinking(context)
+    else:
+        context.tool_result_count = count_blocks(conversation, TOOL_RESULT)
+    _mark_duplicates(context)
+    add_transcript_issues(context)
+    add_api_errors(context)
+    context.findings.sort(key=_finding_order)
+    return Report(
+        conversation,
+        context.findings,
+        context.calls,
+        _last_valid(context),
+        context.tool_result_count,
+        context.memo if context.remember else None,
+    )
+
+
+def _mark_duplicates(context: Context) -> None:
+    """A call whose id an earlier call already used is shown as a duplicate."""
+    if not context.repeated_uses:
+        return
+    repeated = {id(block) for block in context.repeated_uses}
+    calls = context.calls
+    for position, call in enumerate(calls):
+        if call.use is not None and id(call.use) in repeated:
+            # a new object: calls may be shared with the memo and earlier reports
+            calls[position] = replace(call, status=CallStatus.DUPLICATE)
+
+
+def _last_valid(context: Context) -> Cut | None:
+    """The last message the conversation can be cut after and be accepted."""
+    messages = context.messages
+    limits = [
+        f.cut_before
+        for f in context.findings
+        if f.cut_before is not None and (f.severity is Severity.ERROR or f.rule is Rule.PENDING)
+    ]
+    limit = min(limits, default=len(messages))
+    for index in range(min(limit, len(messages)) - 1, -1, -1):
+        message = messages[index]
+        if message.role == ASSISTANT_ROLE and any(
+            b.type == TOOL_USE or b.type == SERVER_TOOL_USE for b in message.blocks
+        ):
+            continue
+        origin = message.last_origin
+        return Cut(index, origin.line, origin.uuid)
+    return None
+
+
+def _finding_order(finding: Finding) -> tuple[int, int, str]:
+    index = finding.message_index if finding.message_index is not None else -1
+    return (index, finding.line or 0, finding.rule.value)
