@@ -10,7 +10,14 @@ from inspector.core.model import IssueKind
 from inspector.core.verdict import require_transcript
 from inspector.rules import Rule, validate
 from tests.conftest import DATA
-from tests.conversations import assistant, result, tool_use, transcript_lines, user, write_lines
+from tests.support.conversations import (
+    assistant,
+    result,
+    tool_use,
+    transcript_lines,
+    user,
+    write_lines,
+)
 
 
 def structure(path: Path) -> list[tuple[str, list[str]]]:

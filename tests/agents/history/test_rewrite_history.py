@@ -28,7 +28,8 @@ from inspector.check import check_file
 from inspector.cli import main
 from inspector.rewrite.plan import Action, RewriteFailed, RewriteRefused, apply
 from inspector.rules import Report
-from tests.unit.test_formats import (
+from tests.agents.claude_code.test_rewind import sha, tree_hashes
+from tests.agents.test_formats import (
     ANTHROPIC_CASES,
     CHAT_CASES,
     CODEX_CASES,
@@ -44,7 +45,6 @@ from tests.unit.test_formats import (
     tool,
     use,
 )
-from tests.unit.test_rewind import sha, tree_hashes
 
 ROO_TASK = "rooveterinaryinc.roo-cline/tasks/0b5e8a56-1f0c-4c4f-9d6b-2f4a8e1c3d70"
 CLINE_TASK = "saoudrizwan.claude-dev/tasks/1700000000000"

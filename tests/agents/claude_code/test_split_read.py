@@ -20,7 +20,7 @@ from inspector.core.jsonl import JsonlReader
 from inspector.core.model import Block
 from inspector.rules import validate
 from tests.conftest import SAMPLES, realworld_files
-from tests.projections import projection_values
+from tests.support.projections import projection_values
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 

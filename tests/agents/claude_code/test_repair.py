@@ -14,9 +14,9 @@ from inspector.check import check_file
 from inspector.core.model import TOOL_RESULT, TOOL_USE
 from inspector.rewrite.plan import RewriteFailed, apply, read_snapshot
 from inspector.rules import Rule
+from tests.agents.claude_code.test_rewind import lines_of, naive_walk, tree_hashes
 from tests.conftest import SAMPLES, realworld_main_params
 from tests.support.synthetic import SessionWriter, bash_call, read_call
-from tests.unit.test_rewind import lines_of, naive_walk, tree_hashes
 
 DEFECTS = ["orphan-tool-use", "orphan-result", "duplicate-id", "compacted", "api-error"]
 HEALTHY = ["healthy-parallel", "out-of-order"]
