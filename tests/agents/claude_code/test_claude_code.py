@@ -39,7 +39,9 @@ def entry(kind: str, uuid: str, parent: str | None, n: int, **extra: Any) -> dic
     }
 
 
-def asst(uuid: str, parent: str | None, n: int, message_id: str, block: dict[str, Any]) -> dict:
+def asst(
+    uuid: str, parent: str | None, n: int, message_id: str, block: dict[str, Any]
+) -> dict[str, Any]:
     return entry(
         uuid=uuid,
         kind="assistant",

@@ -87,7 +87,7 @@ def shared_strings(transcript: ClaudeCodeTranscript) -> list[tuple[bool, ...]]:
     def interned(text: str | None) -> bool:
         return text is None or text is sys.intern(text)
 
-    rows = []
+    rows: list[tuple[bool, ...]] = []
     for entry in transcript.entries:
         parent = transcript.by_uuid.get(entry.parent or "")
         rows.append(
@@ -224,7 +224,7 @@ def test_no_child_when_fork_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_fork() -> int:
         raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(split_read.os, "fork", no_fork)
+    monkeypatch.setattr(os, "fork", no_fork)
     path = SAMPLES / "healthy-parallel.jsonl"
     before = open_descriptors()
     assert state(split_read.read_split(path)) == state(read_serially(path))
@@ -244,7 +244,7 @@ def test_no_child_without_a_scratch_file(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_the_scratch_file_without_memfd(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where ``memfd_create`` is missing (macOS), an unlinked temporary file serves."""
-    monkeypatch.delattr(split_read.os, "memfd_create", raising=False)
+    monkeypatch.delattr(os, "memfd_create", raising=False)
     path = SAMPLES / "healthy-parallel.jsonl"
     before = open_descriptors()
     assert state(split_read.read_split(path)) == state(read_serially(path))

@@ -254,6 +254,7 @@ def test_codex(tmp_path: Path, case: str, action: Action) -> None:
     assert plan.cwd == "/home/dev/shop"
     original, lines = path.read_bytes().splitlines(), written.read_bytes().splitlines()
     assert orjson.loads(lines[0])["payload"]["id"] == result.session_id
+    assert result.session_id is not None
     assert lines[0] == original[0].replace(CODEX_ID.encode(), result.session_id.encode())
     copied = [line for line in lines[1:] if line in original]
     if action is Action.REWIND:
@@ -375,7 +376,7 @@ def test_duplicate_ids_renamed_like_the_claude_code_repair(tmp_path: Path) -> No
 def test_thinking_blocks_are_never_touched(tmp_path: Path) -> None:
     thinking = {"type": "thinking", "thinking": "hmm", "signature": "c2ln"}
     assistant = {"role": "assistant", "content": [thinking, use("A"), use("B")]}
-    history = [
+    history: list[dict[str, Any]] = [
         {"role": "user", "content": "fix it"},
         assistant,
         {"role": "user", "content": [TEXT, answer("B")]},
@@ -434,6 +435,7 @@ def test_rewind_to_a_line(tmp_path: Path) -> None:
     path, _ = write_messages(tmp_path, "roo-task", history)
     plan = plan_rewrite(Action.REWIND, path, line=3)  # healthy: an explicit cut still works
     result = apply(plan)
+    assert result.written is not None
     assert stored(result.written) == history[:3]
     with pytest.raises(RewriteFailed, match="results come after it"):
         plan_rewrite(Action.REWIND, path, line=2)
@@ -446,6 +448,7 @@ def test_rewind_to_a_line(tmp_path: Path) -> None:
 def test_codex_rewind_to_a_file_line(tmp_path: Path) -> None:
     path = write_codex(tmp_path, [codex_output("A"), codex_output("B"), codex_output("Z")])
     result = apply(plan_rewrite(Action.REWIND, path, line=3))
+    assert result.written is not None
     assert len(result.written.read_bytes().splitlines()) == 3
     with pytest.raises(RewriteFailed, match="results come after it"):
         plan_rewrite(Action.REWIND, path, line=5)
