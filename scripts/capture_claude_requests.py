@@ -3,7 +3,7 @@
 
 For every main transcript (``*.jsonl`` not named ``agent-*.jsonl``) under ROOT (default
 ``../shared/realworld`` next to the repository) this runs ``claude -p --resume <id>
---no-session-persistence ping`` fully offline (see ``tests/claude_capture.py``) and writes
+--no-session-persistence ping`` fully offline (see ``tests/support/claude_capture.py``) and writes
 the captured ``/v1/messages`` request body to ``OUT/<relative path, / -> __, no .jsonl>.json``.
 Failures (e.g. "No conversation found" for files without messages) are written to
 ``….error.txt`` with the diagnostics. ``OUT/summary.json`` lists every file's outcome.
@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
 from claude_capture import (  # noqa: E402
     TOOL_USE_TYPES,

@@ -34,11 +34,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from inspector.agents import NotATranscript
 from inspector.check import check_file
 from inspector.core.os_errors import describe_os_error
 from inspector.core.safe_read import TRANSCRIPT_LIMIT, read_whole
 from inspector.core.safe_text import one_line
+from inspector.core.verdict import NotATranscript
 from inspector.rewrite.confined import NotConfined
 from inspector.rewrite.folders import safe_path_part
 from inspector.rewrite.safe_write import (

@@ -18,15 +18,15 @@ from inspector.agents.claude_code.repair import plan_repair
 from inspector.rewrite.plan import Action, RewritePlan, RewriteResult, apply
 from inspector.tui.app import InspectorApp
 from inspector.tui.screens.confirm import RewriteScreen, WrittenScreen, plan_text, result_text
-from tests.app.helpers import SIZE, copy_sample, loaded, open_app, status_text, wait_for
-from tests.conftest import SAMPLES
-from tests.unit.test_formats import (
+from tests.agents.history.test_rewrite_history import write_codex, write_messages
+from tests.agents.test_formats import (
     ANTHROPIC_CASES,
     anthropic_history,
     codex_message,
     codex_output,
 )
-from tests.unit.test_rewrite_history import write_codex, write_messages
+from tests.app.helpers import SIZE, copy_sample, loaded, open_app, status_text, wait_for
+from tests.conftest import SAMPLES
 
 
 def jsonl_names(folder: Path) -> list[str]:

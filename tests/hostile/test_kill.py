@@ -102,7 +102,7 @@ def references(
     material: Path, environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[tuple[str, bool], Reference]:
     """One complete run of each mode: how long it takes and what it writes."""
-    found = {}
+    found: dict[tuple[str, bool], Reference] = {}
     for action, in_place in MODES:
         work = tmp_path_factory.mktemp("reference")
         shutil.copytree(material, work / "p")

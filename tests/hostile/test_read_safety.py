@@ -22,7 +22,7 @@ from inspector.core.safe_read import NotRegularFile, TooLarge, open_regular, rea
 from inspector.live import LiveSession
 from inspector.tui.launch import resolve
 from tests.conftest import SAMPLES
-from tests.conversations import assistant, result, tool_use, user, write_conversation
+from tests.support.conversations import assistant, result, tool_use, user, write_conversation
 
 COMMANDS = ("check", "messages", "rewind", "repair")
 TIMEOUT = 30

@@ -13,6 +13,7 @@ import os
 import sys
 import time
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +72,13 @@ def _session(tmp_path: Path, edit: Any = None, name: str = f"{SESSION}.jsonl") -
     return path
 
 
-def _rename_tool_id(new: str) -> Any:
+def _rename_tool_id(new: str) -> Callable[[int, dict[str, Any]], dict[str, Any]]:
     def edit(number: int, value: dict[str, Any]) -> dict[str, Any]:
         text = orjson.dumps(value).decode().replace(TOOL_ID, "\0")
-        return orjson.loads(text.replace("\0", new.replace("\\", "\\\\").replace("\n", "\\n")))
+        renamed: dict[str, Any] = orjson.loads(
+            text.replace("\0", new.replace("\\", "\\\\").replace("\n", "\\n"))
+        )
+        return renamed
 
     return edit
 
@@ -398,7 +402,7 @@ def _record(config: Path, pid: Any, session_id: str = "abc") -> None:
     (config / "sessions" / "1.json").write_bytes(orjson.dumps(record))
 
 
-PID_FORMS = {
+PID_FORMS: dict[str, Callable[[int], Any]] = {
     "int": lambda pid: pid,
     "float": float,
     "text": str,

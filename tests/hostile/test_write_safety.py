@@ -20,8 +20,8 @@ from inspector.check import check_file
 from inspector.cli import main
 from inspector.rewrite.confined import NotConfined, confined_file, read_confined
 from inspector.rewrite.plan import Action, RewriteFailed, RewritePlan, apply
+from tests.agents.test_formats import answer, anthropic_history
 from tests.conftest import SAMPLES
-from tests.unit.test_formats import answer, anthropic_history
 
 SECRET = b"OUTSIDE-SECRET"
 STEM = "healthy-parallel"

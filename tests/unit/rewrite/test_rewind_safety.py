@@ -23,8 +23,8 @@ from inspector.agents.claude_code.rewind import plan_rewind
 from inspector.check import check_file
 from inspector.cli import main
 from inspector.rewrite.plan import RewriteFailed, RewritePlan, RewriteRefused, apply
+from tests.agents.claude_code.test_rewind import sha, tree_hashes
 from tests.conftest import SAMPLES
-from tests.unit.test_rewind import sha, tree_hashes
 
 Planner = Callable[[Path], RewritePlan]
 PLANNERS = [pytest.param(plan_rewind, id="rewind"), pytest.param(plan_repair, id="repair")]

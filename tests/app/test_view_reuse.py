@@ -11,8 +11,8 @@ import pytest
 
 from inspector.live import LiveSession
 from inspector.tui.conversation_view import ConversationView, build_view
+from tests.agents.claude_code.test_claude_tail import random_transcript, transcript_lines
 from tests.conftest import SAMPLES, realworld_main_params
-from tests.unit.test_claude_tail import random_transcript, transcript_lines
 
 
 def view_values(view: ConversationView) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from tests.conftest import SAMPLES
-from tests.conversations import assistant, result, tool_use, user, write_conversation
+from tests.support.conversations import assistant, result, tool_use, user, write_conversation
 
 FINDING_KEYS = {
     "rule",

@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 
-from tests.claude_capture import (
+from tests.conftest import REPO, realworld_main_params
+from tests.support.claude_capture import (
     CaptureError,
     capture_resume_request,
     find_claude,
     tool_structure,
 )
-from tests.conftest import REPO, realworld_main_params
 
 CLAUDE = find_claude()
 CONTEXT = 3  # structure entries shown on each side of the first difference

@@ -10,7 +10,11 @@ import orjson
 import pytest
 
 from inspector.agents import NotATranscript, block_payload, load_conversation, message_payloads
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.check import check_file
+from inspector.core.jsonl import ParsedLine, parse_object
+from inspector.core.verdict import require_transcript
+from inspector.rules import validate
 from tests.conftest import SAMPLES
 
 WRONG_TYPES: list[Any] = [None, 7, 1.5, True, "x", [], ["a"], {}, {"k": [1]}]
@@ -54,15 +58,45 @@ def exercise(path: Path) -> None:
     message_payloads(conversation)
 
 
+def exercise_in_memory(path: Path, rows: list[bytes]) -> None:
+    """:func:`exercise` for a Claude Code transcript whose lines are in memory: the lines go
+    to the parser as the reader yields them, the conversation is rebuilt and checked once,
+    and every block is re-read from the lines (the cache a caller passes to
+    ``block_payload``), which is all ``message_payloads`` reads."""
+    lines: list[ParsedLine] = []
+    offset = 0
+    for number, raw in enumerate(rows, 1):
+        value = parse_object(raw)
+        assert value is not None
+        lines.append(ParsedLine(number, offset, len(raw), value))
+        offset += len(raw) + 1
+    transcript = ClaudeCodeTranscript(path)
+    transcript.feed(lines)
+    try:
+        require_transcript(transcript)
+    except NotATranscript:
+        return
+    conversation = transcript.project()
+    validate(conversation)
+    cache: dict[int, Any] = {line.number: line.value for line in lines}
+    for message in conversation.messages:
+        for block in message.blocks:
+            block_payload(conversation, block, cache)
+
+
 @pytest.mark.parametrize("sample", ["orphan-tool-use.jsonl", "compacted.jsonl"])
 def test_every_field_retyped_in_a_claude_code_transcript(tmp_path: Path, sample: str) -> None:
     lines = [orjson.loads(line) for line in (SAMPLES / sample).read_bytes().splitlines()]
+    encoded = [orjson.dumps(value) for value in lines]
     path = tmp_path / "s.jsonl"
     for number, value in enumerate(lines):
         for mutated in mutations(value):
-            rows = [*lines[:number], mutated, *lines[number + 1 :]]
-            path.write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))
-            exercise(path)
+            rows = [*encoded[:number], orjson.dumps(mutated), *encoded[number + 1 :]]
+            if number == 0:  # the first line decides the format: read these from disk
+                path.write_bytes(b"".join(row + b"\n" for row in rows))
+                exercise(path)
+            else:
+                exercise_in_memory(path, rows)
 
 
 def test_every_field_retyped_in_a_json_history(tmp_path: Path) -> None:

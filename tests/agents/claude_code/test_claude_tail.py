@@ -17,7 +17,7 @@ from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.jsonl import JsonlReader
 from inspector.rules import Report, validate
 from tests.conftest import REPO, SAMPLES, realworld_files
-from tests.projections import projection_values, report_values
+from tests.support.projections import projection_values, report_values
 
 
 def follow(path: Path, chunk_sizes: list[int] | None = None) -> tuple[int, int]:

@@ -9,15 +9,16 @@ from typing import Any
 import orjson
 import pytest
 
-from inspector.agents.claude_code.repair import LOST_RESULT, plan_repair
+from inspector.agents.claude_code.repair import plan_repair
 from inspector.check import check_file
 from inspector.core.model import TOOL_RESULT, TOOL_USE
+from inspector.rewrite.fixes import LOST_RESULT
 from inspector.rewrite.plan import RewriteFailed, apply
 from inspector.rewrite.snapshot import read_snapshot
 from inspector.rules import Rule
+from tests.agents.claude_code.test_rewind import lines_of, naive_walk, tree_hashes
 from tests.conftest import SAMPLES, realworld_main_params
 from tests.support.synthetic import SessionWriter, bash_call, read_call
-from tests.unit.test_rewind import lines_of, naive_walk, tree_hashes
 
 DEFECTS = ["orphan-tool-use", "orphan-result", "duplicate-id", "compacted", "api-error"]
 HEALTHY = ["healthy-parallel", "out-of-order"]

@@ -15,7 +15,6 @@ import pytest
 import inspector.agents.history.rewrite
 import inspector.rewrite.plan
 from inspector.agents import detect_format, plan_rewrite
-from inspector.agents.claude_code.repair import LOST_RESULT
 from inspector.agents.claude_code.rewind import plan_rewind
 from inspector.agents.history.rewrite import (
     CLINE_MISSING,
@@ -25,9 +24,11 @@ from inspector.agents.history.rewrite import (
 )
 from inspector.check import check_file
 from inspector.cli import main
+from inspector.rewrite.fixes import LOST_RESULT
 from inspector.rewrite.plan import Action, RewriteFailed, RewriteRefused, apply
 from inspector.rules import Report
-from tests.unit.test_formats import (
+from tests.agents.claude_code.test_rewind import sha, tree_hashes
+from tests.agents.test_formats import (
     ANTHROPIC_CASES,
     CHAT_CASES,
     CODEX_CASES,
@@ -43,7 +44,6 @@ from tests.unit.test_formats import (
     tool,
     use,
 )
-from tests.unit.test_rewind import sha, tree_hashes
 
 ROO_TASK = "rooveterinaryinc.roo-cline/tasks/0b5e8a56-1f0c-4c4f-9d6b-2f4a8e1c3d70"
 CLINE_TASK = "saoudrizwan.claude-dev/tasks/1700000000000"
@@ -253,6 +253,7 @@ def test_codex(tmp_path: Path, case: str, action: Action) -> None:
     assert plan.cwd == "/home/dev/shop"
     original, lines = path.read_bytes().splitlines(), written.read_bytes().splitlines()
     assert orjson.loads(lines[0])["payload"]["id"] == result.session_id
+    assert result.session_id is not None
     assert lines[0] == original[0].replace(CODEX_ID.encode(), result.session_id.encode())
     copied = [line for line in lines[1:] if line in original]
     if action is Action.REWIND:
@@ -374,7 +375,7 @@ def test_duplicate_ids_renamed_like_the_claude_code_repair(tmp_path: Path) -> No
 def test_thinking_blocks_are_never_touched(tmp_path: Path) -> None:
     thinking = {"type": "thinking", "thinking": "hmm", "signature": "c2ln"}
     assistant = {"role": "assistant", "content": [thinking, use("A"), use("B")]}
-    history = [
+    history: list[dict[str, Any]] = [
         {"role": "user", "content": "fix it"},
         assistant,
         {"role": "user", "content": [TEXT, answer("B")]},
@@ -433,6 +434,7 @@ def test_rewind_to_a_line(tmp_path: Path) -> None:
     path, _ = write_messages(tmp_path, "roo-task", history)
     plan = plan_rewrite(Action.REWIND, path, line=3)  # healthy: an explicit cut still works
     result = apply(plan)
+    assert result.written is not None
     assert stored(result.written) == history[:3]
     with pytest.raises(RewriteFailed, match="results come after it"):
         plan_rewrite(Action.REWIND, path, line=2)
@@ -445,6 +447,7 @@ def test_rewind_to_a_line(tmp_path: Path) -> None:
 def test_codex_rewind_to_a_file_line(tmp_path: Path) -> None:
     path = write_codex(tmp_path, [codex_output("A"), codex_output("B"), codex_output("Z")])
     result = apply(plan_rewrite(Action.REWIND, path, line=3))
+    assert result.written is not None
     assert len(result.written.read_bytes().splitlines()) == 3
     with pytest.raises(RewriteFailed, match="results come after it"):
         plan_rewrite(Action.REWIND, path, line=5)

@@ -10,7 +10,14 @@ from inspector.core.model import IssueKind
 from inspector.core.verdict import require_transcript
 from inspector.rules import Rule, validate
 from tests.conftest import DATA
-from tests.conversations import assistant, result, tool_use, transcript_lines, user, write_lines
+from tests.support.conversations import (
+    assistant,
+    result,
+    tool_use,
+    transcript_lines,
+    user,
+    write_lines,
+)
 
 
 def structure(path: Path) -> list[tuple[str, list[str]]]:
@@ -32,7 +39,9 @@ def entry(kind: str, uuid: str, parent: str | None, n: int, **extra: Any) -> dic
     }
 
 
-def asst(uuid: str, parent: str | None, n: int, message_id: str, block: dict[str, Any]) -> dict:
+def asst(
+    uuid: str, parent: str | None, n: int, message_id: str, block: dict[str, Any]
+) -> dict[str, Any]:
     return entry(
         uuid=uuid,
         kind="assistant",

@@ -8,7 +8,7 @@ import pytest
 
 from inspector.agents.claude_code.read import load
 from inspector.rules import CallStatus, Finding, Report, Rule, Severity, validate
-from tests.conversations import (
+from tests.support.conversations import (
     assistant,
     result,
     text,

@@ -25,8 +25,8 @@ import pytest
 
 from inspector.agents.claude_code.read import load
 from inspector.agents.claude_code.transcript import message_payloads
-from tests.claude_capture import capture_resume_request, find_claude, tool_structure
-from tests.conversations import (
+from tests.support.claude_capture import capture_resume_request, find_claude, tool_structure
+from tests.support.conversations import (
     assistant,
     result,
     tool_use,

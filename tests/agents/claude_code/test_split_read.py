@@ -21,7 +21,7 @@ from inspector.core.jsonl import JsonlReader
 from inspector.core.model import Block
 from inspector.rules import validate
 from tests.conftest import SAMPLES, realworld_files
-from tests.projections import projection_values
+from tests.support.projections import projection_values
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
@@ -88,7 +88,7 @@ def shared_strings(transcript: ClaudeCodeTranscript) -> list[tuple[bool, ...]]:
     def interned(text: str | None) -> bool:
         return text is None or text is sys.intern(text)
 
-    rows = []
+    rows: list[tuple[bool, ...]] = []
     for entry in transcript.entries:
         parent = transcript.by_uuid.get(entry.parent or "")
         rows.append(
@@ -225,7 +225,7 @@ def test_no_child_when_fork_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_fork() -> int:
         raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(split_read.os, "fork", no_fork)
+    monkeypatch.setattr(os, "fork", no_fork)
     path = SAMPLES / "healthy-parallel.jsonl"
     before = open_descriptors()
     assert state(split_read.read_split(path)) == state(read_serially(path))
@@ -245,7 +245,7 @@ def test_no_child_without_a_scratch_file(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_the_scratch_file_without_memfd(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where ``memfd_create`` is missing (macOS), an unlinked temporary file serves."""
-    monkeypatch.delattr(split_read.os, "memfd_create", raising=False)
+    monkeypatch.delattr(os, "memfd_create", raising=False)
     path = SAMPLES / "healthy-parallel.jsonl"
     before = open_descriptors()
     assert state(split_read.read_split(path)) == state(read_serially(path))

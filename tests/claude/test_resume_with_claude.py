@@ -25,9 +25,9 @@ from inspector.agents.claude_code.rewind import plan_rewind
 from inspector.agents.claude_code.transcript import message_payloads
 from inspector.check import check_file
 from inspector.rewrite.plan import RewritePlan, apply
-from tests.claude_capture import capture_resume_request, find_claude, tool_structure
+from tests.conftest import REPO
+from tests.support.claude_capture import capture_resume_request, find_claude, tool_structure
 
-REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_sessions"
 REALWORLD = REPO.parent / "shared" / "realworld"
 CLAUDE = find_claude()
