@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
+from inspector.agents.claude_code.payloads import message_payloads
 from inspector.agents.claude_code.read import load
-from inspector.agents.claude_code.transcript import message_payloads
 from tests.support.claude_capture import capture_resume_request, find_claude, tool_structure
 from tests.support.conversations import (
     assistant,

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
+from inspector.agents.claude_code.payloads import message_payloads
 from inspector.agents.claude_code.repair import plan_repair
 from inspector.agents.claude_code.rewind import plan_rewind
-from inspector.agents.claude_code.transcript import message_payloads
 from inspector.check import check_file
 from inspector.rewrite.plan import RewritePlan, apply
 from tests.conftest import REPO

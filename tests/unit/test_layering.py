@@ -157,7 +157,7 @@ KNOWN_CROSS_AGENT_IMPORTS = {
     # The history rewriter still dispatches Codex rollouts and reads Chat and Claude Code
     # names itself, instead of being handed its agent.
     "inspector.agents.history.arrays → inspector.agents.openai_chat",
-    "inspector.agents.history.rewrite → inspector.agents.claude_code.transcript",
+    "inspector.agents.history.rewrite → inspector.agents.claude_code.entries",
     "inspector.agents.history.rewrite → inspector.agents.codex.rewrite",
     "inspector.agents.history.rewrite → inspector.agents.codex.rollout",
 }

@@ -1,5 +1,6 @@
-"""Claude Code: transcripts (:mod:`.transcript`, :mod:`.read`, :mod:`.tail`), where they
-are kept (:mod:`.layout`), and their rewind and repair (:mod:`.rewind`, :mod:`.repair`)."""
+"""Claude Code: transcripts (:mod:`.transcript` and its parts, :mod:`.read`, :mod:`.tail`),
+where they are kept (:mod:`.layout`), and their rewind and repair (:mod:`.rewind`,
+:mod:`.repair`)."""
 
 from inspector.agents.claude_code.agent import AGENT
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inspector.agents.claude_code import layout, read, transcript
+from inspector.agents.claude_code import entries, layout, payloads, projection, read
 from inspector.agents.claude_code.follow import TailFollower
 from inspector.core.agent import FALLBACK, Follower, Sample, SessionFile
 from inspector.core.model import ANTHROPIC, Block, Conversation
@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 
 class ClaudeCode:
-    name = transcript.FORMAT
+    name = entries.FORMAT
     label = layout.LABEL
     api = ANTHROPIC
     appends = True
-    notes = transcript.NOTES
+    notes = projection.NOTES
 
     def recognise(self, sample: Sample) -> int:
         return FALLBACK  # what is no one else's: a line log of objects, or empty
@@ -33,10 +33,10 @@ class ClaudeCode:
         return read.load_checked(path)
 
     def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:
-        return transcript.block_payload(path, block, cache)
+        return payloads.block_payload(path, block, cache)
 
     def message_payloads(self, conversation: Conversation) -> list[Any]:
-        return list(transcript.message_payloads(conversation))
+        return list(payloads.message_payloads(conversation))
 
     def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
         return layout.all_sessions(layout.config_root(home, environ))

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from inspector.agents import FORMATS, NotATranscript, detect_format
+from inspector.agents.claude_code.entries import FORMAT as CLAUDE_CODE
 from inspector.agents.claude_code.layout import is_subagent_file
 from inspector.agents.claude_code.lines import EntryLine, render, with_session_id
-from inspector.agents.claude_code.transcript import FORMAT as CLAUDE_CODE
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.jsonl import BadLine, ParsedLine
 from inspector.core.model import TOOL_USE, Conversation, count_blocks

@@ -32,6 +32,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from inspector.agents.claude_code.entries import (
+    CHAIN_KINDS,
+    COMPACT_BOUNDARY,
+    LOCAL_COMMAND,
+    PROGRESS,
+    Entry,
+)
 from inspector.agents.claude_code.lines import KEEP, EntryLine
 from inspector.agents.claude_code.plan import (
     ClaudeCodePlan,
@@ -41,14 +48,7 @@ from inspector.agents.claude_code.plan import (
     simulate_transcript,
     start_plan,
 )
-from inspector.agents.claude_code.transcript import (
-    CHAIN_KINDS,
-    COMPACT_BOUNDARY,
-    LOCAL_COMMAND,
-    PROGRESS,
-    ClaudeCodeTranscript,
-    Entry,
-)
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.fields import str_field
 from inspector.core.model import (
     THINKING_TYPES,

@@ -27,6 +27,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from inspector.agents.claude_code.entries import (
+    AGENT_TOOLS,
+    ASSISTANT,
+    COMPACT_BOUNDARY,
+    PROGRESS,
+    USER,
+    Entry,
+)
 from inspector.agents.claude_code.lines import KEEP, EntryLine
 from inspector.agents.claude_code.plan import (
     ClaudeCodePlan,
@@ -37,16 +45,8 @@ from inspector.agents.claude_code.plan import (
     start_plan,
     transcript_of,
 )
-from inspector.agents.claude_code.transcript import (
-    AGENT_TOOLS,
-    ASSISTANT,
-    COMPACT_BOUNDARY,
-    PROGRESS,
-    USER,
-    ClaudeCodeTranscript,
-    Entry,
-    Projector,
-)
+from inspector.agents.claude_code.projection import Projector
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.fields import str_field
 from inspector.core.model import TOOL_RESULT, TOOL_USE, Conversation
 from inspector.rewrite.confined import confined_file

@@ -34,7 +34,8 @@ from typing import Any
 
 import orjson
 
-from inspector.agents.claude_code.transcript import ClaudeCodeTranscript, Entry
+from inspector.agents.claude_code.entries import Entry
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.jsonl import BadLine, JsonlReader
 from inspector.core.model import Block
 from inspector.core.safe_read import open_regular

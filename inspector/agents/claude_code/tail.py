@@ -20,7 +20,7 @@ falls back to the full rebuild whenever the new lines do anything but extend:
 * every new line hangs off the sent conversation or off another new line;
 * nothing on an abandoned branch comes back into the conversation;
 * no new line merges into a message before the ones rebuilt (see
-  :class:`~inspector.agents.claude_code.transcript.MessageFold`).
+  :class:`~inspector.agents.claude_code.fold.MessageFold`).
 
 The extension rebuilds the selection from the first chain position whose message
 gained lines, and the messages from the first one those lines touch; everything
@@ -33,19 +33,17 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from inspector.agents.claude_code.transcript import (
+from inspector.agents.claude_code.entries import (
     ASSISTANT,
     COMPACT_BOUNDARY,
     FORMAT,
-    NOTES,
     PROGRESS,
-    ClaudeCodeTranscript,
     Entry,
-    MergedIntoPrefix,
-    MessageFold,
-    Projector,
-    subagent_links,
 )
+from inspector.agents.claude_code.fold import MergedIntoPrefix, MessageFold
+from inspector.agents.claude_code.projection import NOTES, Projector
+from inspector.agents.claude_code.subagents import subagent_links
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.model import (
     ApiErrorRecord,
     Branch,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from inspector.agents import FORMATS, NotATranscript, agent_named, detect_format
-from inspector.agents.claude_code.transcript import FORMAT as CLAUDE_CODE
+from inspector.agents.claude_code.entries import FORMAT as CLAUDE_CODE
 from inspector.agents.codex.rewrite import CODEX_ABORTED, RolloutSource
 from inspector.agents.codex.rollout import CODEX
 from inspector.agents.history.arrays import ArraySource

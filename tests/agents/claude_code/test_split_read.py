@@ -15,8 +15,9 @@ import orjson
 import pytest
 
 from inspector.agents.claude_code import split_read
+from inspector.agents.claude_code.entries import Entry
 from inspector.agents.claude_code.read import load_transcript
-from inspector.agents.claude_code.transcript import ClaudeCodeTranscript, Entry
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.jsonl import JsonlReader
 from inspector.core.model import Block
 from inspector.rules import validate
