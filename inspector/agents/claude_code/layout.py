@@ -25,6 +25,8 @@ SUBAGENTS: Final = "subagents"
 """The folder of a session's subagent transcripts (2.1.x: ``<session>/subagents/``; 2.0.x
 kept them as ``agent-<id>.jsonl`` beside the transcript)."""
 SUBAGENT_PREFIX: Final = "agent-"
+SUBAGENT_META: Final = ".meta.json"
+"""The ending of the metadata file kept beside a subagent's transcript."""
 
 
 def config_root(home: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
@@ -64,6 +66,16 @@ def is_subagent_file(path: Path) -> bool:
     return path.name.startswith(SUBAGENT_PREFIX) or path.parent.name == SUBAGENTS
 
 
+def subagent_file(agent_id: str, suffix: str = ".jsonl") -> str:
+    """The name of a subagent's transcript (``agent-<id>.jsonl``), or of its metadata."""
+    return f"{SUBAGENT_PREFIX}{agent_id}{suffix}"
+
+
+def subagent_meta(transcript: Path) -> Path:
+    """The metadata file beside a subagent's transcript."""
+    return transcript.with_name(transcript.name.removesuffix(".jsonl") + SUBAGENT_META)
+
+
 def subagent_folders(transcript: Path, session_id: str | None) -> list[Path]:
     """Where a session's subagent transcripts are stored in the 2.1.x layout: below the
     folder named after the transcript, or after its session id (safe ids only)."""
@@ -80,7 +92,7 @@ def subagent_path(transcript: Path, session_id: str | None, agent_id: str) -> Pa
     if not is_safe_id(agent_id):
         return None
     folder = transcript.parent
-    name = f"{SUBAGENT_PREFIX}{agent_id}.jsonl"
+    name = subagent_file(agent_id)
     candidates = [sub / name for sub in subagent_folders(transcript, session_id)]
     candidates.append(folder / name)
     return next((c for c in candidates if confined_file(folder, c)), None)
