@@ -45,22 +45,10 @@ from inspector.agents.claude_code.plan import (
 )
 from inspector.agents.claude_code.relink import link_into_path, relink_dangling
 from inspector.agents.claude_code.sidecar import repair_sidecar
-from inspector.agents.claude_code.transcript import (
-    ClaudeCodeTranscript,
-)
-from inspector.core.model import (
-    TOOL_RESULT,
-    TOOL_USE,
-    Block,
-    Conversation,
-    count_blocks,
-)
+from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
+from inspector.core.model import TOOL_RESULT, TOOL_USE, Block, Conversation, count_blocks
 from inspector.rewrite.counts import conversation_counts
-from inspector.rewrite.fixes import (
-    finding_block,
-    renames_of,
-    until_accepted,
-)
+from inspector.rewrite.fixes import finding_block, renames_of, until_accepted
 from inspector.rewrite.plan import Action, Change
 from inspector.rules import CallStatus, Report, Rule, validate
 
