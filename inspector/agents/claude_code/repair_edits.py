@@ -29,15 +29,19 @@ def _editable_content(item: EntryLine) -> list[Any]:
     return content
 
 
-def block_id_at(item: EntryLine, index: int) -> str | None:
+def _block(item: EntryLine, index: int) -> dict[str, Any] | None:
+    """The line's block ``index`` when it has one and it is an object."""
     content = _content(item)
     if content is None or not 0 <= index < len(content):
         return None
     block = content[index]
-    if isinstance(block, dict):
-        value = block.get("tool_use_id") or block.get("id")
-        return value if isinstance(value, str) else None
-    return None
+    return block if isinstance(block, dict) else None
+
+
+def block_id_at(item: EntryLine, index: int) -> str | None:
+    block = _block(item, index)
+    value = (block.get("tool_use_id") or block.get("id")) if block is not None else None
+    return value if isinstance(value, str) else None
 
 
 def text_after(item: EntryLine, index: int) -> bool:
@@ -78,8 +82,7 @@ def results_first(item: EntryLine) -> bool:
 
 
 def rename_block(item: EntryLine, index: int, new_id: str) -> bool:
-    content = _content(item)
-    if content is None or not 0 <= index < len(content) or not isinstance(content[index], dict):
+    if _block(item, index) is None:
         return False
     block = _editable_content(item)[index]
     key = "id" if block.get("type") == TOOL_USE else "tool_use_id"
@@ -88,11 +91,8 @@ def rename_block(item: EntryLine, index: int, new_id: str) -> bool:
 
 
 def result_to_text(item: EntryLine, index: int, cause: str) -> bool:
-    content = _content(item)
-    if content is None or not 0 <= index < len(content):
-        return False
-    block = content[index]
-    if not isinstance(block, dict) or block.get("type") != TOOL_RESULT:
+    block = _block(item, index)
+    if block is None or block.get("type") != TOOL_RESULT:
         return False
     _editable_content(item)[index : index + 1] = result_as_text(block, cause)
     return True
