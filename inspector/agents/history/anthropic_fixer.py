@@ -88,8 +88,7 @@ class AnthropicFixer(ArrayFixer):
             targets[(block_position(block), block.index)] = (
                 finding.cause or "its call is not in the previous turn"
             )
-            if finding.cause and finding.cause.startswith("late result") and block.tool_id:
-                self.late.add(block.tool_id)
+            self.note_late(finding.cause, block.tool_id)
         for (position, index), cause in sorted(targets.items(), reverse=True):
             content = self._content(position)
             block = content[index]
@@ -142,17 +141,7 @@ class AnthropicFixer(ArrayFixer):
     def answer_turn(
         self, conversation: Conversation, uses: list[Block], first: int, last: int, drops: set[int]
     ) -> bool:
-        wanted = list(dict.fromkeys(b.tool_id for b in uses if b.tool_id))
-        taken: dict[str, Block] = {}
-        for message in conversation.messages[first : last + 1]:
-            for block in message.blocks:
-                if (
-                    block.is_result
-                    and block.tool_id in wanted
-                    and block.tool_id not in taken
-                    and block.index >= 0
-                ):
-                    taken[block.tool_id] = block
+        wanted, taken = self.answers_in(conversation, uses, first, last)
         head = stored_position(conversation.messages[first])
         moved: dict[int, set[int]] = {}
         for block in taken.values():
@@ -189,8 +178,7 @@ class AnthropicFixer(ArrayFixer):
             said = (
                 f"in {words} words"
                 if words
-                else "an is_error result saying the result was "
-                + ("recorded too late" if tool_id in self.late else "lost")
+                else f"an is_error result saying the result was {self.lost_or_late(tool_id)}"
             )
             self.changes.append(
                 Change(
@@ -222,6 +210,9 @@ class AnthropicFixer(ArrayFixer):
                 )
             )
         return True
+
+    def movable(self, block: Block) -> bool:
+        return block.index >= 0
 
     def _synthetic(self, tool_id: str) -> dict[str, Any]:
         if self.source.fmt == ROO_CODE:

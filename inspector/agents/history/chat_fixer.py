@@ -19,8 +19,7 @@ class ChatFixer(ArrayFixer):
             if finding.rule is not Rule.R2 or block is None or block.type != TOOL_RESULT:
                 continue
             targets[block_position(block)] = finding.cause or "no call before it"
-            if finding.cause and finding.cause.startswith("late result") and block.tool_id:
-                self.late.add(block.tool_id)
+            self.note_late(finding.cause, block.tool_id)
         for position, cause in targets.items():
             stored = self.work[position]
             tool_id = stored.get("tool_call_id")
@@ -41,14 +40,10 @@ class ChatFixer(ArrayFixer):
     def answer_turn(
         self, conversation: Conversation, uses: list[Block], first: int, last: int, drops: set[int]
     ) -> bool:
-        wanted = list(dict.fromkeys(b.tool_id for b in uses if b.tool_id))
+        wanted, found = self.answers_in(conversation, uses, first, last)
         start = stored_position(conversation.messages[first])
         end = stored_position(conversation.messages[last])
-        taken: dict[str, int] = {}
-        for message in conversation.messages[first : last + 1]:
-            for block in message.blocks:
-                if block.is_result and block.tool_id in wanted and block.tool_id not in taken:
-                    taken[block.tool_id] = block_position(block)
+        taken = {tool_id: block_position(block) for tool_id, block in found.items()}
         missing = [tool_id for tool_id in wanted if tool_id not in taken]
         answers = sorted(taken.values())
         others = [p for p in range(start, end + 1) if p not in set(answers)]
@@ -69,8 +64,7 @@ class ChatFixer(ArrayFixer):
                     "synthetic_result",
                     block_position(by_id[tool_id]) + 1,
                     tool_id,
-                    "added a tool message saying the result was "
-                    + ("recorded too late" if tool_id in self.late else "lost"),
+                    f"added a tool message saying the result was {self.lost_or_late(tool_id)}",
                 )
             )
         if answers and answers != list(range(start, start + len(answers))):

@@ -124,6 +124,37 @@ class ArrayFixer:
     def missing_text(self, tool_id: str) -> str:
         return LATE_RESULT if tool_id in self.late else LOST_RESULT
 
+    def lost_or_late(self, tool_id: str) -> str:
+        """How a change names what happened to a missing result."""
+        return "recorded too late" if tool_id in self.late else "lost"
+
+    def note_late(self, cause: str | None, tool_id: str | None) -> None:
+        """Remember a result that came too late: the call's new result says so."""
+        if cause and cause.startswith("late result") and tool_id:
+            self.late.add(tool_id)
+
+    def movable(self, block: Block) -> bool:
+        """Whether a result block may move to the start of its turn."""
+        return True
+
+    def answers_in(
+        self, conversation: Conversation, uses: list[Block], first: int, last: int
+    ) -> tuple[list[str], dict[str, Block]]:
+        """The ids ``uses`` call, and the first movable result of each in messages
+        ``first`` to ``last``."""
+        wanted = list(dict.fromkeys(b.tool_id for b in uses if b.tool_id))
+        taken: dict[str, Block] = {}
+        for message in conversation.messages[first : last + 1]:
+            for block in message.blocks:
+                if (
+                    block.is_result
+                    and block.tool_id in wanted
+                    and block.tool_id not in taken
+                    and self.movable(block)
+                ):
+                    taken[block.tool_id] = block
+        return wanted, taken
+
 
 def block_position(block: Block) -> int:
     origin = block.origin
