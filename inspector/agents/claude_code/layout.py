@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Final
 
 import orjson
 
-from inspector.core.agent import SessionFile
+from inspector.core.agent import SessionFile, is_dir
 from inspector.core.fields import is_safe_id
 from inspector.core.safe_read import SMALL_RECORD_LIMIT, read_whole
 from inspector.rewrite.confined import confined_file
@@ -25,6 +24,8 @@ SUBAGENTS: Final = "subagents"
 """The folder of a session's subagent transcripts (2.1.x: ``<session>/subagents/``; 2.0.x
 kept them as ``agent-<id>.jsonl`` beside the transcript)."""
 SUBAGENT_PREFIX: Final = "agent-"
+SUBAGENT_META: Final = ".meta.json"
+"""The ending of the metadata file kept beside a subagent's transcript."""
 
 
 def config_root(home: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
@@ -43,25 +44,26 @@ def project_folder(cwd: str, root: Path | None = None) -> Path | None:
     projects = (root or config_root()) / "projects"
     name = project_folder_name(cwd)
     exact = projects / name
-    if _is_dir(exact):
+    if is_dir(exact):
         return exact
-    if len(name) > _MAX_FOLDER_LENGTH and _is_dir(projects):
+    if len(name) > _MAX_FOLDER_LENGTH and is_dir(projects):
         prefix = name[:_MAX_FOLDER_LENGTH]
         return next((p for p in sorted(projects.iterdir()) if p.name.startswith(prefix)), None)
     return None
 
 
-def _is_dir(path: Path) -> bool:
-    """Whether ``path`` is a folder; False when it cannot be told (no permission on a folder
-    on the way, a name too long), where ``Path.is_dir`` would raise."""
-    try:
-        return stat.S_ISDIR(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
-
-
 def is_subagent_file(path: Path) -> bool:
     return path.name.startswith(SUBAGENT_PREFIX) or path.parent.name == SUBAGENTS
+
+
+def subagent_file(agent_id: str, suffix: str = ".jsonl") -> str:
+    """The name of a subagent's transcript (``agent-<id>.jsonl``), or of its metadata."""
+    return f"{SUBAGENT_PREFIX}{agent_id}{suffix}"
+
+
+def subagent_meta(transcript: Path) -> Path:
+    """The metadata file beside a subagent's transcript."""
+    return transcript.with_name(transcript.name.removesuffix(".jsonl") + SUBAGENT_META)
 
 
 def subagent_folders(transcript: Path, session_id: str | None) -> list[Path]:
@@ -80,7 +82,7 @@ def subagent_path(transcript: Path, session_id: str | None, agent_id: str) -> Pa
     if not is_safe_id(agent_id):
         return None
     folder = transcript.parent
-    name = f"{SUBAGENT_PREFIX}{agent_id}.jsonl"
+    name = subagent_file(agent_id)
     candidates = [sub / name for sub in subagent_folders(transcript, session_id)]
     candidates.append(folder / name)
     return next((c for c in candidates if confined_file(folder, c)), None)
@@ -128,9 +130,9 @@ def sessions_in(folder: Path) -> list[SessionFile]:
 def all_sessions(root: Path | None = None) -> list[SessionFile]:
     """Every main session of every project under the config root, newest first."""
     projects = (root or config_root()) / "projects"
-    if not _is_dir(projects):
+    if not is_dir(projects):
         return []
-    found = [s for folder in projects.iterdir() if _is_dir(folder) for s in sessions_in(folder)]
+    found = [s for folder in projects.iterdir() if is_dir(folder) for s in sessions_in(folder)]
     found.sort(key=lambda session: session.mtime, reverse=True)
     return found
 
@@ -147,7 +149,7 @@ def newest_session(cwd: str, root: Path | None = None) -> SessionFile | None:
 def find_session(session_id: str, root: Path | None = None) -> Path | None:
     """A session transcript by id, in any project."""
     projects = (root or config_root()) / "projects"
-    if not _is_dir(projects):
+    if not is_dir(projects):
         return None
     return next(iter(sorted(projects.glob(f"*/{session_id}.jsonl"))), None)
 
@@ -156,7 +158,7 @@ def transcript_files(path: Path) -> tuple[list[Path], list[OSError]]:
     """The transcripts a path names: the file itself, or every ``.jsonl`` name below a
     folder that is not a folder (links to folders are not followed; the caller checks
     that each is a regular file) — and the folders that could not be listed."""
-    if not _is_dir(path):
+    if not is_dir(path):
         return [path], []
     found: list[Path] = []
     unreadable: list[OSError] = []
@@ -226,6 +228,6 @@ def iter_subagent_files(transcript: Path, session_id: str | None) -> Iterator[Pa
     files below the transcript's folder, reached through no symbolic link."""
     base = transcript.parent
     for folder in sorted(subagent_folders(transcript, session_id)):
-        if _is_dir(folder):
+        if is_dir(folder):
             found = sorted(folder.glob(f"{SUBAGENT_PREFIX}*.jsonl"))
             yield from (p for p in found if confined_file(base, p))

@@ -17,18 +17,17 @@ progress line), the line is left alone; only tree/DAG links (parallel results ha
 their own ``tool_use`` line) and parents that were dropped or missing change. The new
 file then has exactly one chain leaf, *T*, newer than every other leaf, and every walker,
 old or new, reaches the root from it without a gap.
+
+What is kept besides the chain: :mod:`~inspector.agents.claude_code.rewind_keep`; the
+files beside the transcript that go along: :mod:`~inspector.agents.claude_code.sidecar`.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from inspector.agents.claude_code.entries import (
-    AGENT_TOOLS,
     ASSISTANT,
     COMPACT_BOUNDARY,
     PROGRESS,
@@ -40,27 +39,26 @@ from inspector.agents.claude_code.plan import (
     ClaudeCodePlan,
     Expectation,
     has_conversation,
-    session_folders,
     simulate,
     start_plan,
     transcript_of,
 )
 from inspector.agents.claude_code.projection import Projector
+from inspector.agents.claude_code.rewind_keep import (
+    agent_call_ids,
+    keeps_metadata,
+    keeps_progress,
+    sidechain_root,
+)
+from inspector.agents.claude_code.sidecar import rewind_sidecar
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.fields import str_field
 from inspector.core.model import TOOL_RESULT, TOOL_USE, Conversation
-from inspector.rewrite.confined import confined_file
 from inspector.rewrite.counts import conversation_counts, tool_structure
 from inspector.rewrite.cuts import explain_rejection, search_cut, usable
-from inspector.rewrite.folders import folder_files, safe_path_part
-from inspector.rewrite.plan import Action, RewriteFailed, SidecarFile
+from inspector.rewrite.plan import Action, RewriteFailed
 from inspector.rewrite.snapshot import Snapshot
 from inspector.rules import Cut, Report, validate
-
-SESSION_METADATA = frozenset(
-    {"custom-title", "ai-title", "tag", "permission-mode", "pr-link", "agent-name", "agent-color"}
-)
-"""Metadata about the whole session: kept wherever it is in the file."""
 
 
 def plan_rewind(path: Path, *, to: str | None = None, line: int | None = None) -> ClaudeCodePlan:
@@ -241,7 +239,7 @@ def _build(
     file_uuids = set(transcript.by_uuid)
 
     history_lines = set(range(1, boundary))
-    kept_tool_ids = _agent_call_ids(entries, set(position) | history_lines)
+    kept_tool_ids = agent_call_ids(entries, set(position) | history_lines)
     kept_roots = {
         link.root_uuid
         for link in conversation.subagents
@@ -276,7 +274,7 @@ def _build(
             continue
         entry = entries.get(number)
         if entry is not None:
-            if number < target.line and _keeps_progress(entry, kept_uuids):
+            if number < target.line and keeps_progress(entry, kept_uuids):
                 assert entry.uuid is not None
                 progress_parent[entry.uuid] = entry.parent
                 kept_uuids.add(entry.uuid)
@@ -285,14 +283,14 @@ def _build(
             elif (
                 number < target.line
                 and entry.sidechain
-                and _sidechain_root(transcript, entry) in kept_roots
+                and sidechain_root(transcript, entry) in kept_roots
             ):
                 counts["sidechain"] += 1
                 out.append(EntryLine(number, source.raw, value))
             else:
                 dropped["chain_entries"] += 1
             continue
-        if _keeps_metadata(value, number, target.line, kept_uuids, file_uuids):
+        if keeps_metadata(value, number, target.line, kept_uuids, file_uuids):
             counts["metadata"] += 1
             out.append(EntryLine(number, source.raw, value))
         else:
@@ -300,7 +298,7 @@ def _build(
 
     plan.lines = out
     plan.cut = Cut(len(kept_conversation.messages) - 1, target.line, target.uuid)
-    plan.sidecar = _sidecar(plan, conversation, kept_tool_ids, out)
+    plan.sidecar = rewind_sidecar(plan, conversation, kept_tool_ids, out)
     plan.expected = Expectation(
         chain=tuple(origin.uuid or "" for origin in chain),
         exact_chain=True,
@@ -355,113 +353,6 @@ def _check_plan(plan: ClaudeCodePlan, written: Report) -> None:
 
 def _block_lines(conversation: Conversation, kind: str) -> list[int]:
     return [b.origin.line for m in conversation.messages for b in m.blocks if b.type == kind]
-
-
-def _agent_call_ids(entries: dict[int, Entry], lines: set[int]) -> set[str]:
-    """Ids of the Task/Agent calls on those lines (their subagents go with the cut)."""
-    found: set[str] = set()
-    for number in lines:
-        entry = entries.get(number)
-        if entry is None:
-            continue
-        for block in entry.blocks:
-            if block.type == TOOL_USE and block.tool_id and block.name in AGENT_TOOLS:
-                found.add(block.tool_id)
-    return found
-
-
-def _keeps_progress(entry: Entry, kept_uuids: set[str]) -> bool:
-    return (
-        entry.kind == PROGRESS
-        and not entry.sidechain
-        and entry.parent is not None
-        and entry.parent in kept_uuids
-    )
-
-
-def _sidechain_root(transcript: ClaudeCodeTranscript, entry: Entry) -> str | None:
-    seen: set[int] = set()
-    current = entry
-    while current.parent is not None and id(current) not in seen:
-        seen.add(id(current))
-        parent = transcript.by_uuid.get(current.parent)
-        if parent is None or not parent.sidechain:
-            break
-        current = parent
-    return current.uuid
-
-
-def _keeps_metadata(
-    value: dict[str, Any], number: int, cut_line: int, kept: set[str], in_file: set[str]
-) -> bool:
-    kind = str_field(value, "type")
-    if kind in SESSION_METADATA:
-        return True
-    if kind == "file-history-snapshot":
-        snapshot = value.get("snapshot")
-        message = value.get("messageId")
-        if not isinstance(message, str) and isinstance(snapshot, dict):
-            message = snapshot.get("messageId")
-        if isinstance(message, str) and message in in_file:
-            return message in kept
-        return number < cut_line
-    if kind == "summary":
-        leaf = value.get("leafUuid")
-        if isinstance(leaf, str) and leaf in in_file:
-            return leaf in kept
-        return number < cut_line
-    return number < cut_line
-
-
-def _sidecar(
-    plan: ClaudeCodePlan, conversation: Conversation, tool_ids: set[str], out: list[EntryLine]
-) -> list[SidecarFile]:
-    files: dict[Path, SidecarFile] = {}
-    for link in conversation.subagents:
-        agent_id = safe_path_part(link.agent_id)
-        if link.path is None or link.tool_use_id not in tool_ids or agent_id is None:
-            continue
-        if not confined_file(plan.source.parent, link.path):
-            continue
-        relative = Path("subagents") / f"agent-{agent_id}.jsonl"
-        files.setdefault(relative, SidecarFile(link.path, relative, True))
-        meta = link.path.with_name(link.path.name.removesuffix(".jsonl") + ".meta.json")
-        if confined_file(plan.source.parent, meta):
-            meta_relative = Path("subagents") / f"agent-{agent_id}.meta.json"
-            files.setdefault(meta_relative, SidecarFile(meta, meta_relative, False))
-    spilled = [
-        (path, Path("tool-results") / relative)
-        for folder in session_folders(plan.source, plan.session_id)
-        for path, relative in folder_files(folder / "tool-results")
-    ]
-    if spilled:
-        # A mention of the stem (the name without its suffix) counts; the whole name
-        # contains it, so looking for stems finds both.
-        written = b"\n".join(line.raw for line in out)
-        found = _mentioned({path.stem for path, _ in spilled}, written)
-        for path, relative in spilled:
-            if path.stem in found:
-                files.setdefault(relative, SidecarFile(path, relative, False))
-    return list(files.values())
-
-
-def _mentioned(names: set[str], data: bytes) -> set[str]:
-    """The names that occur anywhere in ``data`` (as substrings), found in one pass.
-
-    At each position the longest name that starts there is matched (the alternatives are
-    tried longest first); every shorter name that starts there is a prefix of it, so the
-    prefixes of the matches that are names complete the set.
-    """
-    encoded = {os.fsencode(name): name for name in names if name}
-    if not encoded:
-        return set()
-    wanted = sorted(encoded, key=len, reverse=True)
-    pattern = re.compile(b"(?=(" + b"|".join(re.escape(name) for name in wanted) + b"))")
-    matches = {match.group(1) for match in pattern.finditer(data)}
-    lengths = {len(name) for name in wanted}
-    return {
-        encoded[match[:size]] for match in matches for size in lengths if match[:size] in encoded
-    }
 
 
 def _notes(plan: ClaudeCodePlan, conversation: Conversation, target: Entry, boundary: int) -> None:

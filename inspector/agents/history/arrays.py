@@ -19,13 +19,10 @@ import orjson
 from inspector.agents import NotATranscript, agent_named
 from inspector.agents.history.agent import DocumentAgent
 from inspector.agents.history.anthropic import ANTHROPIC_MESSAGES, CLINE, ROO_CODE
+from inspector.agents.history.anthropic_fixer import AnthropicFixer
+from inspector.agents.history.chat_fixer import ChatFixer
 from inspector.agents.history.document import StoredHistory, array_at, message_array_keys
-from inspector.agents.history.fixers import (
-    AnthropicFixer,
-    ArrayFixer,
-    ChatFixer,
-    stored_position,
-)
+from inspector.agents.history.fixers import ArrayFixer, stored_position
 from inspector.agents.history.plan import HistoryPlan, HistorySource, cut_candidates
 from inspector.agents.history.tasks import (
     CLINE_SESSION_SUFFIX,

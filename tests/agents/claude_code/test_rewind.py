@@ -14,7 +14,8 @@ import pytest
 from inspector.agents.claude_code.lines import patch_line
 from inspector.agents.claude_code.lines import with_session_id as _with_session_id
 from inspector.agents.claude_code.read import load_transcript
-from inspector.agents.claude_code.rewind import _mentioned, plan_rewind
+from inspector.agents.claude_code.rewind import plan_rewind
+from inspector.agents.claude_code.sidecar import mentioned
 from inspector.check import check_file
 from inspector.core.model import Conversation
 from inspector.core.timestamps import parse_timestamp
@@ -385,7 +386,7 @@ def test_subagent_copy_keeps_line_ends() -> None:
 
 def test_names_are_found_in_one_pass_as_substrings() -> None:
     names = {"toolu_1.txt", "toolu_1", "toolu_12", "x", "absent"}
-    found = _mentioned(names, b'see /s/tool-results/toolu_12.txt and "toolu_1.txt"')
+    found = mentioned(names, b'see /s/tool-results/toolu_12.txt and "toolu_1.txt"')
     assert found == {"toolu_1.txt", "toolu_1", "toolu_12", "x"}
 
 
