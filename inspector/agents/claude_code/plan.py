@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inspector.agents.claude_code.layout import is_subagent_file
+from inspector.agents.claude_code.layout import config_roots_for, is_subagent_file, open_reason
 from inspector.agents.claude_code.lines import EntryLine, render, with_session_id
 from inspector.agents.claude_code.transcript import FORMAT as CLAUDE_CODE
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
@@ -39,12 +39,7 @@ from inspector.rewrite.plan import (
     new_session_id,
     read_back,
 )
-from inspector.rewrite.safe_write import (
-    StagedFile,
-    StagedFolder,
-    config_roots_for,
-    live_reason,
-)
+from inspector.rewrite.safe_write import StagedFile, StagedFolder, recently_written
 from inspector.rewrite.snapshot import Snapshot, read_snapshot
 from inspector.rules import Report, validate
 
@@ -115,6 +110,20 @@ class ClaudeCodePlan(RewritePlan):
             "In place replaces the original after a timestamped backup (refused while "
             "Claude Code has the session open)."
         )
+
+
+def live_reason(
+    path: Path,
+    session_ids: Iterable[str],
+    *,
+    roots: Iterable[Path] | None = None,
+    now: float | None = None,
+) -> str | None:
+    """Why a transcript must not be replaced now, or None when it looks idle: Claude Code
+    has the session open (its pid records under ``roots``, by default the config roots
+    that may list it), or the file was written a moment ago."""
+    roots = roots if roots is not None else config_roots_for(path)
+    return open_reason(session_ids, roots) or recently_written(path, now=now)
 
 
 # ---------------------------------------------------------------------- reading

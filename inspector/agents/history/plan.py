@@ -30,7 +30,7 @@ from inspector.rewrite.plan import (
     grown_by,
     read_back,
 )
-from inspector.rewrite.safe_write import StagedFile, StagedFolder, live_reason
+from inspector.rewrite.safe_write import StagedFile, StagedFolder, recently_written
 from inspector.rewrite.snapshot import Snapshot
 from inspector.rules import Report, validate
 
@@ -96,7 +96,7 @@ class HistoryPlan(RewritePlan):
         return report
 
     def why_live(self, config_roots: Iterable[Path] | None) -> str | None:
-        return live_reason(self.source, (), roots=())
+        return recently_written(self.source)
 
     def write_new(self) -> RewriteResult:
         target = self.target
