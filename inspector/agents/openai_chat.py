@@ -12,12 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from inspector.agents.history import anthropic
 from inspector.agents.history.agent import DocumentAgent
+from inspector.agents.history.anthropic import ANTHROPIC_MESSAGES
 from inspector.agents.history.document import StoredHistory, origin_for, stored_message
 from inspector.core.agent import DISTINCT, NOT_MINE, Sample
 from inspector.core.anthropic_blocks import str_or_none, text_block
 from inspector.core.model import (
     ASSISTANT_ROLE,
+    NO_NOTES,
     OPENAI_CHAT,
     SERVER_TOOL_USE,
     TOOL_RESULT,
@@ -29,6 +32,7 @@ from inspector.core.model import (
     Origin,
     part_type,
 )
+from inspector.rules import validate
 
 CHAT = "openai-chat"
 _SYSTEM_ROLES = ("system", "developer")
@@ -48,6 +52,22 @@ class OpenAIChatRequest(DocumentAgent):
 
     def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:
         return chat_payload(path, block, cache)
+
+    def kept_note(self, path: Path, kept: list[Any]) -> str | None:
+        """What ``inspector check`` says of a kept request nothing marks as Chat's."""
+        if looks_like_chat(kept):
+            return None
+        history = StoredHistory(kept, None, None)
+        read = validate(anthropic.history_conversation(path, ANTHROPIC_MESSAGES, history, NO_NOTES))
+        said = "no OpenAI-only field is left in the kept request: `inspector check` reads it "
+        if read.ok:
+            return (
+                said + "as an Anthropic request unless given --format openai-chat (both accept it)"
+            )
+        return (
+            said + "as an Anthropic request, which the Anthropic API rejects "
+            f"({read.errors[0].headline}): check it with --format openai-chat"
+        )
 
 
 AGENT = OpenAIChatRequest()

@@ -12,8 +12,9 @@
   overwritten (committed the same no-clobber way); :func:`existing_backup` finds one
   that already holds the same bytes (left by a run killed before its replace).
 * :func:`sweep_stale`: removes what a killed run of ours left in a folder.
-* :func:`live_reason`: why a session must not be replaced now (Claude Code has it open,
-  or it was written a moment ago).
+* :func:`recently_written`: why a session must not be replaced now by its file's time
+  (written a moment ago); each agent's plan adds what it knows (Claude Code: its pid
+  records, :func:`inspector.agents.claude_code.plan.live_reason`).
 
 Temporary names start with a dot and end in ``.inspector-tmp`` and backups end in
 ``.bak``, so Claude Code (which lists ``*.jsonl``) never takes either for a session.
@@ -55,7 +56,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from inspector.agents.claude_code.layout import config_root, describe_pid, live_session_ids
 from inspector.core.safe_read import open_regular
 
 TEMP_SUFFIX = ".inspector-tmp"
@@ -441,36 +441,10 @@ def _remove_folder(folder: Path, removed: list[Path]) -> None:
             removed.append(folder)
 
 
-def config_roots_for(path: Path) -> list[Path]:
-    """Config roots that may list a transcript's session: the configured one, and the
-    root the file sits under (``<root>/projects/<folder>/<id>.jsonl``)."""
-    roots = [config_root()]
-    parent = path.resolve().parent
-    if parent.parent.name == "projects":
-        inferred = parent.parent.parent
-        if inferred not in roots:
-            roots.append(inferred)
-    return roots
-
-
-def live_reason(
-    path: Path,
-    session_ids: Iterable[str],
-    *,
-    roots: Iterable[Path] | None = None,
-    now: float | None = None,
-) -> str | None:
-    """Why ``path`` must not be replaced now, or None when it looks idle."""
-    wanted = {session_id for session_id in session_ids if session_id}
-    for root in roots if roots is not None else config_roots_for(path):
-        live = live_session_ids(root)
-        for session_id in sorted(wanted):
-            if session_id in live:
-                pid = describe_pid(live[session_id])
-                return (
-                    f"session {session_id} is open in Claude Code ({pid}, "
-                    f"listed in {root / 'sessions'})"
-                )
+def recently_written(path: Path, *, now: float | None = None) -> str | None:
+    """Why ``path`` must not be replaced now by its modification time alone (written
+    seconds ago, or in the future: it may be being written), or None. An agent adds what
+    it knows of its own live sessions (Claude Code's pid records)."""
     try:
         modified = os.stat(path).st_mtime
     except OSError:

@@ -22,9 +22,9 @@ import pytest
 
 import inspector.core.safe_text as safe_text
 from inspector.agents.claude_code.layout import live_session_ids
+from inspector.agents.claude_code.plan import live_reason
 from inspector.cli import main
 from inspector.core.agent import SessionFile
-from inspector.rewrite.safe_write import live_reason
 from tests.conftest import SAMPLES
 
 SAMPLE = "orphan-tool-use"

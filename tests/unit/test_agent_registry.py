@@ -26,15 +26,13 @@ LITERAL_EXCEPTIONS = {
 }
 IMPORT_EXCEPTIONS = {
     # Claude Code's own storage and liveness, which no other agent has (yet): the app
-    # opens its config root, shows live pids and its subagent files, and the write
-    # guard refuses a session Claude Code has open.
+    # opens its config root, shows live pids and its subagent files.
     "tui/launch.py": "Claude Code's config root and project folders",
     "tui/app.py": "Claude Code's config root and live pids",
     "tui/screens/picker.py": "Claude Code's live pids",
     "tui/conversation_view.py": "Claude Code's subagent files beside a session",
     "tui/widgets/status_bar.py": "Claude Code's pid wording",
     "cli/check.py": "Claude Code's config root, listed project by project",
-    "rewrite/safe_write.py": "the live-session guard reads Claude Code's pid records",
 }
 
 

@@ -153,28 +153,11 @@ KNOWN_CORE_IMPORTS = {
     # The protocol names the plan type its rewriter returns (a type-only import).
     "inspector.core.agent → inspector.rewrite.plan",
 }
-KNOWN_CROSS_AGENT_IMPORTS = {
-    # The history rewriter still dispatches Codex rollouts and reads Chat and Claude Code
-    # names itself, instead of being handed its agent.
-    "inspector.agents.history.arrays → inspector.agents.openai_chat",
-    "inspector.agents.history.rewrite → inspector.agents.claude_code.entries",
-    "inspector.agents.history.rewrite → inspector.agents.codex.rewrite",
-    "inspector.agents.history.rewrite → inspector.agents.codex.rollout",
-}
-KNOWN_REGISTRY_IMPORTS = {
-    # Plans look their agent up by format name (label, resume command, document reader)
-    # instead of being handed it: the registry's import cycle comes from these.
-    "inspector.agents.claude_code.plan → inspector.agents",
-    "inspector.agents.history.arrays → inspector.agents",
-    "inspector.agents.history.plan → inspector.agents",
-    "inspector.agents.history.rewrite → inspector.agents",
-}
-KNOWN_CYCLE_EDGES = KNOWN_REGISTRY_IMPORTS | {
+KNOWN_CROSS_AGENT_IMPORTS: set[str] = set()
+KNOWN_REGISTRY_IMPORTS: set[str] = set()
+KNOWN_CYCLE_EDGES = {
     # A written file is read back and checked like any other file: through the registry.
     "inspector.rewrite.plan → inspector.check",
-    # A document agent imports its rewriter when it plans, and the rewriter looks the
-    # agent up again (by the registry's name) to read what it planned.
-    "inspector.agents.history.agent → inspector.agents.history.rewrite",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Final
 
@@ -221,6 +221,34 @@ def pid_alive(pid: int) -> bool:
 
 def describe_pid(pid: int) -> str:
     return "pid unknown" if pid == UNKNOWN_PID else f"pid {pid}"
+
+
+def config_roots_for(path: Path) -> list[Path]:
+    """Config roots that may list a transcript's session: the configured one, and the
+    root the file sits under (``<root>/projects/<folder>/<id>.jsonl``)."""
+    roots = [config_root()]
+    parent = path.resolve().parent
+    if parent.parent.name == "projects":
+        inferred = parent.parent.parent
+        if inferred not in roots:
+            roots.append(inferred)
+    return roots
+
+
+def open_reason(session_ids: Iterable[str], roots: Iterable[Path]) -> str | None:
+    """Why one of the sessions is open in Claude Code (a running process lists it under
+    one of the config roots), or None."""
+    wanted = {session_id for session_id in session_ids if session_id}
+    for root in roots:
+        live = live_session_ids(root)
+        for session_id in sorted(wanted):
+            if session_id in live:
+                pid = describe_pid(live[session_id])
+                return (
+                    f"session {session_id} is open in Claude Code ({pid}, "
+                    f"listed in {root / 'sessions'})"
+                )
+    return None
 
 
 def iter_subagent_files(transcript: Path, session_id: str | None) -> Iterator[Path]:

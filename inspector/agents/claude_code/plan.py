@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inspector.agents import FORMATS, NotATranscript, detect_format
 from inspector.agents.claude_code.entries import FORMAT as CLAUDE_CODE
-from inspector.agents.claude_code.layout import is_subagent_file
+from inspector.agents.claude_code.layout import config_roots_for, is_subagent_file, open_reason
 from inspector.agents.claude_code.lines import EntryLine, render, with_session_id
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
+from inspector.agents.history.document import read_history
 from inspector.core.jsonl import BadLine, ParsedLine
 from inspector.core.model import TOOL_USE, Conversation, count_blocks
 from inspector.core.os_errors import describe_failure
-from inspector.core.verdict import require_transcript
+from inspector.core.verdict import NotATranscript, require_transcript
 from inspector.rewrite.confined import read_confined
 from inspector.rewrite.counts import ToolStructure, tool_structure
 from inspector.rewrite.folders import real_folder, safe_path_part
@@ -39,12 +39,7 @@ from inspector.rewrite.plan import (
     new_session_id,
     read_back,
 )
-from inspector.rewrite.safe_write import (
-    StagedFile,
-    StagedFolder,
-    config_roots_for,
-    live_reason,
-)
+from inspector.rewrite.safe_write import StagedFile, StagedFolder, recently_written
 from inspector.rewrite.snapshot import Snapshot, read_snapshot
 from inspector.rules import Report, validate
 
@@ -117,6 +112,20 @@ class ClaudeCodePlan(RewritePlan):
         )
 
 
+def live_reason(
+    path: Path,
+    session_ids: Iterable[str],
+    *,
+    roots: Iterable[Path] | None = None,
+    now: float | None = None,
+) -> str | None:
+    """Why a transcript must not be replaced now, or None when it looks idle: Claude Code
+    has the session open (its pid records under ``roots``, by default the config roots
+    that may list it), or the file was written a moment ago."""
+    roots = roots if roots is not None else config_roots_for(path)
+    return open_reason(session_ids, roots) or recently_written(path, now=now)
+
+
 # ---------------------------------------------------------------------- reading
 
 
@@ -144,22 +153,31 @@ def _parsed(
 def read_source(path: Path) -> tuple[Snapshot, ClaudeCodeTranscript]:
     """Snapshot and parse a transcript; RewriteFailed says why it cannot be read.
 
-    Another agent's history is refused here (it would read as an empty transcript):
-    :func:`inspector.agents.plan_rewrite` picks the right planner by the file's agent.
+    :func:`inspector.agents.plan_rewrite` picks the planner by the file's agent; called
+    directly on another agent's message array, this says so instead of "not a conversation".
     """
     try:
-        name = detect_format(path)
-        if name != CLAUDE_CODE:
-            raise RewriteFailed(
-                f"{path.name} is a {FORMATS[name].label} history ({name}), not a Claude Code "
-                "transcript: plan it with inspector.agents.plan_rewrite"
-            )
         snapshot = read_snapshot(path)
-        return snapshot, load_snapshot(snapshot)
+        try:
+            return snapshot, load_snapshot(snapshot)
+        except NotATranscript:
+            if _holds_messages(path):
+                raise RewriteFailed(
+                    f"{path.name} is another agent's history (a message array), not a Claude "
+                    "Code transcript: plan it with inspector.agents.plan_rewrite"
+                ) from None
+            raise
     except OSError as error:
         raise RewriteFailed(describe_failure(error, path)) from error
     except NotATranscript as error:
         raise RewriteFailed(str(error)) from error
+
+
+def _holds_messages(path: Path) -> bool:
+    try:
+        return bool(read_history(path).messages)
+    except (OSError, NotATranscript):
+        return False
 
 
 def load_snapshot(snapshot: Snapshot) -> ClaudeCodeTranscript:

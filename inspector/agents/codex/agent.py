@@ -21,7 +21,8 @@ from inspector.core.agent import (
 from inspector.core.model import OPENAI_RESPONSES, Block, Conversation
 
 if TYPE_CHECKING:
-    from inspector.agents.history.rewrite import HistoryPlan
+    from inspector.agents.codex.rewrite import RolloutSource
+    from inspector.agents.history.plan import HistoryPlan
 
 
 def sessions_root(home: Path, environ: Mapping[str, str]) -> Path:
@@ -67,12 +68,18 @@ class CodexCli:
     ) -> HistoryPlan:
         from inspector.agents.history.rewrite import plan_history_rewind
 
-        return plan_history_rewind(path, to=to, line=line, format_name=self.name)
+        return plan_history_rewind(self.read_source, path, to=to, line=line)
 
     def plan_repair(self, path: Path) -> HistoryPlan:
         from inspector.agents.history.rewrite import plan_history_repair
 
-        return plan_history_repair(path, format_name=self.name)
+        return plan_history_repair(self.read_source, path)
+
+    def read_source(self, path: Path) -> RolloutSource:
+        """The rollout at ``path`` read to be rewritten. Raises OSError."""
+        from inspector.agents.codex.rewrite import RolloutSource
+
+        return RolloutSource.read(path, self)
 
     def resume_command(self, session_id: str) -> str | None:
         return f"codex resume {session_id}"

@@ -16,9 +16,10 @@ from typing import Any, ClassVar, Final
 
 import orjson
 
-from inspector.agents.codex.rollout import CALL_ITEMS, CODEX, codex_conversation
+from inspector.agents.codex.rollout import CALL_ITEMS, codex_conversation
 from inspector.agents.history.fixers import MAX_ROUNDS
 from inspector.agents.history.plan import HistoryPlan, HistorySource, cut_candidates
+from inspector.core.agent import Agent
 from inspector.core.fields import str_field
 from inspector.core.json_out import dumps
 from inspector.core.jsonl import parse_object
@@ -60,17 +61,17 @@ class RolloutSource(HistorySource):
     """A Codex CLI rollout: JSONL lines ``{timestamp, type, payload}``."""
 
     path: Path
-    fmt: str
+    agent: Agent
     snapshot: Snapshot
     items: list[OutLine] = field(default_factory=list)
     line_meaning: ClassVar[str] = "the file line"
     plan_type: ClassVar[type[HistoryPlan]] = RolloutPlan
 
     @classmethod
-    def read(cls, path: Path) -> RolloutSource:
+    def read(cls, path: Path, agent: Agent) -> RolloutSource:
         snapshot = read_snapshot(path)
         items = [OutLine(line.number, line.raw, line.value) for line in snapshot.lines]
-        return cls(path, CODEX, snapshot, items)
+        return cls(path, agent, snapshot, items)
 
     def conversation(self) -> Conversation:
         return _codex_conversation(self.path, [(i.source or 0, i.current) for i in self.items])

@@ -16,7 +16,8 @@ from inspector.core.agent import NOT_MINE, Follower, Sample, SessionFile
 from inspector.core.model import ANTHROPIC, NO_NOTES, Block, ClientNotes, Conversation
 
 if TYPE_CHECKING:
-    from inspector.agents.history.rewrite import HistoryPlan
+    from inspector.agents.history.arrays import ArraySource
+    from inspector.agents.history.plan import HistoryPlan
 
 
 class DocumentAgent:
@@ -62,12 +63,23 @@ class DocumentAgent:
     ) -> HistoryPlan:
         from inspector.agents.history.rewrite import plan_history_rewind
 
-        return plan_history_rewind(path, to=to, line=line, format_name=self.name)
+        return plan_history_rewind(self.read_source, path, to=to, line=line)
 
     def plan_repair(self, path: Path) -> HistoryPlan:
         from inspector.agents.history.rewrite import plan_history_repair
 
-        return plan_history_repair(path, format_name=self.name)
+        return plan_history_repair(self.read_source, path)
+
+    def read_source(self, path: Path) -> ArraySource:
+        """The history at ``path`` read to be rewritten. Raises OSError, NotATranscript."""
+        from inspector.agents.history.arrays import ArraySource
+
+        return ArraySource.read(path, self)
+
+    def kept_note(self, path: Path, kept: list[Any]) -> str | None:
+        """What to say of a rewound history that keeps the stored messages ``kept`` (None:
+        nothing), e.g. that it no longer reads as this agent's."""
+        return None
 
     def resume_command(self, session_id: str) -> str | None:
         return None

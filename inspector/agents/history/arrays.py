@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from inspector.agents import NotATranscript, agent_named
-from inspector.agents.history.agent import DocumentAgent
-from inspector.agents.history.anthropic import ANTHROPIC_MESSAGES, CLINE, ROO_CODE
+from inspector.agents.history.anthropic import CLINE, ROO_CODE
 from inspector.agents.history.anthropic_fixer import AnthropicFixer
 from inspector.agents.history.chat_fixer import ChatFixer
 from inspector.agents.history.document import StoredHistory, array_at, message_array_keys
@@ -32,17 +30,24 @@ from inspector.agents.history.tasks import (
     task_folder,
     task_id,
 )
-from inspector.agents.openai_chat import CHAT, looks_like_chat
 from inspector.core.json_out import dumps
 from inspector.core.jsonl import ParsedLine
-from inspector.core.model import TOOL_USE, USER_ROLE, Conversation, count_blocks
+from inspector.core.model import OPENAI_CHAT, TOOL_USE, USER_ROLE, Conversation, count_blocks
 from inspector.core.safe_read import read_whole
-from inspector.core.verdict import describe_file, describe_value, require_messages
+from inspector.core.verdict import (
+    NotATranscript,
+    describe_file,
+    describe_value,
+    require_messages,
+)
 from inspector.rewrite.counts import dropped_counts, kept_counts
 from inspector.rewrite.cuts import explain_rejection, search_cut, usable
 from inspector.rewrite.plan import Action, RewriteFailed
 from inspector.rewrite.snapshot import Snapshot, SourceLine, read_snapshot, snapshot_of
 from inspector.rules import Cut, Report, validate
+
+if TYPE_CHECKING:
+    from inspector.agents.history.agent import DocumentAgent
 
 
 @dataclass(slots=True)
@@ -51,7 +56,7 @@ class ArraySource(HistorySource):
     request of a JSONL request log."""
 
     path: Path
-    fmt: str
+    agent: DocumentAgent
     snapshot: Snapshot
     messages: list[Any]
     container: Any
@@ -63,19 +68,19 @@ class ArraySource(HistorySource):
     newline: bool = False
 
     @classmethod
-    def read(cls, path: Path, fmt: str) -> ArraySource:
+    def read(cls, path: Path, agent: DocumentAgent) -> ArraySource:
         data, info = read_whole(path)
         try:
             document = orjson.loads(data)
         except orjson.JSONDecodeError:
-            return cls._read_log(path, fmt)
+            return cls._read_log(path, agent)
         holder = message_array_keys(document)
         if holder is None:
             raise NotATranscript(path, describe_value(document))
         require_messages(path, array_at(document, holder), document)
         return cls(
             path,
-            fmt,
+            agent,
             snapshot_of(path, data, info, file_size=len(data), parse=False),
             list(array_at(document, holder)),
             document,
@@ -85,7 +90,7 @@ class ArraySource(HistorySource):
         )
 
     @classmethod
-    def _read_log(cls, path: Path, fmt: str) -> ArraySource:
+    def _read_log(cls, path: Path, agent: DocumentAgent) -> ArraySource:
         snapshot = read_snapshot(path)
         chosen: SourceLine | None = None
         for source in snapshot.lines:
@@ -97,7 +102,7 @@ class ArraySource(HistorySource):
         assert holder is not None
         messages = list(array_at(chosen.value, holder))
         require_messages(path, messages, chosen.value)
-        return cls(path, fmt, snapshot, messages, chosen.value, holder, chosen)
+        return cls(path, agent, snapshot, messages, chosen.value, holder, chosen)
 
     # ------------------------------------------------------------------ projection
 
@@ -108,9 +113,7 @@ class ArraySource(HistorySource):
 
     def project(self, messages: list[Any], line: ParsedLine | None = None) -> Conversation:
         """The conversation the client sends from ``messages`` (positions = their indices)."""
-        agent = agent_named(self.fmt)
-        assert isinstance(agent, DocumentAgent)  # an array format: read whole
-        return agent.from_history(self.path, StoredHistory(messages, None, line))
+        return self.agent.from_history(self.path, StoredHistory(messages, None, line))
 
     def render(self, messages: list[Any]) -> bytes:
         """The file holding ``messages`` in place of the stored array."""
@@ -171,29 +174,15 @@ class ArraySource(HistorySource):
                 "effective history (condensed or summarised) are kept as they were"
             )
         self._note_markers(plan, kept)
-        if self.fmt == CHAT and not looks_like_chat(kept):
-            plan.notes.append(self._read_as_anthropic(kept))
+        note = self.agent.kept_note(self.path, kept)
+        if note is not None:
+            plan.notes.append(note)
         if result.conversation.messages[-1].role == USER_ROLE and not any(
             block.is_result for block in result.conversation.messages[-1].blocks
         ):
             plan.notes.append(
                 "the kept conversation ends on a user message: the agent starts by answering it"
             )
-
-    def _read_as_anthropic(self, kept: list[Any]) -> str:
-        """What ``inspector check`` says of a kept Chat request nothing marks as one."""
-        agent = agent_named(ANTHROPIC_MESSAGES)
-        assert isinstance(agent, DocumentAgent)
-        anthropic = validate(agent.from_history(self.path, StoredHistory(kept, None, None)))
-        said = "no OpenAI-only field is left in the kept request: `inspector check` reads it "
-        if anthropic.ok:
-            return (
-                said + "as an Anthropic request unless given --format openai-chat (both accept it)"
-            )
-        return (
-            said + "as an Anthropic request, which the Anthropic API rejects "
-            f"({anthropic.errors[0].headline}): check it with --format openai-chat"
-        )
 
     def _cut(self, conversation: Conversation, index: int) -> tuple[list[Any], Report]:
         kept = self.messages[: stored_position(conversation.messages[index]) + 1]
@@ -238,7 +227,7 @@ class ArraySource(HistorySource):
     def repair(self, plan: HistoryPlan) -> None:
         fixer: ArrayFixer = (
             ChatFixer(self, plan.changes)
-            if self.fmt == CHAT
+            if self.agent.api == OPENAI_CHAT
             else AnthropicFixer(self, plan.changes)
         )
         work, result = fixer.run()
@@ -291,7 +280,7 @@ class ArraySource(HistorySource):
         plan.new_session_id = new_id or ""
         if plan.sidecar or plan.folder is not None:
             plan.kept["files"] = len(plan.sidecar)
-        agent = agent_named(self.fmt).label
+        agent = self.agent.label
         if plan.folder is not None:
             plan.notes.append(
                 f"the new task's UI history (ui_messages.json and the other files) is a copy "

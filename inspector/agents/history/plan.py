@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from inspector.agents import FORMATS, agent_named
 from inspector.agents.history import tasks
+from inspector.core.agent import Agent
 from inspector.core.model import ASSISTANT_ROLE, SERVER_TOOL_USE, TOOL_USE, Conversation
 from inspector.core.safe_read import TRANSCRIPT_LIMIT, read_whole
 from inspector.rewrite.confined import read_confined
@@ -30,7 +30,7 @@ from inspector.rewrite.plan import (
     grown_by,
     read_back,
 )
-from inspector.rewrite.safe_write import StagedFile, StagedFolder, live_reason
+from inspector.rewrite.safe_write import StagedFile, StagedFolder, recently_written
 from inspector.rewrite.snapshot import Snapshot
 from inspector.rules import Report, validate
 
@@ -39,7 +39,8 @@ from inspector.rules import Report, validate
 class HistoryPlan(RewritePlan):
     """A rewind or repair of another agent's history: the bytes to write and where."""
 
-    format: str = ""
+    agent: Agent | None = None
+    """Whose history it is (its label, its resume command, its reader to check the result)."""
     data: bytes = b""
     """The file to write in place (and as a new copy, unless :attr:`data_new` is set)."""
     data_new: bytes | None = None
@@ -95,7 +96,7 @@ class HistoryPlan(RewritePlan):
         return report
 
     def why_live(self, config_roots: Iterable[Path] | None) -> str | None:
-        return live_reason(self.source, (), roots=())
+        return recently_written(self.source)
 
     def write_new(self) -> RewriteResult:
         target = self.target
@@ -136,11 +137,16 @@ class HistoryPlan(RewritePlan):
     def in_place_session_id(self) -> str | None:
         return self.session_id
 
+    @property
+    def format(self) -> str | None:
+        """The format name the written file is read back as (None: recognised again)."""
+        return self.agent.name if self.agent is not None else None
+
     def resume_command(self, session_id: str) -> str | None:
-        return agent_named(self.format).resume_command(session_id)
+        return self.agent.resume_command(session_id) if self.agent is not None else None
 
     def choices_text(self) -> str:
-        agent = agent_named(self.format).label if self.format in FORMATS else "the agent"
+        agent = self.agent.label if self.agent is not None else "the agent"
         if self.folder is not None:
             return (
                 f"Fork writes a new task folder {self.folder.name} (its {self.target.name} "
@@ -162,10 +168,15 @@ class HistorySource:
     """One history read once, and what planning it needs."""
 
     path: Path
-    fmt: str
+    agent: Agent
     snapshot: Snapshot
     line_meaning: ClassVar[str] = "the message's position in the stored array, from 1"
     plan_type: ClassVar[type[HistoryPlan]] = HistoryPlan
+
+    @property
+    def fmt(self) -> str:
+        """The agent's format name."""
+        return self.agent.name
 
     def conversation(self) -> Conversation:
         raise NotImplementedError
@@ -180,7 +191,7 @@ class HistorySource:
             conversation.session_id,
             "",
             report,
-            format=self.fmt,
+            agent=self.agent,
         )
         if self.snapshot.left_out:
             plan.notes.append(

@@ -1,51 +1,43 @@
-"""Rewind and repair for the other agents: Roo Code, Cline, Codex CLI, raw requests.
+"""Rewind and repair of a history its agent reads whole or line by line: Roo Code,
+Cline, raw requests (:mod:`inspector.agents.history.arrays`), Codex CLI rollouts
+(:mod:`inspector.agents.codex.rewrite`).
 
 :func:`inspector.agents.plan_rewrite` is the one entry point: it asks the file's agent,
-and the agents here plan with :func:`plan_history_rewind` / :func:`plan_history_repair`.
-Every plan is applied by
-:func:`inspector.rewrite.plan.apply` (staged write, fsync, read back and re-checked with
+which reads its history into a :class:`~inspector.agents.history.plan.HistorySource` and
+plans with :func:`plan_history_rewind` / :func:`plan_history_repair`. Every plan is applied
+by :func:`inspector.rewrite.plan.apply` (staged write, fsync, read back and re-checked with
 :func:`inspector.check.check_file`, atomic rename; ``in_place`` after a backup); a
 :class:`~inspector.agents.history.plan.HistoryPlan` only says which bytes to write, where,
 and how to check them.
-
-The pieces: message arrays (Roo Code, Cline, request files) in
-:mod:`inspector.agents.history.arrays`, their repairs in
-:mod:`inspector.agents.history.fixers`, where a new copy goes in
-:mod:`inspector.agents.history.tasks`, Codex rollouts in
-:mod:`inspector.agents.codex.rewrite`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from inspector.agents import FORMATS, NotATranscript, agent_named, detect_format
-from inspector.agents.claude_code.entries import FORMAT as CLAUDE_CODE
-from inspector.agents.codex.rewrite import CODEX_ABORTED, RolloutSource
-from inspector.agents.codex.rollout import CODEX
-from inspector.agents.history.arrays import ArraySource
 from inspector.agents.history.fixers import CLINE_MISSING, ROO_MISSING, ROO_RESULT_PREFIX
 from inspector.agents.history.plan import HistoryPlan, HistorySource
 from inspector.agents.history.tasks import TASK_FILE_LIMIT, task_folder
 from inspector.core.os_errors import describe_failure
+from inspector.core.verdict import NotATranscript
 from inspector.rewrite.plan import Action, RewriteFailed
+
+SourceReader = Callable[[Path], HistorySource]
+"""An agent's reader of one of its histories (raises OSError, NotATranscript)."""
 
 # ---------------------------------------------------------------------- entry points
 
 
 def plan_history_rewind(
-    path: Path,
-    *,
-    to: str | None = None,
-    line: int | None = None,
-    format_name: str | None = None,
+    read: SourceReader, path: Path, *, to: str | None = None, line: int | None = None
 ) -> HistoryPlan:
-    """Plan a rewind of a Roo Code, Cline, Codex or raw-request history. Writes nothing."""
-    source = _read(path, format_name)
+    """Plan a rewind of the history ``read`` reads at ``path``. Writes nothing."""
+    source = _read(read, path)
     plan = source.new_plan(Action.REWIND)
     if to is not None:
         raise RewriteFailed(
-            f"--to names a Claude Code entry uuid; a {agent_named(source.fmt).label} history has "
+            f"--to names a Claude Code entry uuid; a {source.agent.label} history has "
             f"none: use --line N ({source.line_meaning})"
         )
     if not plan.report.conversation.has_content and line is None:
@@ -61,9 +53,9 @@ def plan_history_rewind(
     return plan
 
 
-def plan_history_repair(path: Path, format_name: str | None = None) -> HistoryPlan:
-    """Plan a repair of a Roo Code, Cline, Codex or raw-request history. Writes nothing."""
-    source = _read(path, format_name)
+def plan_history_repair(read: SourceReader, path: Path) -> HistoryPlan:
+    """Plan a repair of the history ``read`` reads at ``path``. Writes nothing."""
+    source = _read(read, path)
     plan = source.new_plan(Action.REPAIR)
     if not plan.report.conversation.has_content:
         plan.nothing_to_fix = True
@@ -82,14 +74,9 @@ def plan_history_repair(path: Path, format_name: str | None = None) -> HistoryPl
 # ---------------------------------------------------------------------- reading
 
 
-def _read(path: Path, format_name: str | None) -> HistorySource:
+def _read(read: SourceReader, path: Path) -> HistorySource:
     try:
-        name = format_name or detect_format(path)
-        if name == CLAUDE_CODE or name not in FORMATS:
-            raise RewriteFailed(f"{path.name} is not a Roo Code, Cline, Codex or request history")
-        if name == CODEX:
-            return RolloutSource.read(path)
-        return ArraySource.read(path, name)
+        return read(path)
     except OSError as error:
         raise RewriteFailed(describe_failure(error, path)) from error
     except NotATranscript as error:
@@ -98,11 +85,11 @@ def _read(path: Path, format_name: str | None) -> HistorySource:
 
 __all__ = [
     "CLINE_MISSING",
-    "CODEX_ABORTED",
     "ROO_MISSING",
     "ROO_RESULT_PREFIX",
     "TASK_FILE_LIMIT",
     "HistoryPlan",
+    "SourceReader",
     "plan_history_repair",
     "plan_history_rewind",
     "task_folder",

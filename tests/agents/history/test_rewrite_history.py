@@ -16,12 +16,8 @@ import inspector.agents.history.rewrite
 import inspector.rewrite.plan
 from inspector.agents import detect_format, plan_rewrite
 from inspector.agents.claude_code.rewind import plan_rewind
-from inspector.agents.history.rewrite import (
-    CLINE_MISSING,
-    CODEX_ABORTED,
-    ROO_MISSING,
-    HistoryPlan,
-)
+from inspector.agents.codex.rewrite import CODEX_ABORTED
+from inspector.agents.history.rewrite import CLINE_MISSING, ROO_MISSING, HistoryPlan
 from inspector.check import check_file
 from inspector.cli import main
 from inspector.rewrite.fixes import LOST_RESULT
@@ -514,8 +510,9 @@ def test_claude_code_planners_refuse_other_formats(tmp_path: Path) -> None:
     path, _ = write_messages(
         tmp_path, "roo-task", anthropic_history(ANTHROPIC_CASES["missing result"][0])
     )
-    with pytest.raises(RewriteFailed, match="Roo Code history"):
+    with pytest.raises(RewriteFailed, match="another agent's history"):
         plan_rewind(path)
+    assert isinstance(plan_rewrite(Action.REWIND, path), HistoryPlan)  # its own agent plans it
 
 
 # ---------------------------------------------------------------------- command line

@@ -11,13 +11,14 @@ from pathlib import Path
 import orjson
 import pytest
 
+from inspector.agents.claude_code.layout import config_roots_for
+from inspector.agents.claude_code.plan import live_reason
 from inspector.rewrite.safe_write import (
     LIVE_WRITE_WINDOW,
     StagedFile,
     StagedFolder,
     backup_name,
-    config_roots_for,
-    live_reason,
+    recently_written,
     write_backup,
 )
 
@@ -230,10 +231,12 @@ def test_stale_session_record_is_not_live(tmp_path: Path) -> None:
 def test_recently_written_is_live(tmp_path: Path) -> None:
     transcript = tmp_path / "abc.jsonl"
     transcript.write_bytes(b"{}\n")
-    reason = live_reason(transcript, ["abc"], roots=[], now=time.time() + 1)
+    reason = recently_written(transcript, now=time.time() + 1)
     assert reason is not None
     assert "written" in reason
+    assert live_reason(transcript, ["abc"], roots=[], now=time.time() + 1) == reason
     later = time.time() + LIVE_WRITE_WINDOW + 1
+    assert recently_written(transcript, now=later) is None
     assert live_reason(transcript, ["abc"], roots=[], now=later) is None
 
 
