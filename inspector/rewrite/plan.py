@@ -8,7 +8,7 @@
   and dropped and what changed, and knows how to write and check its file. Planning
   writes nothing.
 * **Apply.** The file goes to a temporary name in the same folder, is flushed to disk,
-  re-read and re-checked with :func:`inspector.check.check_file`; only a file that passes
+  re-read by its agent and re-checked; only a file that passes
   takes its final name. A new session gets a fresh id; ``in_place`` replaces the original
   after a timestamped backup and is refused while the session is live, when the file
   changed since the snapshot, and for a symbolic link or a file with other hard links.
@@ -29,12 +29,12 @@ import os
 import stat
 import uuid as uuidlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from inspector.check import check_file
+from inspector.core.model import Conversation
 from inspector.core.os_errors import describe_os_error
 from inspector.core.safe_read import TRANSCRIPT_LIMIT, read_whole
 from inspector.core.safe_text import one_line
@@ -49,7 +49,7 @@ from inspector.rewrite.safe_write import (
     write_backup,
 )
 from inspector.rewrite.snapshot import Snapshot
-from inspector.rules import Cut, Finding, Report
+from inspector.rules import Cut, Finding, Report, validate
 
 
 class Action(StrEnum):
@@ -231,11 +231,12 @@ class RewriteResult:
 # ---------------------------------------------------------------------- apply
 
 
-def read_back(path: Path, what: str, format_name: str | None = None) -> Report:
-    """Check the ``what`` (session, file) just written to ``path``; RewriteFailed when it
-    cannot be read or is still rejected."""
+def read_back(path: Path, what: str, load: Callable[[Path], Conversation]) -> Report:
+    """Check the ``what`` (session, file) just written to ``path``, read by its agent's
+    ``load`` (as written, not as re-detected); RewriteFailed when it cannot be read or is
+    still rejected."""
     try:
-        report = check_file(path, format_name)
+        report = validate(load(path))
     except (OSError, NotATranscript) as error:
         raise RewriteFailed(f"the written {what} could not be read back: {error}") from error
     if not report.ok:

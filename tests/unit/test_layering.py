@@ -155,10 +155,7 @@ KNOWN_CORE_IMPORTS = {
 }
 KNOWN_CROSS_AGENT_IMPORTS: set[str] = set()
 KNOWN_REGISTRY_IMPORTS: set[str] = set()
-KNOWN_CYCLE_EDGES = {
-    # A written file is read back and checked like any other file: through the registry.
-    "inspector.rewrite.plan → inspector.check",
-}
+KNOWN_CYCLE_EDGES: set[str] = set()
 
 
 def _edges(found: list[str]) -> set[str]:

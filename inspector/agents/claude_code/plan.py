@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inspector.agents.claude_code.entries import FORMAT as CLAUDE_CODE
 from inspector.agents.claude_code.layout import config_roots_for, is_subagent_file, open_reason
 from inspector.agents.claude_code.lines import EntryLine, render, with_session_id
+from inspector.agents.claude_code.read import load_checked
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.agents.history.document import read_history
 from inspector.core.jsonl import BadLine, ParsedLine
@@ -274,7 +274,7 @@ def _session_ids(plan: ClaudeCodePlan) -> list[str]:
 
 def verify(plan: ClaudeCodePlan, path: Path, session_id: str | None) -> Report:
     """Re-read and check a written session; raise RewriteFailed when it is not as planned."""
-    report = read_back(path, "session", CLAUDE_CODE)  # as written, not as re-detected
+    report = read_back(path, "session", load_checked)
     conversation = report.conversation
     if session_id is not None and conversation.session_id not in (None, session_id):
         raise RewriteFailed("the written session does not carry its new session id")

@@ -76,14 +76,15 @@ class HistoryPlan(RewritePlan):
         return self._check(path, new=session_id is not None, session_id=session_id)
 
     def _check(self, path: Path, *, new: bool, session_id: str | None) -> Report:
-        """The written bytes are the planned ones, and ``check_file`` accepts them."""
+        """The written bytes are the planned ones, and the check accepts them."""
         try:
             written = read_whole(path, TRANSCRIPT_LIMIT)[0]
         except OSError as error:
             raise RewriteFailed(f"the written file could not be read back: {error}") from error
         if written != self._bytes(new):
             raise RewriteFailed("read back, the written file differs from the plan")
-        report = read_back(path, "file", self.format)
+        assert self.agent is not None, "a history plan is made by its agent"
+        report = read_back(path, "file", self.agent.load)
         planned = self.result.conversation if self.result is not None else None
         conversation = report.conversation
         if planned is not None and (

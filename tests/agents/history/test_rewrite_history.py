@@ -497,7 +497,7 @@ def test_failed_check_leaves_nothing(
         )
     plan = plan_rewrite(Action.REPAIR, path)
     broken = check_file(path)
-    monkeypatch.setattr(inspector.rewrite.plan, "check_file", lambda *_: broken)
+    monkeypatch.setattr(inspector.rewrite.plan, "validate", lambda *_: broken)
     before, names = tree_hashes(tmp_path), listing(tmp_path)
     with pytest.raises(RewriteFailed, match="still fails the check"):
         apply(plan, in_place=in_place)

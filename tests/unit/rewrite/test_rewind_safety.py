@@ -130,7 +130,7 @@ def test_failed_check_leaves_nothing(project: Path, monkeypatch: pytest.MonkeyPa
     before, names = tree_hashes(project), _listing(project)
     plan = plan_rewind(source, line=44)  # copies a subagent transcript too
     broken = check_file(project / f"{SAMPLE}.jsonl")
-    monkeypatch.setattr(inspector.rewrite.plan, "check_file", lambda path, format_name=None: broken)
+    monkeypatch.setattr(inspector.rewrite.plan, "validate", lambda *_: broken)
     with pytest.raises(RewriteFailed, match="still fails the check"):
         apply(plan)
     _assert_untouched(project, before, names)
@@ -264,7 +264,7 @@ def test_failed_check_in_place_leaves_no_backup(
     before, names = tree_hashes(project), _listing(project)
     plan = plan_repair(source)
     broken = check_file(project / f"{SAMPLE}.jsonl")
-    monkeypatch.setattr(inspector.rewrite.plan, "check_file", lambda path, format_name=None: broken)
+    monkeypatch.setattr(inspector.rewrite.plan, "validate", lambda *_: broken)
     with pytest.raises(RewriteFailed, match="still fails the check"):
         apply(plan, in_place=True)
     _assert_untouched(project, before, names)
