@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.agents import load_conversation
+from inspector.core.json_out import path_text
 from inspector.core.model import Conversation
 from inspector.rules import Cut, Finding, Report, validate
 
@@ -40,7 +41,7 @@ def report_dict(report: Report) -> dict[str, Any]:
     """The machine-readable result for one transcript (``inspector check --json``)."""
     conversation: Conversation = report.conversation
     return {
-        "path": str(conversation.path),
+        "path": path_text(conversation.path),
         "format": conversation.format,
         "session_id": conversation.session_id,
         "ok": report.ok,

@@ -15,6 +15,7 @@ import orjson
 
 from inspector.agents import NotATranscript, plan_rewrite
 from inspector.check import cut_dict, finding_dict
+from inspector.core.json_out import path_text
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_text import escaped, one_line
 from inspector.rewrite.counts import describe_counts
@@ -114,7 +115,12 @@ def _fail(
     as_json: bool,
 ) -> int:
     if as_json:
-        payload = {"action": action.value, "source": str(path), "status": "error", "error": reason}
+        payload = {
+            "action": action.value,
+            "source": path_text(path),
+            "status": "error",
+            "error": reason,
+        }
         stream.write(orjson.dumps(payload).decode() + "\n")
     print(f"inspector: {escaped(reason)}", file=errors)
     return code
@@ -135,11 +141,11 @@ def result_dict(
     grew_by = result.grew_by if result is not None else 0
     return {
         "action": plan.action.value,
-        "source": str(plan.source),
+        "source": path_text(plan.source),
         "status": status,
-        "written": str(written) if written is not None else None,
+        "written": path_text(written) if written is not None else None,
         "session_id": result.session_id if result is not None else None,
-        "backup": str(result.backup) if result is not None and result.backup else None,
+        "backup": path_text(result.backup) if result is not None and result.backup else None,
         "cut": cut_dict(plan.cut),
         "kept": plan.kept,
         "dropped": plan.dropped,

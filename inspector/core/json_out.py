@@ -10,6 +10,7 @@ lifts Python's limit to what a parsed value can need (the command line does it f
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -78,3 +79,9 @@ def _fragment(
     if option & orjson.OPT_INDENT_2:
         text = text.replace(b"\n", b"\n" + b"  " * level)
     return orjson.Fragment(text)
+
+
+def path_text(path: os.PathLike[str] | str) -> str:
+    """A path as JSON text. A file name need not be UTF-8: its undecodable bytes (held as
+    lone surrogates, which no JSON encoder takes) are written as ``\\xNN``."""
+    return os.fspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -23,6 +23,7 @@ DOCUMENT_LIMIT = 1 << 30
 TRANSCRIPT_LIMIT = 4 << 30
 """A transcript read whole to rewrite it."""
 
+_CHUNK = 1 << 24
 _FOLDER = "a folder"
 _KINDS = (
     (stat.S_ISDIR, _FOLDER),
@@ -82,10 +83,25 @@ def read_whole(path: Path | str, limit: int = DOCUMENT_LIMIT) -> tuple[bytes, os
         info = os.fstat(handle.fileno())
         if info.st_size > limit:
             raise TooLarge(info.st_size, limit)
-        data = handle.read(limit + 1)
+        data = read_at_most(handle, limit + 1)
     if len(data) > limit:
         raise TooLarge(len(data), limit)
     return data, info
+
+
+def read_at_most(handle: BinaryIO, size: int) -> bytes:
+    """Up to ``size`` bytes of ``handle``, read in chunks: ``handle.read(size)`` would
+    reserve all ``size`` bytes at once (4 GiB for a transcript's limit) whatever the file
+    holds, which fails where memory is capped."""
+    chunks: list[bytes] = []
+    left = size
+    while left > 0:
+        chunk = handle.read(min(left, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def regular_file_problem(path: Path) -> str | None:

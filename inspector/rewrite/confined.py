@@ -28,6 +28,8 @@ import os
 import stat
 from pathlib import Path, PurePath
 
+from inspector.core.safe_read import read_at_most
+
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO swapped in must not block the open
@@ -85,7 +87,7 @@ def read_confined(base: Path, path: Path, *, limit: int | None = None) -> bytes:
             raise NotConfined(errno.EINVAL, "not a regular file", str(path))
         raise NotConfined(errno.EFBIG, f"larger than {limit} bytes", str(path))
     with os.fdopen(fd, "rb") as handle:
-        data = handle.read() if limit is None else handle.read(limit + 1)
+        data = handle.read() if limit is None else read_at_most(handle, limit + 1)
     if limit is not None and len(data) > limit:
         raise NotConfined(errno.EFBIG, f"larger than {limit} bytes", str(path))
     return data

@@ -56,6 +56,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from inspector.core.process import may_be_running
 from inspector.core.safe_read import open_regular
 
 TEMP_SUFFIX = ".inspector-tmp"
@@ -79,7 +80,7 @@ class WriteFailed(Exception):
 
 
 _TEMP_NAME = re.compile(
-    r"\.(?P<final>.+)\.(?P<pid>[0-9]+)-[0-9a-f]{8}(?P<folder>"
+    r"\.(?P<final>.+)\.(?P<pid>[0-9]{1,10})-[0-9a-f]{8}(?P<folder>"
     + re.escape(WITH_FOLDER)
     + ")?"
     + re.escape(TEMP_SUFFIX)
@@ -377,18 +378,9 @@ def _ours(info: os.stat_result) -> bool:
 
 
 def _running(pid: int) -> bool:
-    """Whether process ``pid`` may be running here (True when it cannot be told)."""
-    if pid == os.getpid():
-        return True
-    if os.name == "nt" or pid <= 0:
-        return True  # os.kill(pid, 0) would end the process on Windows
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists (another user's) or cannot be asked
-    return True
+    """Whether the run that named a temporary ``pid`` may still be writing it (a pid no
+    run of ours has, 0, counts as running: not ours to remove)."""
+    return pid <= 0 or may_be_running(pid)
 
 
 def sweep_stale(folder: Path, *, now: float | None = None) -> list[Path]:

@@ -290,6 +290,13 @@ def test_sweep_removes_only_our_abandoned_temporaries(tmp_path: Path) -> None:
     assert all(p.exists() for p in kept)
 
 
+def test_sweep_never_raises_on_a_pid_the_os_cannot_represent(tmp_path: Path) -> None:
+    """A crafted name whose pid overflows ``os.kill`` must not stop the next write."""
+    huge = _temp(tmp_path, "s.jsonl", 9_999_999_999, age=STALE_AFTER + 60)  # > 2**31
+    assert sweep_stale(tmp_path) == []  # cannot tell it is dead: kept
+    assert huge.exists()
+
+
 @pytest.mark.parametrize("committed", [False, True], ids=["file never came", "file there"])
 def test_sweep_removes_a_new_sessions_folder_only_without_its_file(
     tmp_path: Path, committed: bool

@@ -95,6 +95,23 @@ def test_whole_reads_are_bounded(tmp_path: Path) -> None:
         read_whole(path, 999)
 
 
+def test_reading_does_not_reserve_the_whole_limit(tmp_path: Path) -> None:
+    """With memory capped (a container, ``ulimit -v``), a small file is still read: a
+    single ``read(limit + 1)`` would reserve the 4 GiB transcript limit at once."""
+    source = healthy(tmp_path / "s.jsonl")
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+        "from inspector.cli import main\n"
+        f"sys.exit(main(['rewind', '--dry-run', '--json', {str(source)!r}]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert orjson.loads(done.stdout)["status"] == "dry run"
+
+
 def test_special_files_found_in_a_folder_are_skipped_with_a_line(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     tree.mkdir()

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 import unicodedata
@@ -353,6 +354,18 @@ def test_plain_anthropic_request_stays_anthropic(
     path.write_bytes(orjson.dumps({"model": "claude", "max_tokens": 9, "messages": messages}))
     assert main(["check", "--json", str(path)]) == 0
     assert orjson.loads(capsys.readouterr().out)["format"] == "anthropic-messages"
+
+
+@pytest.mark.parametrize("command", [["check", "--json"], ["rewind", "--dry-run", "--json"]])
+def test_json_output_takes_a_file_name_that_is_not_utf8(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    name = os.fsdecode(b"bad\xff.jsonl")  # held as a lone surrogate, which orjson refuses
+    path = tmp_path / name
+    shutil.copyfile(SAMPLES / f"{SAMPLE}.jsonl", path)
+    assert main([command[0], str(path), *command[1:]]) in (0, 1)
+    document = orjson.loads(capsys.readouterr().out.splitlines()[0])
+    assert (document.get("path") or document.get("source")).endswith("bad\\xff.jsonl")
 
 
 def test_anthropic_blocks_beside_a_chat_like_part_stay_anthropic(

@@ -12,6 +12,7 @@ import orjson
 
 from inspector.core.agent import SessionFile, is_dir
 from inspector.core.fields import is_safe_id
+from inspector.core.process import may_be_running
 from inspector.core.safe_read import SMALL_RECORD_LIMIT, read_whole
 from inspector.rewrite.confined import confined_file
 
@@ -188,7 +189,7 @@ def live_session_ids(root: Path | None = None) -> dict[str, int]:
         if not isinstance(value, dict):
             continue
         pid, session_id = record_pid(value.get("pid")), value.get("sessionId")
-        if isinstance(session_id, str) and (pid == UNKNOWN_PID or pid_alive(pid)):
+        if isinstance(session_id, str) and (pid == UNKNOWN_PID or may_be_running(pid)):
             live[session_id] = pid
     return live
 
@@ -205,18 +206,6 @@ def record_pid(value: object) -> int:
     if type(value) is int and 0 < value <= _PID_MAX:
         return value
     return UNKNOWN_PID
-
-
-def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (OSError, OverflowError):  # not ours to signal, or not a pid this OS knows
-        return True
-    return True
 
 
 def describe_pid(pid: int) -> str:
