@@ -98,7 +98,8 @@ def test_whole_reads_are_bounded(tmp_path: Path) -> None:
 def test_reading_does_not_reserve_the_whole_limit(tmp_path: Path) -> None:
     """With memory capped (a container, ``ulimit -v``), a small file is still read: a
     single ``read(limit + 1)`` would reserve the 4 GiB transcript limit at once."""
-    source = healthy(tmp_path / "s.jsonl")
+    source = tmp_path / "s.jsonl"
+    shutil.copyfile(SAMPLES / "orphan-tool-use.jsonl", source)
     code = (
         "import resource, sys\n"
         "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
