@@ -118,9 +118,6 @@ class Agent(Protocol):
     """Who writes it, for people ("Claude Code", "Codex CLI")."""
     api: str
     """The API family its client sends to (``inspector.core.model.ANTHROPIC``…)."""
-    appends: bool
-    """The client appends to the file, so it is followed by its tail; else it rewrites
-    the file whole, which is read again when it changes."""
     notes: ClientNotes
     """What its client does with each defect when it sends the history."""
 

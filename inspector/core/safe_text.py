@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import re
 
-# Unicode category Cf (format characters, Unicode 14: bidi marks, embeddings, overrides
+# Unicode category Cf (format characters, Unicode 15.1: bidi marks, embeddings, overrides
 # and isolates, zero-width space/joiners, word joiner, invisible operators, BOM, tags...),
 # listed here rather than computed at import; a test checks the list against unicodedata.
 _FORMAT = (
     "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
-    "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
 )
 # C0 and C1 controls, DEL, line and paragraph separators, lone surrogates.

@@ -19,7 +19,7 @@ from inspector.core.model import (
     Block,
     Message,
 )
-from inspector.rules import texts as api_texts
+from inspector.rules import texts
 from inspector.rules.context import Context
 from inspector.rules.findings import Rule
 from inspector.rules.memo import Checked
@@ -102,7 +102,7 @@ class BlockChecks:
         if not message.blocks and not (message.role == ASSISTANT_ROLE and index == last):
             self.context.error(
                 Rule.R9,
-                api_texts.empty_message(index),
+                texts.empty_message(index),
                 message_index=index,
                 origin_message=message,
             )
@@ -134,7 +134,7 @@ class BlockChecks:
         if block.type == TOOL_USE and message.role != ASSISTANT_ROLE:
             error(
                 Rule.R7,
-                api_texts.misplaced(index, TOOL_USE),
+                texts.misplaced(index, TOOL_USE),
                 message_index=index,
                 content_index=position,
                 block=block,
@@ -142,7 +142,7 @@ class BlockChecks:
         if block.type == TOOL_RESULT and message.role != USER_ROLE:
             error(
                 Rule.R7,
-                api_texts.misplaced(index, TOOL_RESULT),
+                texts.misplaced(index, TOOL_RESULT),
                 message_index=index,
                 content_index=position,
                 block=block,
@@ -152,7 +152,7 @@ class BlockChecks:
             if not _ID_PATTERN.fullmatch(tool_id):
                 error(
                     Rule.R8,
-                    api_texts.bad_id(index, position, is_use),
+                    texts.bad_id(index, position, is_use),
                     ids=(tool_id,),
                     message_index=index,
                     content_index=position,
@@ -163,7 +163,7 @@ class BlockChecks:
                 self.repeated_uses.append(block)
                 error(
                     Rule.R5,
-                    api_texts.duplicate_use(index, position),
+                    texts.duplicate_use(index, position),
                     ids=(block.tool_id,),
                     cause="the same id was used by an earlier tool_use in this conversation",
                     note=self.notes.duplicate,
@@ -176,7 +176,7 @@ class BlockChecks:
             if block.tool_id in seen_results:
                 error(
                     Rule.R5B,
-                    api_texts.duplicate_result(index, position, block.tool_id),
+                    texts.duplicate_result(index, position, block.tool_id),
                     ids=(block.tool_id,),
                     cause="an earlier tool_result already answers this id",
                     note=self.notes.duplicate,
@@ -188,7 +188,7 @@ class BlockChecks:
         if block.blank and block.type == "text" and message.role == USER_ROLE:
             error(
                 Rule.R9,
-                api_texts.blank_text(block.empty),
+                texts.blank_text(block.empty),
                 message_index=index,
                 content_index=position,
                 block=block,
@@ -209,7 +209,7 @@ def check_server_tools(context: Context, turn: Turn, is_final: bool) -> None:
         name = block.name or "server"
         context.error(
             Rule.R13,
-            api_texts.unanswered_server_tool(message_index, name, block.tool_id),
+            texts.unanswered_server_tool(message_index, name, block.tool_id),
             ids=(block.tool_id or "",),
             message_index=message_index,
             content_index=position,
@@ -244,7 +244,7 @@ def check_thinking(context: Context) -> None:
         return
     context.error(
         Rule.R12,
-        api_texts.thinking_first(message_index, first.type),
+        texts.thinking_first(message_index, first.type),
         message_index=message_index,
         content_index=0,
         block=first,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from inspector.core.model import ASSISTANT_ROLE, TOOL_RESULT, TOOL_USE, USER_ROLE, Block
-from inspector.rules import texts as api_texts
+from inspector.rules import texts
 from inspector.rules.context import Context
 from inspector.rules.findings import CallStatus, Finding, Rule, Severity, ToolCall
 from inspector.rules.memo import Checked
@@ -144,7 +144,7 @@ class NextTurnPairing:
         notes = self.context.notes
         all_ids = [block.tool_id or "" for group in unanswered.values() for _, block in group]
         expected_at = following.first_message
-        text = api_texts.missing_results(self.context.api, expected_at, all_ids)
+        text = texts.missing_results(self.context.api, expected_at, all_ids)
         causes = {
             "absent": (
                 Rule.R1,

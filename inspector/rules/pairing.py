@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inspector.core.model import Block
-from inspector.rules import texts as api_texts
+from inspector.rules import texts
 from inspector.rules.context import Context
 from inspector.rules.findings import CallStatus, Finding, Rule, Severity, ToolCall
 from inspector.rules.turns import Placed, answered_in_order
@@ -24,7 +24,7 @@ def report_orphan(
     )
     context.error(
         Rule.R2,
-        api_texts.unexpected_result(context.api, message_index, position, tool_id),
+        texts.unexpected_result(context.api, message_index, position, tool_id),
         ids=(tool_id,),
         message_index=message_index,
         content_index=position,
@@ -41,7 +41,7 @@ def report_pending(context: Context, uses: list[Placed]) -> None:
         Finding(
             Rule.PENDING,
             Severity.INFO,
-            api_texts.PENDING,
+            texts.PENDING,
             ids=tuple(block.tool_id or "" for _, _, block in uses),
             message_index=first_message,
             line=first.origin.line,
@@ -72,7 +72,7 @@ def check_order(context: Context, uses: list[Placed], leading: dict[str, Placed]
         Finding(
             Rule.R4,
             Severity.WARNING,
-            api_texts.OUT_OF_ORDER,
+            texts.OUT_OF_ORDER,
             ids=batch,
             message_index=first_message,
             content_index=first_position,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inspector.core.model import TOOL_RESULT, TOOL_USE, Block
-from inspector.rules import texts as api_texts
+from inspector.rules import texts
 from inspector.rules.context import Context
 from inspector.rules.findings import CallStatus, Finding, Rule, Severity, ToolCall
 from inspector.rules.pairing import check_order, report_orphan, report_pending
@@ -61,7 +61,7 @@ def _report_missing_output(context: Context, missing: list[tuple[int, Block]]) -
         Finding(
             Rule.R1,
             Severity.ERROR,
-            api_texts.missing_results(context.api, first_message, ids),
+            texts.missing_results(context.api, first_message, ids),
             ids=tuple(ids),
             message_index=first_message,
             line=first.origin.line,

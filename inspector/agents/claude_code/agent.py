@@ -20,7 +20,6 @@ class ClaudeCode:
     name = entries.FORMAT
     label = layout.LABEL
     api = ANTHROPIC
-    appends = True
     notes = projection.NOTES
 
     def recognise(self, sample: Sample) -> int:

@@ -35,7 +35,6 @@ class CodexCli:
     name = CODEX
     label = "Codex CLI"
     api = OPENAI_RESPONSES
-    appends = True
     notes = NOTES
 
     def recognise(self, sample: Sample) -> int:

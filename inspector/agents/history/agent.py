@@ -27,7 +27,6 @@ class DocumentAgent:
     name: str = ""
     label: str = ""
     api: str = ANTHROPIC
-    appends: bool = False
     notes: ClientNotes = NO_NOTES
 
     def recognise(self, sample: Sample) -> int:
