@@ -19,7 +19,7 @@ from inspector.agents import anthropic_request, claude_code, cline, codex, opena
 from inspector.agents.history.document import read_history, request_messages
 from inspector.core.agent import Agent, Sample, SessionFile
 from inspector.core.model import Block, Conversation
-from inspector.core.safe_read import open_regular
+from inspector.core.safe_read import TooLarge, open_regular
 from inspector.core.verdict import NotATranscript
 
 if TYPE_CHECKING:
@@ -81,7 +81,12 @@ def sample_of(path: Path) -> Sample:
     messages = request_messages(first)
     if messages is not None or isinstance(first, dict) or start[:1] not in (b"[", b"{"):
         return Sample(path, start, first, messages)
-    history = read_history(path)  # a JSON document over several lines
+    try:
+        history = read_history(path)  # a JSON document over several lines
+    except (NotATranscript, TooLarge):
+        # Not one document after all: JSON lines whose first line is cut or broken, say.
+        # The agents that read lines decide.
+        return Sample(path, start, first, None)
     return Sample(path, start, first, history.messages, history)
 
 

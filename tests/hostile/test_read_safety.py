@@ -113,6 +113,20 @@ def test_reading_does_not_reserve_the_whole_limit(tmp_path: Path) -> None:
     assert orjson.loads(done.stdout)["status"] == "dry run"
 
 
+def test_a_transcript_whose_first_line_is_cut_is_still_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A first line that starts like a JSON document but breaks is one bad line of a
+    transcript, not a file that is no conversation."""
+    lines = (SAMPLES / "healthy-parallel.jsonl").read_bytes().splitlines(keepends=True)
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(b'{"type":"user","message":{"role"\n' + b"".join(lines))
+    assert run_check([path], as_json=True, color=False) == 0
+    report = orjson.loads(capsys.readouterr().out)
+    assert report["format"] == "claude-code"
+    assert [f["rule"] for f in report["findings"]] == ["BADLINE"]
+
+
 def test_special_files_found_in_a_folder_are_skipped_with_a_line(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     tree.mkdir()
