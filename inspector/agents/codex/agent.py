@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inspector.agents.codex.rollout import CODEX, NOTES, codex_payload, load_codex, looks_like_codex
-from inspector.agents.history.agent import stored_payloads
+from inspector.agents.history.agent import RewrittenWhole
 from inspector.core.agent import (
     DISTINCT,
     NOT_MINE,
@@ -22,7 +22,6 @@ from inspector.core.model import OPENAI_RESPONSES, Block, Conversation
 
 if TYPE_CHECKING:
     from inspector.agents.codex.rewrite import RolloutSource
-    from inspector.agents.history.plan import HistoryPlan
 
 
 def sessions_root(home: Path, environ: Mapping[str, str]) -> Path:
@@ -31,7 +30,10 @@ def sessions_root(home: Path, environ: Mapping[str, str]) -> Path:
     return (Path(codex_home) if codex_home else home / ".codex") / "sessions"
 
 
-class CodexCli:
+class CodexCli(RewrittenWhole):
+    """Codex CLI appends to its rollouts, but they are small enough to read again whole,
+    and its rewriter is the history one."""
+
     name = CODEX
     label = "Codex CLI"
     api = OPENAI_RESPONSES
@@ -50,29 +52,11 @@ class CodexCli:
     def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:
         return codex_payload(path, block, cache)
 
-    def message_payloads(self, conversation: Conversation) -> list[Any]:
-        return stored_payloads(conversation, self.block_payload)
-
     def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
         root = sessions_root(home, environ)
         if not is_dir(root):
             return []
         return session_files(root.rglob("rollout-*.jsonl"), self.label, lambda p: p.stem)
-
-    def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
-        return changed == session
-
-    def plan_rewind(
-        self, path: Path, *, to: str | None = None, line: int | None = None
-    ) -> HistoryPlan:
-        from inspector.agents.history.rewrite import plan_history_rewind
-
-        return plan_history_rewind(self.read_source, path, to=to, line=line)
-
-    def plan_repair(self, path: Path) -> HistoryPlan:
-        from inspector.agents.history.rewrite import plan_history_repair
-
-        return plan_history_repair(self.read_source, path)
 
     def read_source(self, path: Path) -> RolloutSource:
         """The rollout at ``path`` read to be rewritten. Raises OSError."""

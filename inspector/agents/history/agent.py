@@ -5,6 +5,7 @@ follow it by reloading, and rewind or repair it with :mod:`inspector.agents.hist
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,10 +18,40 @@ from inspector.core.model import ANTHROPIC, NO_NOTES, Block, ClientNotes, Conver
 
 if TYPE_CHECKING:
     from inspector.agents.history.arrays import ArraySource
-    from inspector.agents.history.plan import HistoryPlan
+    from inspector.agents.history.plan import HistoryPlan, HistorySource
 
 
-class DocumentAgent:
+class RewrittenWhole(ABC):
+    """What an agent gets from the history rewriter: its stored payloads, a file that
+    concerns only itself, and rewind and repair planned from its :meth:`read_source`."""
+
+    @abstractmethod
+    def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any: ...
+
+    @abstractmethod
+    def read_source(self, path: Path) -> HistorySource:
+        """The history at ``path`` read to be rewritten. Raises OSError, NotATranscript."""
+
+    def message_payloads(self, conversation: Conversation) -> list[Any]:
+        return stored_payloads(conversation, self.block_payload)
+
+    def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
+        return changed == session
+
+    def plan_rewind(
+        self, path: Path, *, to: str | None = None, line: int | None = None
+    ) -> HistoryPlan:
+        from inspector.agents.history.rewrite import plan_history_rewind
+
+        return plan_history_rewind(self.read_source, path, to=to, line=line)
+
+    def plan_repair(self, path: Path) -> HistoryPlan:
+        from inspector.agents.history.rewrite import plan_history_repair
+
+        return plan_history_repair(self.read_source, path)
+
+
+class DocumentAgent(RewrittenWhole):
     """An :class:`~inspector.core.agent.Agent` whose client rewrites one JSON document
     whole. A subclass names itself, recognises its files and reads a history."""
 
@@ -48,26 +79,8 @@ class DocumentAgent:
     def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:
         return anthropic.payload(path, block, cache)
 
-    def message_payloads(self, conversation: Conversation) -> list[Any]:
-        return stored_payloads(conversation, self.block_payload)
-
     def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
         return []
-
-    def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
-        return changed == session
-
-    def plan_rewind(
-        self, path: Path, *, to: str | None = None, line: int | None = None
-    ) -> HistoryPlan:
-        from inspector.agents.history.rewrite import plan_history_rewind
-
-        return plan_history_rewind(self.read_source, path, to=to, line=line)
-
-    def plan_repair(self, path: Path) -> HistoryPlan:
-        from inspector.agents.history.rewrite import plan_history_repair
-
-        return plan_history_repair(self.read_source, path)
 
     def read_source(self, path: Path) -> ArraySource:
         """The history at ``path`` read to be rewritten. Raises OSError, NotATranscript."""
