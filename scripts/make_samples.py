@@ -553,7 +553,7 @@ README_HEAD = """\
 Small Claude Code 2.1.x transcripts (layout of 2.1.114: one content block per
 assistant line, one line per `tool_result`, `sourceToolAssistantUUID`, parallel
 calls as a DAG), one per defect, written by `scripts/make_samples.py` with
-`inspector/synthetic.py`. Do not edit them by hand: change the script and run
+`tests/support/synthetic.py`. Do not edit them by hand: change the script and run
 `python scripts/make_samples.py`; the output is deterministic.
 
 `expected.json` lists the API-rule findings (rule ids of `docs/api-rules.md`)
