@@ -9,12 +9,12 @@ from pathlib import Path
 
 from inspector.agents.history.agent import DocumentAgent
 from inspector.agents.history.anthropic import CLINE
-from inspector.agents.history.editors import HISTORY_FILE, extension_tasks
+from inspector.agents.history.editors import extension_tasks
+from inspector.agents.history.tasks import CLINE_SESSION_SUFFIX, HISTORY_FILE
 from inspector.core.agent import NAMED, NOT_MINE, Sample, SessionFile, is_dir, session_files
 from inspector.core.model import ClientNotes
 
 EXTENSION = "saoudrizwan.claude-dev"
-SESSION_SUFFIX = ".messages.json"
 
 
 class Cline(DocumentAgent):
@@ -34,14 +34,14 @@ class Cline(DocumentAgent):
             return NOT_MINE
         path = sample.path
         parts = {part.lower() for part in path.parts}
-        named = path.name == HISTORY_FILE or path.name.endswith(SESSION_SUFFIX)
+        named = path.name == HISTORY_FILE or path.name.endswith(CLINE_SESSION_SUFFIX)
         return NAMED if EXTENSION in parts or named else NOT_MINE
 
     def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
         found = extension_tasks(EXTENSION, self.label, home, environ)
         folder = home / ".cline" / "data" / "sessions"
         if is_dir(folder):
-            files = folder.glob(f"*/*{SESSION_SUFFIX}")
+            files = folder.glob(f"*/*{CLINE_SESSION_SUFFIX}")
             found.extend(session_files(files, self.label, lambda path: path.parent.name))
         return found
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from inspector.agents.history.document import (
-    NotAHistory,
     StoredHistory,
     origin_for,
     stored_message,
@@ -92,4 +91,4 @@ def payload(path: Path, block: Any, cache: dict[int, Any]) -> Any:
     return content if block.index < 0 else content[block.index]
 
 
-__all__ = ["NotAHistory", "history_conversation", "payload"]
+__all__ = ["history_conversation", "payload"]

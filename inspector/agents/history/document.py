@@ -25,10 +25,6 @@ from inspector.core.verdict import (
 )
 
 
-class NotAHistory(NotATranscript):
-    """The file holds no message array this module can read."""
-
-
 @dataclass(slots=True, eq=False)
 class StoredMessage(Origin):
     """Where one stored message is: its position in the array, on a line of the file.
@@ -86,7 +82,7 @@ def message_array_keys(value: Any) -> tuple[str, ...] | None:
 
 def read_history(path: Path) -> StoredHistory:
     """Read a JSON document, or the last request of a JSONL request log. Raises
-    NotAHistory when it holds no message (and OSError)."""
+    NotATranscript when it holds no message (and OSError)."""
     data, _ = read_whole(path)
     try:
         document = orjson.loads(data)
@@ -94,7 +90,7 @@ def read_history(path: Path) -> StoredHistory:
         return _last_request(path)
     messages = request_messages(document)
     if messages is None:
-        raise NotAHistory(path, describe_value(document))
+        raise NotATranscript(path, describe_value(document))
     require_messages(path, messages, document)
     return StoredHistory(messages, document)
 
@@ -105,7 +101,7 @@ def _last_request(path: Path) -> StoredHistory:
         if isinstance(line, ParsedLine) and message_array_keys(line.value) is not None:
             chosen = line
     if chosen is None:
-        raise NotAHistory(path, describe_file(path))
+        raise NotATranscript(path, describe_file(path))
     messages = request_messages(chosen.value) or []
     require_messages(path, messages, chosen.value)
     return StoredHistory(messages, chosen.value, chosen)

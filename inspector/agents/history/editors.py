@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from inspector.agents.history.tasks import HISTORY_FILE
 from inspector.core.agent import SessionFile, is_dir, session_files
 
 EDITORS = ("Code", "Code - Insiders", "VSCodium", "Cursor", "Windsurf")
 """VS Code-family editors whose global storage may hold Roo Code or Cline tasks."""
-HISTORY_FILE = "api_conversation_history.json"
 
 
 def editor_storage_roots(home: Path, environ: Mapping[str, str]) -> list[Path]:
