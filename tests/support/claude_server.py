@@ -68,11 +68,18 @@ def tool_use(tool_id: str, name: str, **tool_input: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Turn:
-    """An assistant message; ``cut_after`` = close the stream after that many blocks."""
+    """An assistant message.
+
+    ``cut_after``: stream only that many blocks, then wait ``hold`` seconds (the client sees a
+    stalled response) and close the connection without ``message_stop``; with ``cut_inside``
+    the next block is opened and half its input sent before that.
+    """
 
     blocks: Sequence[dict[str, Any]]
     stop_reason: str = "end_turn"
     cut_after: int | None = None
+    hold: float = 0.0
+    cut_inside: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,11 +246,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(_sse("message_start", {"type": "message_start", "message": start}))
         for index, block in enumerate(reply.blocks):
             if reply.cut_after is not None and index >= reply.cut_after:
-                self.wfile.flush()
-                return
+                if reply.cut_inside:
+                    self.wfile.write(b"".join(_block_events(index, block, half=True)))
+                    self.wfile.flush()
+                break
             self.wfile.write(b"".join(_block_events(index, block)))
             self.wfile.flush()
         if reply.cut_after is not None:
+            time.sleep(reply.hold)
             return
         delta = {"stop_reason": reply.stop_reason, "stop_sequence": None}
         self.wfile.write(
@@ -260,13 +270,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return
 
 
-def _block_events(index: int, block: dict[str, Any]) -> Iterator[bytes]:
+def _block_events(index: int, block: dict[str, Any], half: bool = False) -> Iterator[bytes]:
+    """The events of one content block; ``half``: its start and half its content, no stop."""
     if block["type"] == "tool_use":
         opening = {**block, "input": {}}
-        delta = {"type": "input_json_delta", "partial_json": orjson.dumps(block["input"]).decode()}
+        partial = orjson.dumps(block["input"]).decode()
+        partial = partial[: len(partial) // 2] if half else partial
+        delta = {"type": "input_json_delta", "partial_json": partial}
     else:
         opening = {"type": "text", "text": ""}
-        delta = {"type": "text_delta", "text": block["text"]}
+        partial = block["text"][: len(block["text"]) // 2] if half else block["text"]
+        delta = {"type": "text_delta", "text": partial}
     yield _sse(
         "content_block_start",
         {"type": "content_block_start", "index": index, "content_block": opening},
