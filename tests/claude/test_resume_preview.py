@@ -1,0 +1,123 @@
+"""The resume preview equals what the real Claude Code sends after its own repair at resume.
+
+For each planted sample (``sample_sessions/*.jsonl``) and a CI-sized set of damaged
+transcripts from ``tests/support/mutations.py`` (every kind: orphan call, orphan result,
+duplicate id, compaction, dangling parent, text between results, a pending call at the
+end, ...), the tool structure of ``python -m inspector messages --as-resumed
+--client-version V PATH`` must equal the one of the ``/v1/messages`` request the client
+(version V) builds when it resumes the file. Where the client finds no conversation, ours
+must be empty.
+
+The CI set is, per kind, the mutation of the healthy sample and one of the real
+transcripts (``../shared/realworld``, when present). ``INSPECTOR_MUTATIONS=all`` runs every
+generated mutation (more than 300; ``scripts/check_resume_preview.py`` does the same with
+a report per kind).
+
+Skipped when Claude Code is not installed; run only these with ``pytest -m claude``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REALWORLD, REPO, SAMPLES
+from tests.support.claude_capture import (
+    CaptureError,
+    capture_resume_request,
+    find_claude,
+    tool_structure,
+)
+from tests.support.mutations import KINDS, generate, realworld_sources, sample_sources
+
+CLAUDE = find_claude()
+ARGV = (sys.executable, "-m", "inspector", "messages", "--as-resumed")
+
+pytestmark = [
+    pytest.mark.claude,
+    pytest.mark.skipif(CLAUDE is None, reason="Claude Code not installed"),
+]
+
+
+def _client_version() -> str:
+    assert CLAUDE is not None
+    out = subprocess.run(
+        [CLAUDE, "--version"], capture_output=True, text=True, timeout=60, check=False
+    ).stdout
+    found = re.search(r"\d+\.\d+\.\d+", out)
+    assert found, f"`{CLAUDE} --version` printed no version: {out!r}"
+    return found.group(0)
+
+
+def _mutation_params() -> list[Any]:
+    """(source, kind, id) of the mutations to run: the CI set, or all of them."""
+    if CLAUDE is None:
+        return [pytest.param(None, marks=pytest.mark.skip(reason="Claude Code not installed"))]
+    sample = sample_sources(SAMPLES)
+    real = realworld_sources(REALWORLD)
+    every = os.environ.get("INSPECTOR_MUTATIONS") == "all"
+    every_kind: dict[str, list[tuple[Path, str, str]]] = {kind: [] for kind in KINDS}
+    for m in generate([*sample, *real]):
+        every_kind[m.kind].append((m.source, m.kind, m.id))
+    picked: list[tuple[Path, str, str]] = []
+    for kind, found in every_kind.items():
+        if every:
+            picked += found
+            continue
+        ours = [f for f in found if f[0] in sample]
+        others = [f for f in found if f[0] not in sample]
+        picked += ours[:1] + random.Random(f"ci:{kind}").sample(others, min(1, len(others)))
+    return [pytest.param(p, id=p[2]) for p in picked]
+
+
+def _ours(path: Path, version: str) -> list[dict[str, Any]]:
+    proc = subprocess.run(
+        [*ARGV, "--client-version", version, str(path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, (
+        f"`inspector messages --as-resumed` exited {proc.returncode}: {proc.stderr[-2000:]}"
+    )
+    messages = json.loads(proc.stdout)["messages"]
+    assert isinstance(messages, list)
+    return messages
+
+
+def _assert_preview_matches(path: Path) -> None:
+    assert CLAUDE is not None
+    version = _client_version()
+    try:
+        theirs = capture_resume_request(path, claude_bin=CLAUDE, timeout=120).messages
+    except CaptureError as exc:
+        if not exc.no_conversation:
+            pytest.fail(str(exc), pytrace=False)
+        assert _ours(path, version) == [], "Claude Code finds no conversation; ours is not empty"
+        return
+    ours = _ours(path, version)
+    assert tool_structure(ours) == tool_structure(theirs), (
+        f"the preview differs from what Claude Code {version} sends"
+    )
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.jsonl")), ids=lambda p: Path(p).stem)
+def test_preview_of_planted_sample(sample: Path) -> None:
+    _assert_preview_matches(sample)
+
+
+@pytest.mark.parametrize("target", _mutation_params())
+def test_preview_of_mutation(target: tuple[Path, str, str], tmp_path: Path) -> None:
+    source, kind, mutation_id = target
+    mutation = next(m for m in generate([source], kinds=[kind]) if m.id == mutation_id)
+    _assert_preview_matches(mutation.write(tmp_path))
