@@ -28,6 +28,7 @@ import signal
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,7 +156,9 @@ class ScriptedServer(http.server.ThreadingHTTPServer):
         return [body for r, _ in self.turns if isinstance(body := r.json(), dict)]
 
     def message_id(self) -> str:
-        return f"msg_scripted{next(self._ids):04d}"
+        """Unique across servers too, as the API's are: a resumed session is served by a new
+        server, and a repeated id would make its reply a fragment of an earlier message."""
+        return f"msg_scripted{next(self._ids):04d}_{uuid.uuid4().hex[:12]}"
 
 
 def _is_turn(request: RecordedRequest, body: Any) -> bool:
