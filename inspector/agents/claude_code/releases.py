@@ -28,6 +28,10 @@ are in the file; 2.1.197 and older sent an off-chain sibling after the last chai
 its message (seen on ``realworld/spotter/8463c716-….jsonl``, message 122). Releases between
 2.1.197 and 2.1.330 were not checked."""
 
+SENT_AS_TODAY_SINCE: Final = (2, 1, 197)
+"""The oldest release seen to rename ``Task`` calls ``Agent`` and join merged user lines
+with newlines (2.1.197 and 2.1.332 both do; older ones were not compared in full)."""
+
 _VERSION_TIMEOUT: Final = 10.0
 
 
@@ -38,14 +42,28 @@ class ClaudeCodeBehaviour:
     release: ClientRelease
     tool_uses_in_file_order: bool
     """Tool calls of a merged assistant message go out in file order (else chain order)."""
+    renames_task_tool: bool
+    """A legacy ``Task`` tool_use goes out named ``Agent``."""
+    joins_user_lines_with_newline: bool
+    """The texts of user lines merged into one message end with a newline but the last."""
 
 
 def behaviour_for(choice: ClientChoice) -> ClaudeCodeBehaviour:
     """The behaviour of the release the user runs, as far as ``choice`` tells."""
-    release = _release(choice)
-    key = version_key(release.version) or (0, 0, 0)
-    return ClaudeCodeBehaviour(release, tool_uses_in_file_order=key >= FILE_ORDER_SINCE)
+    return behaviour_of(_release(choice))
 
+
+def behaviour_of(release: ClientRelease | None) -> ClaudeCodeBehaviour:
+    """The behaviour of a release (None: the newest known)."""
+    if release is None:
+        return NEWEST
+    key = version_key(release.version) or (0, 0, 0)
+    return ClaudeCodeBehaviour(
+        release,
+        tool_uses_in_file_order=key >= FILE_ORDER_SINCE,
+        renames_task_tool=key >= SENT_AS_TODAY_SINCE,
+        joins_user_lines_with_newline=key >= SENT_AS_TODAY_SINCE,
+    )
 
 
 def _release(choice: ClientChoice) -> ClientRelease:
@@ -90,5 +108,5 @@ def _version_of(binary: str, mtime_ns: int, size: int) -> str | None:
     return None if key is None or answer.returncode != 0 else ".".join(map(str, key))
 
 
-NEWEST: Final = behaviour_for(ClientChoice())
+NEWEST: Final = behaviour_of(ClientRelease(LABEL, NEWEST_KNOWN, "newest known"))
 """The newest known release's behaviour: the default."""
