@@ -13,6 +13,7 @@ Skipped when Claude Code is not installed; run only these with ``pytest -m claud
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,8 +38,8 @@ CLIENT_REWRITES_INPUT = {
 }
 
 
-def _params() -> list[object]:
-    params = []
+def _params() -> list[Any]:
+    params: list[Any] = []
     for param in realworld_main_params():
         reason = CLIENT_REWRITES_INPUT.get(str(param.id))
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
