@@ -225,7 +225,7 @@ def _first_text(message: Message) -> str:
             value = block.get(key)
             if isinstance(value, str) and value.strip():
                 return " ".join(value.split())[:50]
-    return ""
+    return "fields " + ", ".join(sorted(message))
 
 
 @dataclass
@@ -234,26 +234,41 @@ class ContentDiff:
     differences: list[tuple[str, list[str]]]  # ("old #i / new #j role", reasons)
 
 
+def _message_signature(message: Message) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What aligns two messages whose content differs: role and tool ids."""
+    pairs = tool_structure([message])
+    return str(message.get("role")), pairs[0][1] if pairs else ()
+
+
 def content_diff(old: list[Message], new: list[Message]) -> ContentDiff:
-    """Messages aligned by full content; every unequal one with its reasons."""
+    """Messages aligned by full content, then by role and tool ids; each unequal one, why."""
     keys_old = [orjson.dumps(m, option=orjson.OPT_SORT_KEYS) for m in old]
     keys_new = [orjson.dumps(m, option=orjson.OPT_SORT_KEYS) for m in new]
-    matcher = difflib.SequenceMatcher(None, keys_old, keys_new, autojunk=False)
     equal, found = 0, []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, keys_old, keys_new, autojunk=False
+    ).get_opcodes():
         if op == "equal":
             equal += i2 - i1
             continue
-        pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
-        for k in range(pairs):
-            a, b = old[i1 + k], new[j1 + k]
-            found.append((f"old #{i1 + k} / new #{j1 + k} {a.get('role')}", message_changes(a, b)))
-        for i in range(i1 + pairs, i2):
-            text = _first_text(old[i])
-            found.append((f"old #{i} {old[i].get('role')}", [f"message dropped ({text!r})"]))
-        for j in range(j1 + pairs, j2):
-            text = _first_text(new[j])
-            found.append((f"new #{j} {new[j].get('role')}", [f"message added ({text!r})"]))
+        inner = difflib.SequenceMatcher(
+            None,
+            [_message_signature(m) for m in old[i1:i2]],
+            [_message_signature(m) for m in new[j1:j2]],
+            autojunk=False,
+        )
+        for op2, a1, a2, b1, b2 in inner.get_opcodes():
+            paired = a2 - a1 if op2 == "equal" or (a2 - a1 == b2 - b1) else 0
+            for k in range(paired):
+                i, j = i1 + a1 + k, j1 + b1 + k
+                where = f"old #{i} / new #{j} {old[i].get('role')}"
+                found.append((where, message_changes(old[i], new[j])))
+            for i in range(i1 + a1 + paired, i1 + a2):
+                text = _first_text(old[i])
+                found.append((f"old #{i} {old[i].get('role')}", [f"message dropped ({text!r})"]))
+            for j in range(j1 + b1 + paired, j1 + b2):
+                text = _first_text(new[j])
+                found.append((f"new #{j} {new[j].get('role')}", [f"message added ({text!r})"]))
     return ContentDiff(equal, found)
 
 
@@ -329,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = dict(zip(jobs, pool.map(run, jobs), strict=True))
 
     print(f"Claude Code {args.old} (old) vs {args.new} (new), {len(transcripts)} transcripts")
-    structure_equal = content_equal = 0
+    structure_equal = content_equal = neither = 0
     tally: Counter[str] = Counter()
     tools_shown = False
     for transcript in transcripts:
@@ -343,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         if old.failure or new.failure:
             same = old.failure == new.failure
             structure_equal += same
-            content_equal += same
+            neither += same
             mark = "=" if same else "✗"
             print(f"{mark} {name}: old {old.failure or 'sent'}; new {new.failure or 'sent'}")
             continue
@@ -366,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nsummary: tool structure equal on {structure_equal}/{len(transcripts)}, "
         f"full content equal on {content_equal}/{len(transcripts)}"
+        + (f"; {neither} where both failed alike (e.g. no conversation)" if neither else "")
     )
     for reason, count in tally.most_common():
         print(f"  {count:>3} transcript(s): {reason}")
