@@ -6,17 +6,22 @@ from pathlib import Path
 from typing import Any
 
 from inspector.agents import load_conversation
+from inspector.core.client import NEWEST_KNOWN, ClientChoice, ClientRelease
 from inspector.core.json_out import path_text
 from inspector.core.model import Conversation
+from inspector.resume import ResumePreview, ResumeVerdict, step_dict
 from inspector.rules import Cut, Finding, Report, validate
 
 
-def check_file(path: Path, format_name: str | None = None) -> Report:
-    """Read, rebuild and validate one transcript. Raises OSError or NotATranscript."""
-    return validate(load_conversation(path, format_name))
+def check_file(
+    path: Path, format_name: str | None = None, client: ClientChoice = NEWEST_KNOWN
+) -> Report:
+    """Read, rebuild and validate one transcript, as the client release ``client`` tells
+    sends it. Raises OSError or NotATranscript."""
+    return validate(load_conversation(path, format_name, client))
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding, verdict: ResumeVerdict | None = None) -> dict[str, Any]:
     return {
         "rule": finding.rule.value,
         "severity": finding.severity.value,
@@ -28,6 +33,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "text": finding.text,
         "cause": finding.cause,
         "note": finding.note,
+        "resume": None if verdict is None else {"heals": verdict.heals, "text": verdict.text},
     }
 
 
@@ -37,9 +43,30 @@ def cut_dict(cut: Cut | None) -> dict[str, Any] | None:
     return {"message_index": cut.message_index, "line": cut.line, "uuid": cut.uuid}
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def client_dict(client: ClientRelease | None) -> dict[str, str] | None:
+    if client is None:
+        return None
+    return {"label": client.label, "version": client.version, "source": client.source}
+
+
+def resume_dict(preview: ResumePreview | None) -> dict[str, Any] | None:
+    """What resuming does to the conversation (None: the client resumes it as recorded)."""
+    if preview is None:
+        return None
+    resumed = preview.resumed.conversation
+    payloads: dict[int, Any] = {}
+    return {
+        "heals": preview.heals_all,
+        "text": preview.summary(),
+        "errors_left": len(preview.report.errors),
+        "steps": [step_dict(resumed, step, payloads) for step in preview.resumed.steps],
+    }
+
+
+def report_dict(report: Report, preview: ResumePreview | None = None) -> dict[str, Any]:
     """The machine-readable result for one transcript (``inspector check --json``)."""
     conversation: Conversation = report.conversation
+    verdicts = preview.verdicts if preview is not None else {}
     return {
         "path": path_text(conversation.path),
         "format": conversation.format,
@@ -52,6 +79,11 @@ def report_dict(report: Report) -> dict[str, Any]:
             "errors": len(report.errors),
             "warnings": len(report.warnings),
         },
-        "findings": [finding_dict(finding) for finding in report.findings],
+        "findings": [
+            finding_dict(finding, verdicts.get(index))
+            for index, finding in enumerate(report.findings)
+        ],
         "last_valid": cut_dict(report.last_valid),
+        "client": client_dict(conversation.client),
+        "resume": resume_dict(preview),
     }

@@ -18,7 +18,9 @@ import orjson
 from inspector.agents import anthropic_request, claude_code, cline, codex, openai_chat, roo_code
 from inspector.agents.history.document import read_history, request_messages
 from inspector.core.agent import Agent, Sample, SessionFile
+from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.model import Block, Conversation
+from inspector.core.resume import Resumed
 from inspector.core.safe_read import TooLarge, open_regular
 from inspector.core.verdict import NotATranscript
 
@@ -95,21 +97,30 @@ def recognise(sample: Sample) -> Agent:
     return max(AGENTS, key=lambda agent: agent.recognise(sample))
 
 
-def load_conversation(path: Path, format_name: str | None = None) -> Conversation:
-    """Read a session file and rebuild its conversation. Raises OSError, or NotATranscript
-    when the file is not a conversation (:mod:`inspector.core.verdict` decides)."""
+def load_conversation(
+    path: Path, format_name: str | None = None, client: ClientChoice = NEWEST_KNOWN
+) -> Conversation:
+    """Read a session file and rebuild its conversation, as the client release ``client``
+    tells sends it. Raises OSError, or NotATranscript when the file is not a conversation
+    (:mod:`inspector.core.verdict` decides)."""
     if format_name:
         if format_name not in FORMATS:
             known = ", ".join(FORMATS)
             raise NotATranscript(path, f"no format named {format_name!r} (known: {known})")
-        return FORMATS[format_name].load(path)
+        return FORMATS[format_name].load(path, client=client)
     sample = sample_of(path)
-    return recognise(sample).load(path, sample)
+    return recognise(sample).load(path, sample, client)
 
 
 def block_payload(conversation: Conversation, block: Block, cache: dict[int, Any]) -> Any:
     """A block's full JSON as stored in the file (re-read from disk, cached per caller)."""
     return agent_of(conversation).block_payload(conversation.path, block, cache)
+
+
+def heal_on_resume(conversation: Conversation) -> Resumed | None:
+    """What the client sends when it resumes the conversation (None: the history as
+    recorded) and what it removed to get there."""
+    return agent_of(conversation).heal_on_resume(conversation)
 
 
 def message_payloads(conversation: Conversation) -> list[Any]:

@@ -16,6 +16,7 @@ from typing import NoReturn, TextIO
 
 from inspector import __version__
 from inspector.agents import FORMAT_NAMES
+from inspector.core.client import ClientChoice, version_key
 from inspector.core.json_out import allow_parsed_depth, dumps
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_text import escaped
@@ -86,6 +87,7 @@ def _command_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("--format", choices=FORMAT_NAMES, help="skip detection: read as this")
+    _add_client_version(check)
 
     messages = commands.add_parser(
         "messages",
@@ -95,6 +97,12 @@ def _command_parser() -> argparse.ArgumentParser:
     )
     messages.add_argument("path", type=Path)
     messages.add_argument("--format", choices=FORMAT_NAMES, help="skip detection: read as this")
+    messages.add_argument(
+        "--as-resumed",
+        action="store_true",
+        help="what the client sends when it resumes the session, after its own repair",
+    )
+    _add_client_version(messages)
 
     for name, summary in (
         ("rewind", "write a new session cut at the last valid turn"),
@@ -127,9 +135,13 @@ def _run_command(arguments: list[str]) -> int:
             as_json=options.json,
             color=_use_color(options.color),
             format_name=options.format,
+            client=_client_choice(options.client_version),
         )
     if options.command == "messages":
-        return _print_messages(options.path, options.format, sys.stdout)
+        client = _client_choice(options.client_version)
+        return _print_messages(
+            options.path, options.format, client, sys.stdout, as_resumed=options.as_resumed
+        )
     from inspector.cli.rewrite import run_rewrite
 
     return run_rewrite(options)
@@ -141,11 +153,34 @@ def _use_color(choice: str) -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def _print_messages(path: Path, format_name: str | None, out: TextIO) -> int:
-    from inspector.agents import NotATranscript, load_conversation, message_payloads
+def _add_client_version(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--client-version",
+        metavar="X.Y.Z",
+        help="rebuild as this release of the client sends it (default: the one installed, "
+        "from `claude --version`, else the newest known)",
+    )
+
+
+def _client_choice(named: str | None) -> ClientChoice:
+    if named is None:
+        return ClientChoice(environ=os.environ)
+    key = version_key(named)
+    if key is None:
+        raise UsageError(f"--client-version {named!r}: not a version like 2.1.332")
+    return ClientChoice(named=".".join(map(str, key)))
+
+
+def _print_messages(
+    path: Path, format_name: str | None, client: ClientChoice, out: TextIO, *, as_resumed: bool
+) -> int:
+    from inspector.agents import NotATranscript, heal_on_resume, load_conversation, message_payloads
 
     try:
-        conversation = load_conversation(path, format_name)
+        conversation = load_conversation(path, format_name, client)
+        if as_resumed:
+            resumed = heal_on_resume(conversation)
+            conversation = resumed.conversation if resumed is not None else conversation
         payload = {"messages": message_payloads(conversation)}
     except (OSError, NotATranscript) as error:
         raise UsageError(describe_failure(error, path)) from error

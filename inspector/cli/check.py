@@ -15,10 +15,12 @@ import orjson
 from inspector.agents import HOME_AGENT, NotATranscript, stored_sessions
 from inspector.agents.claude_code.layout import config_root, transcript_files
 from inspector.check import check_file, report_dict
+from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_read import regular_file_problem
 from inspector.core.safe_text import escaped
 from inspector.core.wording import counted
+from inspector.resume import ResumePreview, ResumeVerdict, preview_resume
 from inspector.rules import Finding, Report, Severity
 
 EXIT_OK = 0
@@ -42,6 +44,7 @@ def run_check(
     as_json: bool,
     color: bool,
     format_name: str | None = None,
+    client: ClientChoice = NEWEST_KNOWN,
     out: TextIO | None = None,
 ) -> int:
     """Check every transcript the paths name; return the exit code."""
@@ -57,16 +60,17 @@ def run_check(
         exit_code = EXIT_UNCHECKABLE
     for path in files:
         try:
-            report = check_file(path, format_name)
+            report = check_file(path, format_name, client)
+            preview = preview_resume(report)
         except (OSError, NotATranscript) as error:
             print(f"inspector: {escaped(describe_failure(error, path))}", file=sys.stderr)
             exit_code = EXIT_UNCHECKABLE
             continue
         if as_json:
-            stream.write(orjson.dumps(report_dict(report)).decode())
+            stream.write(orjson.dumps(report_dict(report, preview)).decode())
             stream.write("\n")
         else:
-            _print_report(report, stream, color)
+            _print_report(report, preview, stream, color)
         if not report.ok and exit_code == EXIT_OK:
             exit_code = EXIT_FINDINGS
     return exit_code
@@ -141,21 +145,25 @@ def _regular_only(found: list[Path]) -> list[Path]:
     return regular
 
 
-def _print_report(report: Report, out: TextIO, color: bool) -> None:
+def _print_report(report: Report, preview: ResumePreview | None, out: TextIO, color: bool) -> None:
     conversation = report.conversation
     paint = _Paint(color)
     name = escaped(str(conversation.path))
     session = escaped(conversation.session_id or "no session id")
+    client = conversation.client
+    sent_by = f" · as {client.describe()} sends it" if client is not None else ""
     out.write(
         paint(_BOLD, name)
         + paint(
             _DIM,
             f"  session {session} · {counted(len(conversation.messages), 'message')} · "
-            f"{counted(report.tool_use_count, 'tool call')}\n",
+            f"{counted(report.tool_use_count, 'tool call')}{escaped(sent_by)}\n",
         )
     )
-    for finding in report.findings:
-        out.write("".join(_finding_lines(finding, conversation.path.name, paint)))
+    verdicts = preview.verdicts if preview is not None else {}
+    for index, finding in enumerate(report.findings):
+        lines = _finding_lines(finding, verdicts.get(index), conversation.path.name, paint)
+        out.write("".join(lines))
     errors, warnings = len(report.errors), len(report.warnings)
     if report.ok:
         summary = "✓ the API accepts this conversation"
@@ -172,10 +180,14 @@ def _print_report(report: Report, out: TextIO, color: bool) -> None:
     cut = report.last_valid
     if cut is not None and not report.ok:
         out.write(f"  last valid turn: messages.{cut.message_index} (line {cut.line})\n")
+    if preview is not None and preview.resumed.steps:
+        out.write(f"  resume: {escaped(preview.summary())}\n")
     out.write("\n")
 
 
-def _finding_lines(finding: Finding, file_name: str, paint: _Paint) -> Iterator[str]:
+def _finding_lines(
+    finding: Finding, verdict: ResumeVerdict | None, file_name: str, paint: _Paint
+) -> Iterator[str]:
     severity = finding.severity
     location = f"{file_name}:{finding.line}" if finding.line else file_name
     head = paint(_COLORS[severity], f"{_MARKS[severity]} {severity.value} {finding.rule.value}")
@@ -184,6 +196,8 @@ def _finding_lines(finding: Finding, file_name: str, paint: _Paint) -> Iterator[
         yield f"      ids: {escaped(', '.join(finding.ids))}\n"
     if finding.cause:
         yield f"      cause: {escaped(finding.cause)}\n"
+    if verdict is not None:
+        yield f"      resume: {escaped(verdict.text)}\n"
     if finding.note:
         yield paint(_DIM, f"      note: {escaped(finding.note)}") + "\n"
 

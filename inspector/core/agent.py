@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.model import Block, ClientNotes, Conversation
+from inspector.core.resume import Resumed
 
 if TYPE_CHECKING:  # the rewrite side builds on the agents: no import at run time
     from inspector.rewrite.plan import RewritePlan
@@ -126,14 +128,22 @@ class Agent(Protocol):
         the highest score wins, ties go to the agent listed first."""
         ...
 
-    def follower(self, path: Path) -> Follower | None:
+    def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
         """A reader that follows the file by its tail, or None: the file is then read
         again whole whenever it changes (a client that rewrites it, or a small log)."""
         ...
 
-    def load(self, path: Path, sample: Sample | None = None) -> Conversation:
-        """Read the file and rebuild the conversation its client sends. Raises OSError,
-        or NotATranscript when the file is not this agent's history."""
+    def load(
+        self, path: Path, sample: Sample | None = None, client: ClientChoice = NEWEST_KNOWN
+    ) -> Conversation:
+        """Read the file and rebuild the conversation its client sends (the release
+        ``client`` tells, where releases differ). Raises OSError, or NotATranscript when
+        the file is not this agent's history."""
+        ...
+
+    def heal_on_resume(self, conversation: Conversation) -> Resumed | None:
+        """What its client sends when it resumes the conversation and heals it on its own
+        (None: it sends the history as recorded)."""
         ...
 
     def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:

@@ -13,6 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
+from inspector.core.client import ClientRelease
+
 USER_ROLE = "user"
 ASSISTANT_ROLE = "assistant"
 
@@ -192,6 +194,8 @@ class Conversation:
     """The file held any conversation entry at all (metadata-only files do not)."""
     notes: ClientNotes = NO_NOTES
     """What the client that wrote it does with each defect (its agent says)."""
+    client: ClientRelease | None = None
+    """The client release the rebuild followed (None: the agent's rebuild has one way)."""
 
 
 def count_blocks(conversation: Conversation, kind: str) -> int:

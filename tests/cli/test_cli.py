@@ -24,6 +24,7 @@ FINDING_KEYS = {
     "text",
     "cause",
     "note",
+    "resume",
 }
 
 
@@ -50,13 +51,18 @@ def test_json_output_has_exactly_the_documented_shape() -> None:
         "counts",
         "findings",
         "last_valid",
+        "client",
+        "resume",
     }
     assert report["format"] == "claude-code"
+    assert set(report["client"]) == {"label", "version", "source"}
+    assert set(report["resume"]) == {"heals", "text", "errors_left", "steps"}
     assert report["ok"] is False
     assert set(report["counts"]) == {"messages", "tool_uses", "tool_results", "errors", "warnings"}
     assert report["counts"]["errors"] == 1
     [finding] = report["findings"]
     assert set(finding) == FINDING_KEYS
+    assert set(finding["resume"]) == {"heals", "text"}
     assert finding["rule"] == "R1"
     assert finding["severity"] == "error"
     assert set(report["last_valid"]) == {"message_index", "line", "uuid"}

@@ -7,10 +7,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inspector.agents.claude_code import entries, layout, payloads, projection, read
+from inspector.agents.claude_code import entries, layout, payloads, projection, read, resume
 from inspector.agents.claude_code.follow import TailFollower
+from inspector.agents.claude_code.releases import behaviour_for
 from inspector.core.agent import FALLBACK, Follower, Sample, SessionFile
+from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.model import ANTHROPIC, Block, Conversation
+from inspector.core.resume import Resumed
 
 if TYPE_CHECKING:
     from inspector.rewrite.plan import RewritePlan
@@ -25,11 +28,16 @@ class ClaudeCode:
     def recognise(self, sample: Sample) -> int:
         return FALLBACK  # what is no one else's: a line log of objects, or empty
 
-    def follower(self, path: Path) -> Follower | None:
-        return TailFollower(path)
+    def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
+        return TailFollower(path, behaviour_for(client))
 
-    def load(self, path: Path, sample: Sample | None = None) -> Conversation:
-        return read.load_checked(path)
+    def load(
+        self, path: Path, sample: Sample | None = None, client: ClientChoice = NEWEST_KNOWN
+    ) -> Conversation:
+        return read.load_checked(path, behaviour_for(client))
+
+    def heal_on_resume(self, conversation: Conversation) -> Resumed | None:
+        return resume.heal_on_resume(conversation)
 
     def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:
         return payloads.block_payload(path, block, cache)

@@ -22,7 +22,8 @@ class MessageFold:
 
     Assistant fragments merge by ``message.id`` (looking back past other messages), with
     thinking/text before tool_use; consecutive user lines merge with results first. Both
-    are stable reorderings, so each group keeps the order its lines were put in.
+    are stable reorderings, so each group keeps the order its lines were put in, or, with
+    ``file_order`` (Claude Code 2.1.330 and newer), the order of the lines in the file.
 
     A fold can resume after ``prefix`` (messages folded earlier and kept as they are,
     shared with an earlier projection): a line that would merge into one of them raises
@@ -34,8 +35,11 @@ class MessageFold:
         api_error_texts: dict[int, str],
         prefix: list[Message] | None = None,
         prefix_ids: dict[str, int] | None = None,
+        *,
+        file_order: bool = True,
     ) -> None:
         self.api_error_texts = api_error_texts
+        self.file_order = file_order
         self.messages: list[Message] = list(prefix or ())
         self.kept = len(self.messages)
         """Messages at the start that must not change."""
@@ -77,7 +81,9 @@ class MessageFold:
                 )
                 return
             merged = messages[at]
-            if merged.blocks[-1].type == TOOL_USE:
+            if self.file_order and entry.line < merged.origins[-1].line:
+                self._reorder.append(merged)  # a sibling recovered after a later line
+            elif merged.blocks[-1].type == TOOL_USE:
                 for block in blocks:
                     if block.type != TOOL_USE:
                         self._reorder.append(merged)
@@ -103,7 +109,9 @@ class MessageFold:
 
     def finish(self) -> list[Message]:
         for message in self._reorder:
-            if message.role == ASSISTANT:
+            if message.role == ASSISTANT and self.file_order:
+                message.blocks.sort(key=lambda block: (block.type == TOOL_USE, block.origin.line))
+            elif message.role == ASSISTANT:
                 message.blocks.sort(key=lambda block: block.type == TOOL_USE)
             else:
                 message.blocks.sort(key=lambda block: block.type != TOOL_RESULT)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from inspector.agents.claude_code import tail
+from inspector.agents.claude_code.releases import NEWEST, ClaudeCodeBehaviour
 from inspector.agents.claude_code.tail import ProjectionState
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.agent import Followed
@@ -17,7 +18,8 @@ from inspector.core.verdict import require_transcript
 class TailFollower:
     """One transcript, read as it grows."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, behaviour: ClaudeCodeBehaviour = NEWEST) -> None:
+        self._behaviour = behaviour
         self._reader = JsonlReader(path)
         self._transcript = ClaudeCodeTranscript(path)
         self._projection: ProjectionState | None = None
@@ -38,5 +40,5 @@ class TailFollower:
         # The extension updates the previous state in place: if it fails for any reason
         # the state is gone, and the next refresh rebuilds in full.
         previous, self._projection = self._projection, None
-        conversation, self._projection = tail.project(self._transcript, previous)
+        conversation, self._projection = tail.project(self._transcript, previous, self._behaviour)
         return Followed(conversation, result.restarted, lines_read, self._reader.offset)

@@ -23,6 +23,7 @@ from inspector.agents.claude_code.entries import (
     TranscriptEntries,
 )
 from inspector.agents.claude_code.fold import MessageFold
+from inspector.agents.claude_code.releases import NEWEST, ClaudeCodeBehaviour
 from inspector.agents.claude_code.subagents import subagent_links
 from inspector.core.model import (
     TOOL_USE,
@@ -30,6 +31,7 @@ from inspector.core.model import (
     ClientNotes,
     Conversation,
     IssueKind,
+    Message,
     TranscriptIssue,
 )
 
@@ -71,6 +73,8 @@ class Projector:
 
     transcript: TranscriptEntries
     leaf: str | None = None
+    behaviour: ClaudeCodeBehaviour = NEWEST
+    """The Claude Code release the rebuild follows where releases differ."""
     issues: list[TranscriptIssue] = field(default_factory=list)
     # What the run worked out, for :mod:`inspector.agents.claude_code.tail` to extend later.
     named: set[str | None] = field(default_factory=set)
@@ -106,7 +110,7 @@ class Projector:
             start = self._newest_leaf(leaves or candidates[-1:])
         chain = self.chain = self._walk(start, candidates)
         selected = self.selected = self._with_siblings(chain, candidates)
-        fold = self.fold = MessageFold(transcript.api_error_texts).add_all(selected)
+        fold = self.fold = self.new_fold().add_all(selected)
         messages, api_errors = fold.finish(), fold.api_errors
         on_chain = self.on_selection
         boundary = chain[0] if chain and chain[0].subtype == COMPACT_BOUNDARY else None
@@ -121,6 +125,7 @@ class Projector:
             thinking_enabled=transcript.thinking_enabled,
             has_content=transcript.has_messages,
             notes=NOTES,
+            client=self.behaviour.release,
         )
         if boundary is not None:
             conversation.compacted_tool_ids = frozenset(
@@ -133,6 +138,17 @@ class Projector:
         conversation.abandoned = self._abandoned(leaves, on_chain, boundary)
         conversation.subagents = subagent_links(transcript)
         return conversation
+
+    def new_fold(
+        self, kept: list[Message] | None = None, prefix_ids: dict[str, int] | None = None
+    ) -> MessageFold:
+        """A fold of this transcript's lines (after ``kept``), for the release followed."""
+        return MessageFold(
+            self.transcript.api_error_texts,
+            kept,
+            prefix_ids,
+            file_order=self.behaviour.tool_uses_in_file_order,
+        )
 
     def effective_parent(self, entry: Entry) -> str | None:
         """The entry's parent, with legacy progress entries bridged over."""

@@ -10,23 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from inspector.agents.claude_code import split_read
+from inspector.agents.claude_code.releases import NEWEST, ClaudeCodeBehaviour
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.jsonl import JsonlReader
 from inspector.core.model import Conversation
 from inspector.core.verdict import require_transcript
 
 
-def load_checked(path: Path) -> Conversation:
+def load_checked(path: Path, behaviour: ClaudeCodeBehaviour = NEWEST) -> Conversation:
     """Like :func:`load`, but raise NotATranscript for a file that is not a Claude Code
     transcript (an empty file included)."""
     transcript = load_transcript(path)
     require_transcript(transcript)
-    return transcript.project()
+    return transcript.project(behaviour=behaviour)
 
 
-def load(path: Path) -> Conversation:
-    """Read a whole Claude Code transcript and rebuild its conversation."""
-    return load_transcript(path).project()
+def load(path: Path, behaviour: ClaudeCodeBehaviour = NEWEST) -> Conversation:
+    """Read a whole Claude Code transcript and rebuild its conversation, as the release
+    ``behaviour`` stands for sends it (the newest known by default)."""
+    return load_transcript(path).project(behaviour=behaviour)
 
 
 def load_transcript(path: Path) -> ClaudeCodeTranscript:

@@ -40,8 +40,9 @@ from inspector.agents.claude_code.entries import (
     PROGRESS,
     Entry,
 )
-from inspector.agents.claude_code.fold import MergedIntoPrefix, MessageFold
+from inspector.agents.claude_code.fold import MergedIntoPrefix
 from inspector.agents.claude_code.projection import NOTES, Projector
+from inspector.agents.claude_code.releases import NEWEST, ClaudeCodeBehaviour
 from inspector.agents.claude_code.subagents import subagent_links
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.model import (
@@ -90,18 +91,22 @@ class ProjectionState:
 
 
 def project(
-    transcript: ClaudeCodeTranscript, previous: ProjectionState | None
+    transcript: ClaudeCodeTranscript,
+    previous: ProjectionState | None,
+    behaviour: ClaudeCodeBehaviour = NEWEST,
 ) -> tuple[Conversation, ProjectionState]:
     """The conversation as the client sends it, and the state to extend next time."""
     if previous is not None and previous.extensible:
-        extended = _Extension(transcript, previous).run()
+        extended = _Extension(transcript, previous, behaviour).run()
         if extended is not None:
             return extended
-    return _full(transcript)
+    return _full(transcript, behaviour)
 
 
-def _full(transcript: ClaudeCodeTranscript) -> tuple[Conversation, ProjectionState]:
-    projector = Projector(transcript)
+def _full(
+    transcript: ClaudeCodeTranscript, behaviour: ClaudeCodeBehaviour
+) -> tuple[Conversation, ProjectionState]:
+    projector = Projector(transcript, behaviour=behaviour)
     conversation = projector.run()
     fold = projector.fold
     assert fold is not None
@@ -165,10 +170,15 @@ class _Extension:
     replaced by what it returns or dropped for a full rebuild.
     """
 
-    def __init__(self, transcript: ClaudeCodeTranscript, state: ProjectionState) -> None:
+    def __init__(
+        self,
+        transcript: ClaudeCodeTranscript,
+        state: ProjectionState,
+        behaviour: ClaudeCodeBehaviour,
+    ) -> None:
         self.transcript = transcript
         self.state = state
-        self.projector = Projector(transcript)
+        self.projector = Projector(transcript, behaviour=behaviour)
         self.dropped: set[Entry] = set()
         """Lines that left the chain in this extension."""
 
@@ -216,6 +226,7 @@ class _Extension:
             abandoned=list(state.abandoned),
             subagents=subagent_links(transcript),
             notes=NOTES,
+            client=self.projector.behaviour.release,
         )
         state.messages, state.api_errors = messages, api_errors
         return conversation, state
@@ -405,7 +416,7 @@ class _Extension:
                 break
             start = origin_at
         kept = old_messages[:first_message]
-        fold = MessageFold(self.transcript.api_error_texts, kept, prefix_ids=state.assistant_index)
+        fold = self.projector.new_fold(kept, state.assistant_index)
         try:
             fold.add_all(selected[start:])
         except MergedIntoPrefix as merged:

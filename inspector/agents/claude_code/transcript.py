@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from inspector.agents.claude_code.entries import TranscriptEntries
 from inspector.agents.claude_code.projection import Projector
+from inspector.agents.claude_code.releases import NEWEST, ClaudeCodeBehaviour
 from inspector.core.model import Conversation
 
 
 class ClaudeCodeTranscript(TranscriptEntries):
     """The entries of one Claude Code transcript file, and the conversation they make."""
 
-    def project(self, leaf: str | None = None) -> Conversation:
+    def project(
+        self, leaf: str | None = None, behaviour: ClaudeCodeBehaviour = NEWEST
+    ) -> Conversation:
         """Rebuild the conversation Claude Code would send on resume.
 
         ``leaf`` (a uuid) resumes from that entry instead of the newest leaf: what Claude
-        Code would load if it were the newest entry (a rewind's cut point).
+        Code would load if it were the newest entry (a rewind's cut point). ``behaviour``:
+        the release followed where releases differ.
         """
-        return Projector(self, leaf).run()
+        return Projector(self, leaf, behaviour).run()

@@ -18,6 +18,7 @@ from inspector.core.agent import (
     is_dir,
     session_files,
 )
+from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.model import OPENAI_RESPONSES, Block, Conversation
 
 if TYPE_CHECKING:
@@ -43,10 +44,12 @@ class CodexCli(RewrittenWhole):
         first = sample.first
         return DISTINCT if isinstance(first, dict) and looks_like_codex(first) else NOT_MINE
 
-    def follower(self, path: Path) -> Follower | None:
+    def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
         return None  # small enough to read again whole
 
-    def load(self, path: Path, sample: Sample | None = None) -> Conversation:
+    def load(
+        self, path: Path, sample: Sample | None = None, client: ClientChoice = NEWEST_KNOWN
+    ) -> Conversation:
         return load_codex(path)
 
     def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:

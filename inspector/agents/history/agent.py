@@ -14,7 +14,9 @@ from inspector.agents.history import anthropic
 from inspector.agents.history.document import StoredHistory, StoredMessage, read_history
 from inspector.agents.history.document import stored_message as _stored_message
 from inspector.core.agent import NOT_MINE, Follower, Sample, SessionFile
+from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.model import ANTHROPIC, NO_NOTES, Block, ClientNotes, Conversation
+from inspector.core.resume import Resumed
 
 if TYPE_CHECKING:
     from inspector.agents.history.arrays import ArraySource
@@ -31,6 +33,9 @@ class RewrittenWhole(ABC):
     @abstractmethod
     def read_source(self, path: Path) -> HistorySource:
         """The history at ``path`` read to be rewritten. Raises OSError, NotATranscript."""
+
+    def heal_on_resume(self, conversation: Conversation) -> Resumed | None:
+        return None  # not known to change the history when it resumes
 
     def message_payloads(self, conversation: Conversation) -> list[Any]:
         return stored_payloads(conversation, self.block_payload)
@@ -67,10 +72,12 @@ class DocumentAgent(RewrittenWhole):
         """The conversation of a history already read (Anthropic-shaped by default)."""
         return anthropic.history_conversation(path, self.name, history, self.notes)
 
-    def follower(self, path: Path) -> Follower | None:
+    def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
         return None  # rewritten whole: read again whole
 
-    def load(self, path: Path, sample: Sample | None = None) -> Conversation:
+    def load(
+        self, path: Path, sample: Sample | None = None, client: ClientChoice = NEWEST_KNOWN
+    ) -> Conversation:
         document = sample.document if sample is not None else None
         if isinstance(document, StoredHistory):
             return self.from_history(path, document)  # read once: recognising read it
