@@ -27,6 +27,9 @@ import pytest
 
 from inspector.agents.claude_code.payloads import message_payloads
 from inspector.agents.claude_code.read import load
+from inspector.agents.claude_code.releases import behaviour_for
+from inspector.core.client import ClientChoice
+from inspector.core.model import Conversation
 from tests.support.claude_capture import capture_resume_request, tool_structure
 from tests.support.claude_versions import Client, per_client
 from tests.support.conversations import (
@@ -78,11 +81,16 @@ def _texts(messages: list[Any]) -> list[tuple[str, list[str]]]:
     return shown
 
 
+def _ours(path: Path, client: Client) -> Conversation:
+    """The rebuild as the client's release sends it."""
+    return load(path, behaviour_for(ClientChoice(named=client.version)))
+
+
 def _compare(tmp_path: Path, client: Client, lines: list[Line]) -> None:
     path = write_lines(tmp_path / "session.jsonl", _as_written_by_claude_code(lines))
     theirs = capture_resume_request(path, claude_bin=client.installed, timeout=120).messages
     sent = _texts(theirs)[:-1]  # without the prompt the capture adds ("ping")
-    assert _texts(message_payloads(load(path))) == sent
+    assert _texts(message_payloads(_ours(path, client))) == sent
 
 
 CALL = transcript_lines(
@@ -103,7 +111,7 @@ def test_a_line_written_twice_is_sent_once(
 ) -> None:
     path = write_lines(tmp_path / "session.jsonl", _as_written_by_claude_code(lines))
     theirs = capture_resume_request(path, claude_bin=client.installed, timeout=120).messages
-    ours = message_payloads(load(path))
+    ours = message_payloads(_ours(path, client))
     assert tool_structure(ours) == tool_structure(theirs) != []
 
 

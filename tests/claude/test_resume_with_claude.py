@@ -26,6 +26,7 @@ from inspector.agents.claude_code.payloads import message_payloads
 from inspector.agents.claude_code.repair import plan_repair
 from inspector.agents.claude_code.rewind import plan_rewind
 from inspector.check import check_file
+from inspector.core.client import ClientChoice
 from inspector.rewrite.plan import RewritePlan, apply
 from tests.conftest import REPO
 from tests.support.claude_capture import capture_resume_request, tool_structure
@@ -73,7 +74,9 @@ def _resume(client: Client, written: Path) -> None:
     assert not captured.run.no_conversation, captured.run.describe()
     assert captured.messages, captured.run.describe()
     assert _unanswered(captured.messages) == []
-    ours = message_payloads(check_file(written).conversation)
+    ours = message_payloads(
+        check_file(written, client=ClientChoice(named=client.version)).conversation
+    )
     assert tool_structure(captured.messages) == tool_structure(ours)
 
 
