@@ -1,13 +1,21 @@
 """Parity with the real Claude Code: our reconstruction vs. what it sends when resuming.
 
 For every main transcript of ``../shared/realworld`` (not ``agent-*.jsonl``) this resumes
-it with the real Claude Code, offline (``tests/claude_capture.py``), and compares the
-tool-call structure of the captured ``/v1/messages`` body with the conversation printed by
-``python -m inspector messages <path>`` (``{"messages": [...]}``), message for message.
-Where Claude Code finds no conversation, ours must be empty too.
+it with the real Claude Code, offline (``tests/support/claude_capture.py``), and compares
+the tool-call structure of the captured ``/v1/messages`` body with the conversation printed
+by ``python -m inspector messages --client-version VERSION <path>`` (``{"messages":
+[...]}``), message for message. Where Claude Code finds no conversation, ours must be
+empty too.
 
-Skipped when Claude Code is not installed (set ``INSPECTOR_CLAUDE_BIN`` or put ``claude``
-on PATH); run only these with ``pytest -m claude``.
+Each version of the matrix (``tests/claude_versions.txt``, ``tests/support/claude_versions.py``)
+runs: the newest on every transcript, the others on ``SMALLER``, chosen to span the
+transcript layouts (1.0.x, 2.0.x, 2.1.x, subagents) and the one transcript where versions
+differ (``spotter/8463…``: 2.1.332 sends merged assistant ``tool_use`` blocks in file
+order, 2.1.197 in chain order). A client only resumes transcripts written by its own
+version or an older one (``resumable``: 2.0.77 sends a fraction of a 2.1.x transcript).
+Ids read ``VERSION-TRANSCRIPT``.
+
+Skipped when Claude Code is not installed; run only these with ``pytest -m claude``.
 """
 
 from __future__ import annotations
@@ -21,29 +29,32 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO, realworld_main_params
-from tests.support.claude_capture import (
-    CaptureError,
-    capture_resume_request,
-    find_claude,
-    tool_structure,
-)
+from tests.support.claude_capture import CaptureError, capture_resume_request, tool_structure
+from tests.support.claude_versions import Client, per_client, resumable
 
-CLAUDE = find_claude()
 CONTEXT = 3  # structure entries shown on each side of the first difference
 
-pytestmark = [
-    pytest.mark.claude,
-    pytest.mark.skipif(
-        CLAUDE is None,
-        reason="Claude Code not installed: set INSPECTOR_CLAUDE_BIN or put `claude` on PATH "
-        "(npm install @anthropic-ai/claude-code)",
-    ),
-]
+#: The transcripts every version of the matrix resumes (the newest resumes all of them).
+SMALLER = frozenset(
+    {
+        "spotter/8463c716-a2ea-4c14-9efa-87158ebd9f20.jsonl",  # 2.1.39, versions differ
+        "claude-code-log/-experiments-worktrees/ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl",
+        "claude-code-log/-src-deep-manifest/a7da6a22-facc-4fcd-8bab-f83c87862004.jsonl",
+        "claude-code-log/-Users-dain-workspace-JSSoundRecorder/"
+        "7acd37a8-2745-4b58-a8a9-46164b22ad9e.jsonl",  # 2.0.42
+        "claude-code-log/-Users-dain-workspace-claude-code-log-sample/"
+        "12a546d1-83a7-49a6-abba-5400db340b43.jsonl",  # 1.0.56
+        "claude-code-viewer/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl",  # 1.0.108
+    }
+)
+
+pytestmark = pytest.mark.claude
 
 
-def _our_messages(transcript: Path) -> list[dict[str, Any]]:
+def _our_messages(transcript: Path, version: str) -> list[dict[str, Any]]:
+    argv = ["messages", "--client-version", version, str(transcript)]
     proc = subprocess.run(
-        [sys.executable, "-m", "inspector", "messages", str(transcript)],
+        [sys.executable, "-m", "inspector", *argv],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -51,7 +62,7 @@ def _our_messages(transcript: Path) -> list[dict[str, Any]]:
         check=False,
     )
     assert proc.returncode == 0, (
-        f"`python -m inspector messages {transcript}` exited {proc.returncode}\n"
+        f"`python -m inspector {' '.join(argv)}` exited {proc.returncode}\n"
         f"stderr:\n{proc.stderr[-4000:]}"
     )
     document = json.loads(proc.stdout)
@@ -98,22 +109,25 @@ def _describe_mismatch(theirs: list[dict[str, Any]], ours: list[dict[str, Any]])
     )
 
 
-@pytest.mark.parametrize("transcript", realworld_main_params())
-def test_tool_structure_matches_claude_code(transcript: Path) -> None:
-    assert CLAUDE is not None
+@pytest.mark.parametrize(
+    ("client", "transcript"), per_client(realworld_main_params(), SMALLER, applies=resumable)
+)
+def test_tool_structure_matches_claude_code(client: Client, transcript: Path) -> None:
     try:
-        captured = capture_resume_request(transcript, claude_bin=CLAUDE, timeout=120)
+        captured = capture_resume_request(transcript, claude_bin=client.installed, timeout=120)
     except CaptureError as exc:
         if not exc.no_conversation:
             pytest.fail(str(exc), pytrace=False)
-        ours = _our_messages(transcript)
+        ours = _our_messages(transcript, client.version)
         assert ours == [], (
-            f"Claude Code finds no conversation in {transcript.name}, "
+            f"Claude Code {client.version} finds no conversation in {transcript.name}, "
             f"but ours has {len(ours)} messages"
         )
         return
 
     theirs = captured.messages
-    ours = _our_messages(transcript)
+    ours = _our_messages(transcript, client.version)
     if tool_structure(theirs) != tool_structure(ours):
-        pytest.fail(_describe_mismatch(theirs, ours), pytrace=False)
+        pytest.fail(
+            f"Claude Code {client.version}: {_describe_mismatch(theirs, ours)}", pytrace=False
+        )

@@ -7,8 +7,10 @@ against a loopback server (``tests/claude_capture.py``). Claude Code must find t
 answered by a ``tool_result`` in the next message, and the tool-call structure it sends
 must be the one the inspector projects from the written file.
 
-Skipped when Claude Code is not installed (set ``INSPECTOR_CLAUDE_BIN`` or put ``claude`` on
-PATH); run only these with ``pytest -m claude``.
+Every version of the matrix (``tests/support/claude_versions.py``) runs: the newest all
+cases, the others ``SMALLER`` and the real rewind, each only on sessions written by its own
+version or an older one. Skipped when Claude Code is not installed; run only these with
+``pytest -m claude``.
 """
 
 from __future__ import annotations
@@ -24,23 +26,23 @@ from inspector.agents.claude_code.payloads import message_payloads
 from inspector.agents.claude_code.repair import plan_repair
 from inspector.agents.claude_code.rewind import plan_rewind
 from inspector.check import check_file
+from inspector.core.client import ClientChoice
 from inspector.rewrite.plan import RewritePlan, apply
 from tests.conftest import REPO
-from tests.support.claude_capture import capture_resume_request, find_claude, tool_structure
+from tests.support.claude_capture import capture_resume_request, tool_structure
+from tests.support.claude_versions import Client, per_client, resumable
 
 SAMPLES = REPO / "sample_sessions"
 REALWORLD = REPO.parent / "shared" / "realworld"
-CLAUDE = find_claude()
 DEFECTS = ["orphan-tool-use", "orphan-result", "duplicate-id", "compacted", "api-error"]
+REAL = (
+    REALWORLD
+    / "claude-code-log"
+    / "-experiments-worktrees"
+    / "ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl"
+)
 
-pytestmark = [
-    pytest.mark.claude,
-    pytest.mark.skipif(
-        CLAUDE is None,
-        reason="Claude Code not installed: set INSPECTOR_CLAUDE_BIN or put `claude` on PATH "
-        "(npm install @anthropic-ai/claude-code)",
-    ),
-]
+pytestmark = pytest.mark.claude
 
 Planner = Callable[[Path], RewritePlan]
 
@@ -67,33 +69,43 @@ def _unanswered(messages: list[dict[str, Any]]) -> list[str]:
     return missing
 
 
-def _resume(written: Path) -> None:
-    assert CLAUDE is not None
-    captured = capture_resume_request(written, claude_bin=CLAUDE, timeout=90)
+def _resume(client: Client, written: Path) -> None:
+    captured = capture_resume_request(written, claude_bin=client.installed, timeout=90)
     assert not captured.run.no_conversation, captured.run.describe()
     assert captured.messages, captured.run.describe()
     assert _unanswered(captured.messages) == []
-    ours = message_payloads(check_file(written).conversation)
+    ours = message_payloads(
+        check_file(written, client=ClientChoice(named=client.version)).conversation
+    )
     assert tool_structure(captured.messages) == tool_structure(ours)
 
 
-@pytest.mark.parametrize("planner", [_rewind, plan_repair], ids=["rewind", "repair"])
-@pytest.mark.parametrize("name", DEFECTS)
-def test_claude_resumes_written_session(tmp_path: Path, name: str, planner: Planner) -> None:
+WRITTEN = [
+    pytest.param(SAMPLES / f"{name}.jsonl", planner, id=f"{name}-{label}")
+    for name in DEFECTS
+    for planner, label in [(_rewind, "rewind"), (plan_repair, "repair")]
+]
+#: What the older versions of the matrix resume.
+SMALLER = frozenset({"orphan-tool-use-rewind", "orphan-tool-use-repair", "duplicate-id-repair"})
+
+
+@pytest.mark.parametrize(
+    ("client", "sample", "planner"), per_client(WRITTEN, SMALLER, applies=resumable)
+)
+def test_claude_resumes_written_session(
+    tmp_path: Path, client: Client, sample: Path, planner: Planner
+) -> None:
     folder = tmp_path / "project"
     shutil.copytree(SAMPLES, folder)
-    result = apply(planner(folder / f"{name}.jsonl"))
+    result = apply(planner(folder / sample.name))
     assert result.written is not None
-    _resume(result.written)
+    _resume(client, result.written)
 
 
-def test_claude_resumes_real_rewind(tmp_path: Path) -> None:
-    source = (
-        REALWORLD
-        / "claude-code-log"
-        / "-experiments-worktrees"
-        / "ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl"
-    )
+@pytest.mark.parametrize(
+    ("client", "source"), per_client([pytest.param(REAL, id="real-rewind")], applies=resumable)
+)
+def test_claude_resumes_real_rewind(tmp_path: Path, client: Client, source: Path) -> None:
     if not source.is_file():
         pytest.skip(f"{source} not found")
     folder = tmp_path / "project"
@@ -108,4 +120,4 @@ def test_claude_resumes_real_rewind(tmp_path: Path) -> None:
     result = apply(plan_rewind(copy, line=prompts[len(prompts) // 2]))
     assert result.written is not None
     assert result.subagents
-    _resume(result.written)
+    _resume(client, result.written)
