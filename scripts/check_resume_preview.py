@@ -186,7 +186,13 @@ def changes(recorded: list[dict[str, Any]], sent: list[dict[str, Any]]) -> dict[
     }
 
 
-def run_case(case: Case, claude: str, version: str, compare: bool) -> dict[str, Any]:
+def run_case(
+    case: Case, claude: str, version: str, compare: bool, replay: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One case; with ``replay`` (the row of an earlier run) the client is not run again:
+    what it sent then is compared with what we say now."""
+    if replay is not None:
+        return _replayed(case, version, replay)
     row: dict[str, Any] = {
         "id": case.id,
         "kind": case.kind,
@@ -224,6 +230,18 @@ def run_case(case: Case, claude: str, version: str, compare: bool) -> dict[str, 
     return row
 
 
+def _replayed(case: Case, version: str, earlier: dict[str, Any]) -> dict[str, Any]:
+    row = dict(earlier)
+    ours = our_messages(case.path, version)
+    if isinstance(ours, str):
+        row["equal"], row["ours_error"] = False, ours
+        return row
+    structure = orjson.loads(orjson.dumps(tool_structure(ours)))
+    row["ours_structure"] = structure
+    row["equal"] = structure == (row.get("structure") or [])
+    return row
+
+
 def verdict(row: dict[str, Any]) -> str:
     if row["outcome"] != "sent":
         return str(row["outcome"])
@@ -248,7 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--match", default="", help="only cases whose id contains this")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--replay", type=Path, help="an earlier --out: compare with what the client sent then"
+    )
     args = parser.parse_args(argv)
+    earlier: dict[str, dict[str, Any]] = {}
+    if args.replay is not None:
+        for line in args.replay.read_bytes().splitlines():
+            row = orjson.loads(line)
+            earlier[row["id"]] = row
 
     claude = args.claude or claude_for(args.client_version)
     if claude is None:
@@ -269,7 +295,10 @@ def main(argv: list[str] | None = None) -> int:
         todo = [c for c in cases(Path(tmp), kinds, 2 if args.all else 1) if args.match in c.id]
         todo = todo[: args.limit]
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            rows = pool.map(lambda c: run_case(c, claude, args.client_version, compare), todo)
+            rows = pool.map(
+                lambda c: run_case(c, claude, args.client_version, compare, earlier.get(c.id)),
+                todo,
+            )
             for row in rows:
                 sink.write(orjson.dumps(row) + b"\n")
                 sink.flush()

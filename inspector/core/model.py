@@ -63,6 +63,9 @@ class Block:
     """A text block that is empty or whitespace only."""
     empty: bool = False
     """A text block that is the empty string (or has no text at all)."""
+    made_up: str | None = None
+    """A result the client makes up when it sends (its text); None: read from the file.
+    Its origin is the line of the call it answers."""
 
     @property
     def is_result(self) -> bool:

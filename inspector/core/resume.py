@@ -23,6 +23,10 @@ class HealKind(StrEnum):
     """A tool_use whose id an earlier message already used, with its result."""
     STRIPPED_RESULT = "strips the result"
     """A tool_result no call asks for (or whose call it dropped)."""
+    MOVED_RESULT = "moves the result"
+    """A tool_result sent later than the turn right after its call is moved there."""
+    FAKED_RESULT = "answers the call with a placeholder"
+    """A call left without a result when the session ended gets a made-up result."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ Skipped when Claude Code is not installed; run only these with ``pytest -m claud
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -47,6 +48,7 @@ pytestmark = [
 ]
 
 
+@functools.cache
 def _client_version() -> str:
     assert CLAUDE is not None
     out = subprocess.run(
@@ -75,7 +77,51 @@ def _mutation_params() -> list[Any]:
         ours = [f for f in found if f[0] in sample]
         others = [f for f in found if f[0] not in sample]
         picked += ours[:1] + random.Random(f"ci:{kind}").sample(others, min(1, len(others)))
-    return [pytest.param(p, id=p[2]) for p in picked]
+    known = KNOWN_DIFFERENCES if _client_version() == KNOWN_ON else {}
+    return [pytest.param(p, id=p[2], marks=_known(known.get(p[2]))) for p in picked]
+
+
+def _known(reason: str | None) -> list[pytest.MarkDecorator]:
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+
+
+KNOWN_ON = "2.1.332"
+"""The client the known differences were seen with (``scripts/check_resume_preview.py
+--all``): 290 of the 310 mutations equal, these 20 not."""
+COMPACTION = (
+    "Claude Code re-attaches a call from before a compaction boundary when the rest of its "
+    "message comes after it; the rebuild starts at the boundary"
+)
+DANGLING = "Claude Code loses history at this missing parent; the rule is not known"
+TEXT_SPLITS = "Claude Code does not merge a message's lines across a user text; the rebuild does"
+LATE_ORDER = "the moved-back result goes elsewhere in its turn than the preview puts it"
+LOOP_PLACEHOLDERS = (
+    "which earlier calls of an interrupted tool loop Claude Code answers with a placeholder "
+    "(rather than drops) is not fully known"
+)
+RESULT_ORDER = "Claude Code sends the remaining results of the turn in another order"
+KNOWN_DIFFERENCES: dict[str, str] = {
+    "combo-end/claude-code-log.37f83ec9/159": LOOP_PLACEHOLDERS,
+    "combo-end/claude-code-log.fe869ecb/96": LOOP_PLACEHOLDERS,
+    "late-result/claude-code-log.ef958aa1/122": LATE_ORDER,
+    "combo-end/claude-code-log.ef958aa1/77": LOOP_PLACEHOLDERS,
+    "dangling-parent/claude-code-log.a7da6a22/160": DANGLING,
+    "dangling-parent/claude-code-log.29ccd257/5": DANGLING,
+    "compaction/claude-code-viewer.1af7fc5e/16": COMPACTION,
+    "text-after-call/claude-code-viewer.5c0375b4/12": TEXT_SPLITS,
+    "compaction/claude-code-viewer.fe5e1c67/5": COMPACTION,
+    "combo-end/claude-code-viewer.fe5e1c67/15": LOOP_PLACEHOLDERS,
+    "orphan-result/napoli-matcha-entire.0c-c3173e5050-3/10": RESULT_ORDER,
+    "compaction/napoli-matcha-entire.7b-e259e61ef2-0/123": COMPACTION,
+    "dangling-parent/napoli-matcha-entire.7b-e259e61ef2-0/63": DANGLING,
+    "compaction/napoli-matcha-entire.9e-1fb706580f-0/346": COMPACTION,
+    "text-after-call/napoli-matcha-entire.9e-1fb706580f-0/317": TEXT_SPLITS,
+    "combo-end/napoli-matcha-entire.9e-1fb706580f-0/348": LOOP_PLACEHOLDERS,
+    "compaction/spotter.8463c716/919": COMPACTION,
+    "compaction/spotter.short/8": COMPACTION,
+    "compaction/spotter.subagent/12": COMPACTION,
+    "late-result/samples.healthy-parallel/8": LATE_ORDER,
+}
 
 
 def _ours(path: Path, version: str) -> list[dict[str, Any]]:

@@ -9,14 +9,30 @@ from typing import Any
 from inspector.agents.claude_code.entries import SYSTEM, Entry
 from inspector.agents.claude_code.releases import ClaudeCodeBehaviour, behaviour_of
 from inspector.core.jsonl import read_line
-from inspector.core.model import TEXT, TOOL_USE, USER_ROLE, Block, Conversation, Message
+from inspector.core.model import (
+    TEXT,
+    TOOL_RESULT,
+    TOOL_USE,
+    USER_ROLE,
+    Block,
+    Conversation,
+    Message,
+)
 
 LEGACY_AGENT_TOOL = "Task"
 AGENT_TOOL = "Agent"
 
 
 def block_payload(path: Path, block: Block, cache: dict[int, dict[str, Any]]) -> Any:
-    """The block as it appears in the file: a content dict, or the string content."""
+    """The block as it appears in the file: a content dict, or the string content (a result
+    the client makes up: as the client sends it)."""
+    if block.made_up is not None:
+        return {
+            "type": TOOL_RESULT,
+            "content": block.made_up,
+            "is_error": True,
+            "tool_use_id": block.tool_id,
+        }
     origin = block.origin
     value = cache.get(origin.line)
     if value is None:
@@ -43,7 +59,7 @@ def message_payloads(conversation: Conversation) -> list[dict[str, Any]]:
             content = []
             for position, block in enumerate(message.blocks):
                 raw = block_payload(conversation.path, block, cache)
-                raw = {"type": TEXT, "text": raw} if block.index < 0 else raw
+                raw = {"type": TEXT, "text": raw} if isinstance(raw, str) else raw
                 content.append(_as_sent(raw, message, position, behaviour))
         payloads.append({"role": message.role, "content": content})
     return payloads

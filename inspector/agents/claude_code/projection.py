@@ -160,14 +160,22 @@ class Projector:
             hops += 1
         return parent
 
+    def later_leaf(self, entry: Entry, than: Entry) -> bool:
+        """Whether a leaf wins over another: the later in the file (Claude Code 2.1.197 and
+        newer), or the newer by timestamp, file order breaking ties (2.0.x)."""
+        if self.behaviour.leaf_in_file_order:
+            return entry.line >= than.line
+        return (entry.timestamp or "") >= (than.timestamp or "")
+
     def _newest_leaf(self, leaves: list[Entry]) -> Entry | None:
-        """The newest leaf by timestamp (file order breaks ties) that stands for a message."""
+        """The leaf Claude Code resumes from (:meth:`later_leaf`), of those that stand for a
+        message."""
         leaf: Entry | None = None
         for entry in leaves:
             standing = self.message_ancestor(entry)
             if standing is None:
                 continue
-            if leaf is None or (entry.timestamp or "") >= (leaf.timestamp or ""):
+            if leaf is None or self.later_leaf(entry, leaf):
                 leaf = entry
         self.newest_leaf = leaf
         return self.message_ancestor(leaf) if leaf is not None else None

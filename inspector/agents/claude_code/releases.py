@@ -14,7 +14,10 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Final
+
+import orjson
 
 from inspector.agents.claude_code.layout import LABEL
 from inspector.core.client import ClientChoice, ClientRelease, version_key
@@ -29,10 +32,16 @@ its message (seen on ``realworld/spotter/8463c716-….jsonl``, message 122). Rel
 2.1.197 and 2.1.330 were not checked."""
 
 SENT_AS_TODAY_SINCE: Final = (2, 1, 197)
-"""The oldest release seen to rename ``Task`` calls ``Agent`` and join merged user lines
-with newlines (2.1.197 and 2.1.332 both do; older ones were not compared in full)."""
+"""The oldest release seen to resume from the last leaf in the file (2.0.77 takes the newest
+by timestamp), rename ``Task`` calls ``Agent`` and join merged user lines with newlines
+(2.1.197 and 2.1.332 do; older ones were not compared in full)."""
+
+HEALS_BY_ANSWERING_SINCE: Final = (2, 1, 332)
+"""At resume 2.1.332 answers a call the session ended without (a placeholder) and moves a
+late result back; 2.1.197 drops both calls. Releases in between were not checked."""
 
 _VERSION_TIMEOUT: Final = 10.0
+NPM_PACKAGE: Final = "@anthropic-ai/claude-code"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +49,20 @@ class ClaudeCodeBehaviour:
     """What one Claude Code release does where releases differ."""
 
     release: ClientRelease
+    leaf_in_file_order: bool
+    """It resumes from the last leaf in the file (else the newest by timestamp)."""
     tool_uses_in_file_order: bool
     """Tool calls of a merged assistant message go out in file order (else chain order)."""
     renames_task_tool: bool
     """A legacy ``Task`` tool_use goes out named ``Agent``."""
     joins_user_lines_with_newline: bool
     """The texts of user lines merged into one message end with a newline but the last."""
+    fakes_interrupted: bool
+    """At resume, a call of the last turn left without a result gets a made-up is_error
+    result (else it is dropped)."""
+    moves_late_results: bool
+    """At resume, a result sent in a later turn is moved back after its call (else the
+    call is dropped and the result stripped)."""
 
 
 def behaviour_for(choice: ClientChoice) -> ClaudeCodeBehaviour:
@@ -60,9 +77,12 @@ def behaviour_of(release: ClientRelease | None) -> ClaudeCodeBehaviour:
     key = version_key(release.version) or (0, 0, 0)
     return ClaudeCodeBehaviour(
         release,
+        leaf_in_file_order=key >= SENT_AS_TODAY_SINCE,
         tool_uses_in_file_order=key >= FILE_ORDER_SINCE,
         renames_task_tool=key >= SENT_AS_TODAY_SINCE,
         joins_user_lines_with_newline=key >= SENT_AS_TODAY_SINCE,
+        fakes_interrupted=key >= HEALS_BY_ANSWERING_SINCE,
+        moves_late_results=key >= HEALS_BY_ANSWERING_SINCE,
     )
 
 
@@ -77,23 +97,45 @@ def _release(choice: ClientChoice) -> ClientRelease:
 
 
 def installed_version(environ: Mapping[str, str]) -> str | None:
-    """The version ``claude --version`` reports (``$INSPECTOR_CLAUDE_BIN`` first), or None
-    when there is no such program or it does not answer with a version."""
+    """The version of the installed Claude Code (``$INSPECTOR_CLAUDE_BIN`` first, else
+    ``claude`` on ``PATH``), or None when there is none or it does not say."""
     binary = environ.get("INSPECTOR_CLAUDE_BIN") or shutil.which(
         "claude", path=environ.get("PATH", os.defpath)
     )
     if not binary:
         return None
     try:
-        stat = os.stat(binary)
-    except OSError:
+        real = os.path.realpath(binary)
+        stat = os.stat(real)
+    except (OSError, ValueError):
         return None
-    return _version_of(binary, stat.st_mtime_ns, stat.st_size)
+    return _version_of(real, stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=8)
 def _version_of(binary: str, mtime_ns: int, size: int) -> str | None:
-    """One run per binary as it is on disk (its mtime and size are part of the key)."""
+    """Read where the install says it (its npm ``package.json``, or the versioned folder a
+    native install keeps it in) and only else run ``claude --version``: a check must not
+    start a Node process every time (its mtime and size key the memo)."""
+    return _recorded_version(Path(binary)) or _reported_version(binary)
+
+
+def _recorded_version(binary: Path) -> str | None:
+    for folder in list(binary.parents)[:3]:
+        manifest = folder / "package.json"
+        try:
+            package = orjson.loads(manifest.read_bytes()) if manifest.is_file() else None
+        except (OSError, orjson.JSONDecodeError):
+            continue
+        if isinstance(package, dict) and package.get("name") == NPM_PACKAGE:
+            version = package.get("version")
+            return _normalised(version) if isinstance(version, str) else None
+    if binary.parent.name == "versions":  # ~/.local/share/claude/versions/2.1.332
+        return _normalised(binary.name)
+    return None
+
+
+def _reported_version(binary: str) -> str | None:
     try:
         answer = subprocess.run(
             [binary, "--version"],
@@ -104,8 +146,14 @@ def _version_of(binary: str, mtime_ns: int, size: int) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    key = version_key(answer.stdout.decode("utf-8", "replace"))
-    return None if key is None or answer.returncode != 0 else ".".join(map(str, key))
+    if answer.returncode != 0:
+        return None
+    return _normalised(answer.stdout.decode("utf-8", "replace"))
+
+
+def _normalised(text: str) -> str | None:
+    key = version_key(text)
+    return None if key is None else ".".join(map(str, key))
 
 
 NEWEST: Final = behaviour_of(ClientRelease(LABEL, NEWEST_KNOWN, "newest known"))

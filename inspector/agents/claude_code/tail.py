@@ -267,11 +267,11 @@ class _Extension:
         for entry in new_leaves:
             if self.projector.message_ancestor(entry) is None:
                 continue
-            if best is None or (entry.timestamp or "") >= (best.timestamp or ""):
+            if best is None or self.projector.later_leaf(entry, best):
                 best = entry
         # If the previous leaf is gone, another old leaf may be newer than every new one.
         if (previous is not None and not still_leaf) and (
-            best is None or (best.timestamp or "") < (previous.timestamp or "")
+            best is None or not self.projector.later_leaf(best, previous)
         ):
             raise _CannotExtend
         return best
