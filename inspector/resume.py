@@ -14,12 +14,17 @@ from typing import Any
 from inspector.agents import agent_of, block_payload, heal_on_resume
 from inspector.core.model import TOOL_USE, Block, Conversation
 from inspector.core.resume import HealKind, HealStep, Resumed
+from inspector.core.safe_text import one_line
 from inspector.core.wording import counted
-from inspector.rules import Finding, Report, Rule, validate
+from inspector.rules import Finding, Report, Rule, Severity, validate
 from inspector.summaries import tool_input_summary
 
-TRANSCRIPT_RULES = frozenset({Rule.BADLINE, Rule.CHAIN, Rule.CYCLE, Rule.APIERROR})
-"""Findings about the file, not the request: resuming neither heals nor keeps them."""
+
+def has_verdict(finding: Finding) -> bool:
+    """Whether resuming can heal the finding: an error the API rejects, or a call still
+    pending (warnings the API accepts and findings about the file have nothing to heal)."""
+    return finding.severity is Severity.ERROR or finding.rule is Rule.PENDING
+
 
 REPAIR_HINT = "resume does not heal this; use `inspector repair`"
 
@@ -77,7 +82,7 @@ def preview_resume(report: Report) -> ResumePreview | None:
     payloads: dict[int, Any] = {}
     verdicts: dict[int, ResumeVerdict] = {}
     for index, finding in enumerate(report.findings):
-        if finding.rule in TRANSCRIPT_RULES:
+        if not has_verdict(finding):
             continue
         if _key(finding) in remaining:
             verdicts[index] = ResumeVerdict(False, REPAIR_HINT)
@@ -97,9 +102,16 @@ def describe_step(conversation: Conversation, step: HealStep, payloads: dict[int
     where = f"(line {block.origin.line})"
     if step.kind is HealKind.STRIPPED_RESULT:
         return f"{release} strips the result for {block.tool_id} {where}"
+    if step.kind is HealKind.MOVED_RESULT:
+        return f"{release} moves the result for {block.tool_id} {where} back after its call"
     call = _call_text(conversation, block, payloads)
     if step.kind is HealKind.DROPPED_REPEAT:
         return f"{release} drops the repeated call {call} {where} and its result"
+    if step.kind is HealKind.FAKED_RESULT:
+        return (
+            f"{release} answers the call {call} {where} with the placeholder "
+            f"{one_line(step.text or '', 60)!r}; the model does not get its real output"
+        )
     return f"{release} drops the call {call} {where}; the model will not know it ran"
 
 
@@ -156,10 +168,20 @@ def _program(command: str, session_id: str | None) -> str:
     return command
 
 
+_STEP_WORDS = {
+    HealKind.DROPPED_CALL: ("drops", "call"),
+    HealKind.DROPPED_REPEAT: ("drops", "repeated call"),
+    HealKind.STRIPPED_RESULT: ("strips", "result"),
+    HealKind.MOVED_RESULT: ("moves", "late result"),
+    HealKind.FAKED_RESULT: ("fakes", "result"),
+}
+
+
 def _count_steps(steps: list[HealStep]) -> str:
-    calls = sum(1 for step in steps if step.kind is not HealKind.STRIPPED_RESULT)
-    results = len(steps) - calls
-    parts = [f"drops {counted(calls, 'call')}"] if calls else []
-    if results:
-        parts.append(f"strips {counted(results, 'result')}")
+    """ "drops 2 calls and strips 1 result"."""
+    parts = []
+    for kind, (verb, noun) in _STEP_WORDS.items():
+        count = sum(1 for step in steps if step.kind is kind)
+        if count:
+            parts.append(f"{verb} {counted(count, noun)}")
     return " and ".join(parts) or "changes nothing"

@@ -132,6 +132,20 @@ class ApiErrorRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class MadeUpResult:
+    """A tool result the client made up in place of the real one: the real output was lost
+    to the model (a session that ended mid-call, a result missing when it sent)."""
+
+    line: int
+    """Where the transcript shows it."""
+    tool_id: str
+    text: str
+    """What the model was given instead."""
+    when: str
+    """"when it resumed the session", "when it sent the request"."""
+
+
+@dataclass(frozen=True, slots=True)
 class SubagentLink:
     """A subagent conversation and the tool call that spawned it."""
 
@@ -199,6 +213,8 @@ class Conversation:
     """What the client that wrote it does with each defect (its agent says)."""
     client: ClientRelease | None = None
     """The client release the rebuild followed (None: the agent's rebuild has one way)."""
+    made_up_results: list[MadeUpResult] = field(default_factory=list)
+    """Results the client recorded having made up, in file order."""
 
 
 def count_blocks(conversation: Conversation, kind: str) -> int:

@@ -24,9 +24,9 @@ class HealKind(StrEnum):
     STRIPPED_RESULT = "strips the result"
     """A tool_result no call asks for (or whose call it dropped)."""
     MOVED_RESULT = "moves the result"
-    """A tool_result sent later than the turn right after its call is moved there."""
+    """A result sent in a later turn, moved to a turn of its own right after its call."""
     FAKED_RESULT = "answers the call with a placeholder"
-    """A call left without a result when the session ended gets a made-up result."""
+    """A call without a result in the next turn gets a made-up one (:attr:`HealStep.text`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,8 @@ class HealStep:
     """The block removed, as recorded."""
     message_index: int
     """The recorded message it was in."""
+    text: str | None = None
+    """The placeholder the model is given (a made-up result)."""
 
 
 @dataclass(slots=True)

@@ -43,6 +43,7 @@ class Rule(StrEnum):
     BADLINE = "BADLINE"
     APIERROR = "APIERROR"
     PENDING = "PENDING"
+    MADEUP = "MADEUP"
 
 
 class CallStatus(StrEnum):

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import re
 
+from inspector.core.safe_text import one_line
 from inspector.rules.context import Context
 from inspector.rules.findings import Finding, Rule, Severity
 
 _MESSAGE_INDEX = re.compile(r"messages\.(\d+)")
+
+MADE_UP_CAUSES = {
+    "when it resumed the session": "the session ended before the call's result was recorded "
+    "(killed or crashed mid-call)",
+    "when it sent a request": "the call's result was missing from the history it sent",
+}
 
 
 def add_transcript_issues(context: Context) -> None:
@@ -22,6 +29,25 @@ def add_transcript_issues(context: Context) -> None:
                 line=issue.line,
                 uuid=issue.uuid,
                 note=issue.note,
+            )
+        )
+
+
+def add_made_up_results(context: Context) -> None:
+    """MADEUP: a result the client made up: the API accepts it, the model lost the output."""
+    conversation = context.conversation
+    client = conversation.client.label if conversation.client else "The client"
+    for made_up in conversation.made_up_results:
+        context.findings.append(
+            Finding(
+                Rule.MADEUP,
+                Severity.WARNING,
+                f"{client} made up the result of {made_up.tool_id} {made_up.when}: the model "
+                f"was given {one_line(made_up.text, 90)!r} instead of the call's real output",
+                ids=(made_up.tool_id,),
+                line=made_up.line,
+                cause=MADE_UP_CAUSES.get(made_up.when),
+                note="The API accepts it; what the call really did is lost to the model.",
             )
         )
 

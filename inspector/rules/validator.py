@@ -20,7 +20,7 @@ from inspector.rules.context import Context
 from inspector.rules.findings import CallStatus, Cut, Finding, Report, Rule, Severity
 from inspector.rules.next_turn import NextTurnPairing
 from inspector.rules.responses import check_responses_pairing
-from inspector.rules.transcript import add_api_errors, add_transcript_issues
+from inspector.rules.transcript import add_api_errors, add_made_up_results, add_transcript_issues
 
 
 def validate(
@@ -49,6 +49,7 @@ def validate(
     _mark_duplicates(context)
     add_transcript_issues(context)
     add_api_errors(context)
+    add_made_up_results(context)
     context.findings.sort(key=_finding_order)
     return Report(
         conversation,

@@ -37,6 +37,7 @@ from tests.support.claude_capture import (
     find_claude,
     tool_structure,
 )
+from tests.support.claude_versions import Client, per_client, resumable
 from tests.support.mutations import KINDS, generate, realworld_sources, sample_sources
 
 CLAUDE = find_claude()
@@ -141,11 +142,12 @@ def _ours(path: Path, version: str) -> list[dict[str, Any]]:
     return messages
 
 
-def _assert_preview_matches(path: Path) -> None:
-    assert CLAUDE is not None
-    version = _client_version()
+def _assert_preview_matches(path: Path, binary: str | None = None, version: str = "") -> None:
+    binary = binary or CLAUDE
+    assert binary is not None
+    version = version or _client_version()
     try:
-        theirs = capture_resume_request(path, claude_bin=CLAUDE, timeout=120).messages
+        theirs = capture_resume_request(path, claude_bin=binary, timeout=120).messages
     except CaptureError as exc:
         if not exc.no_conversation:
             pytest.fail(str(exc), pytrace=False)
@@ -157,9 +159,14 @@ def _assert_preview_matches(path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.jsonl")), ids=lambda p: Path(p).stem)
-def test_preview_of_planted_sample(sample: Path) -> None:
-    _assert_preview_matches(sample)
+SAMPLE_PARAMS = [pytest.param(p, id=p.stem) for p in sorted(SAMPLES.glob("*.jsonl"))]
+
+
+@pytest.mark.parametrize(("client", "sample"), per_client(SAMPLE_PARAMS, applies=resumable))
+def test_preview_of_planted_sample(client: Client, sample: Path) -> None:
+    """Every version of the matrix that resumes 2.1 transcripts: the notes and the preview
+    say what each of them does."""
+    _assert_preview_matches(sample, client.binary, client.version)
 
 
 @pytest.mark.parametrize("target", _mutation_params())

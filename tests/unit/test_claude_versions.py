@@ -88,3 +88,29 @@ def test_written_by_is_the_newest_recorded_version(tmp_path: Path) -> None:
         '{"version":"2.0.9"}\n{"version": "2.0.10"}\n{"type":"summary"}\n', encoding="utf-8"
     )
     assert written_by(transcript) == "2.0.10"
+
+
+def test_what_the_rebuild_calls_newest_is_the_matrix_judge() -> None:
+    from inspector.agents.claude_code.releases import NEWEST_KNOWN
+
+    assert listed_versions()[0] == NEWEST_KNOWN
+
+
+def test_every_version_a_note_names_is_in_the_matrix() -> None:
+    """A note says which releases it holds for; each must be one the tests run (so a
+    note that stops holding fails a real-client test, not a user)."""
+    import re
+
+    from inspector.agents.claude_code.projection import NOTES
+
+    listed = set(listed_versions())
+    for kind, note in _fields(NOTES):
+        named = set(re.findall(r"\b\d+\.\d+\.\d+\b", note or ""))
+        assert named, f"the {kind} note names no release"
+        assert named <= listed, f"the {kind} note names {named - listed}, not in the matrix"
+
+
+def _fields(notes: object) -> list[tuple[str, str | None]]:
+    from dataclasses import fields
+
+    return [(f.name, getattr(notes, f.name)) for f in fields(notes)]  # type: ignore[arg-type]

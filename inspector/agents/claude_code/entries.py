@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from inspector.core.anthropic_blocks import anthropic_block, str_or_none, text_block
 from inspector.core.jsonl import BadLine, ParsedLine
 from inspector.core.model import (
@@ -23,6 +25,7 @@ from inspector.core.model import (
     TOOL_USE,
     Block,
     IssueKind,
+    MadeUpResult,
     Origin,
     TranscriptIssue,
 )
@@ -51,10 +54,23 @@ KNOWN_METADATA_KINDS = frozenset(
         "file-history-snapshot",
         "queue-operation",
         "content-replacement",
+        "api-request",
+        "api-request-blob",
+        "api-request-shape",
+        "tools-used",
+        "atis-latch",
+        "cost-state",
+        "mode",
     }
 )
 AGENT_TOOLS = frozenset({"Task", "Agent"})
 COMPACT_BOUNDARY = "compact_boundary"
+REQUEST_BLOB = "api-request-blob"
+"""A message as Claude Code sent it, stored when the conversation lines do not make it."""
+MISSING_RESULT = "[Tool result missing due to internal error]"
+"""The result Claude Code 2.1.332 sends for a call whose result is missing."""
+AT_SEND = "when it sent a request"
+AT_RESUME = "when it resumed the session"
 LOCAL_COMMAND = "local_command"
 
 
@@ -123,6 +139,8 @@ class TranscriptEntries:
         """uuid of an inline sidechain's first entry → its prompt text."""
         self.api_error_texts: dict[int, str] = {}
         """line number → text of a stored API error."""
+        self.made_up: list[MadeUpResult] = []
+        """Results Claude Code says it made up (2.1.332 records them), in file order."""
 
     def feed(self, lines: Iterable[ParsedLine | BadLine]) -> None:
         """Take parsed lines in file order."""
@@ -148,6 +166,8 @@ class TranscriptEntries:
         # one look-up both recognises a chain kind and gives its shared string
         kind = _CANONICAL.get(raw_kind) if type(raw_kind) is str else None
         if kind is None:
+            if raw_kind == REQUEST_BLOB:
+                self._note_sent_placeholders(line.number, value)
             known = type(raw_kind) is str and raw_kind in KNOWN_METADATA_KINDS
             if known or "sessionId" in value or "leafUuid" in value:
                 self.recognised_lines += 1
@@ -256,7 +276,7 @@ class TranscriptEntries:
             entry.blocks.append(text_block(entry, -1, content))
             entry.string_content = True
         if entry.api_error:
-            self.api_error_texts[entry.line] = _first_text(content)
+            self.api_error_texts[entry.line] = _api_error_text(value, content)
         if entry.kind == USER:
             self._note_links(entry, value, content)
 
@@ -270,7 +290,28 @@ class TranscriptEntries:
             if isinstance(tool_input, dict) and isinstance(tool_input.get("prompt"), str):
                 self.agent_prompts[block.tool_id] = tool_input["prompt"]
 
+    def _note_sent_placeholders(self, number: int, value: dict[str, Any]) -> None:
+        """A message Claude Code stored because it sent it changed: a result it made up."""
+        message = value.get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else ():
+            if (
+                isinstance(block, dict)
+                and block.get("type") == TOOL_RESULT
+                and block.get("content") == MISSING_RESULT
+                and isinstance(block.get("tool_use_id"), str)
+            ):
+                self.made_up.append(
+                    MadeUpResult(number, block["tool_use_id"], MISSING_RESULT, AT_SEND)
+                )
+
     def _note_links(self, entry: Entry, value: dict[str, Any], content: Any) -> None:
+        if value.get("toolDenialKind") == "interrupted":
+            for block in entry.blocks:
+                if block.type == TOOL_RESULT and block.tool_id:
+                    text = value.get("toolUseResult")
+                    said = text if isinstance(text, str) else "a placeholder"
+                    self.made_up.append(MadeUpResult(entry.line, block.tool_id, said, AT_RESUME))
         tool_result = value.get("toolUseResult")
         if type(tool_result) is dict:
             agent_id = tool_result.get("agentId")
@@ -306,6 +347,25 @@ class TranscriptEntries:
         self.agent_prompts.update(later.agent_prompts)
         self.sidechain_prompts.update(later.sidechain_prompts)
         self.api_error_texts.update(later.api_error_texts)
+        self.made_up.extend(later.made_up)
+
+
+def _api_error_text(value: dict[str, Any], content: Any) -> str:
+    """The stored error's text, with the API's own words when Claude Code kept them
+    (2.1.332 shortens them, e.g. "API Error: 400 orphaned tool_result in conversation
+    history", and keeps the API's answer in ``errorDetails``)."""
+    text = _first_text(content)
+    details = value.get("errorDetails")
+    if not isinstance(details, str):
+        return text
+    body = details.partition(" ")[2]  # "400 {…}"
+    try:
+        answer = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return text
+    error = answer.get("error") if isinstance(answer, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    return f"{text} (the API said: {message})" if isinstance(message, str) else text
 
 
 def _first_text(content: Any) -> str:

@@ -23,7 +23,12 @@ from inspector.agents.claude_code.entries import (
     TranscriptEntries,
 )
 from inspector.agents.claude_code.fold import MessageFold
-from inspector.agents.claude_code.releases import NEWEST, ClaudeCodeBehaviour
+from inspector.agents.claude_code.releases import (
+    EVERY_CHECKED,
+    HEALS,
+    NEWEST,
+    ClaudeCodeBehaviour,
+)
 from inspector.agents.claude_code.subagents import subagent_links
 from inspector.core.model import (
     TOOL_USE,
@@ -31,33 +36,33 @@ from inspector.core.model import (
     ClientNotes,
     Conversation,
     IssueKind,
+    MadeUpResult,
     Message,
     TranscriptIssue,
 )
 
 NOTES = ClientNotes(
     missing=(
-        "Claude Code 2.1.x drops this tool_use silently when it resumes the session (the "
-        "model forgets a call that may have changed files) and, at send time, would "
-        'insert an is_error result "[Tool result missing due to internal error]". Other '
-        "clients and older versions send it as recorded and get this 400."
+        f"Claude Code {HEALS} does not send this call as recorded when it resumes the "
+        "session (see resume); a client that sends it as recorded gets this 400."
     ),
     orphan=(
-        "Claude Code 2.1.x strips an orphan result when it resumes the session; other "
-        "clients and older versions send it as recorded and get this 400."
+        f"Claude Code {HEALS} strips an orphan result when it resumes the session; a "
+        "client that sends it as recorded gets this 400."
     ),
     duplicate=(
-        "Claude Code 2.1.x strips a tool_use id that repeats in a later message, with its "
-        "result, when it resumes; other clients send it and get this 400."
+        f"Claude Code {HEALS} drops a repeated call and its result when it resumes the "
+        "session; a client that sends it as recorded gets this 400."
     ),
     moved=(
-        "Claude Code moves tool_result blocks before other blocks when it sends a user "
-        "turn; a client that sends the turn as recorded gets this 400."
+        f"Claude Code {EVERY_CHECKED} sends tool_result blocks before the other blocks of "
+        "a user turn; a client that sends the turn as recorded gets this 400."
     ),
-    compacted="Claude Code 2.1.x strips a result whose call was compacted away.",
+    compacted=f"Claude Code {HEALS} strips a result whose call was compacted away.",
     pending=(
-        "If the call is not running any more, Claude Code 2.1.x drops it silently on "
-        "resume; a client that sends it with a new prompt and no result gets R1."
+        "If the call is not running any more, Claude Code 2.1.332 answers it with a "
+        "placeholder when it resumes, 2.1.197 drops it (checked); a client that sends it "
+        "with a new prompt and no result gets R1."
     ),
 )
 """What Claude Code does with each defect when it resumes and sends a session."""
@@ -136,6 +141,7 @@ class Projector:
                 if block.type == TOOL_USE and block.tool_id
             )
         conversation.abandoned = self._abandoned(leaves, on_chain, boundary)
+        conversation.made_up_results = made_up_results(transcript, messages)
         conversation.subagents = subagent_links(transcript)
         return conversation
 
@@ -361,6 +367,14 @@ class Projector:
             return None
         path.reverse()
         return Branch(fork, tuple(path))
+
+
+def made_up_results(transcript: TranscriptEntries, messages: list[Message]) -> list[MadeUpResult]:
+    """The results Claude Code says it made up, for calls the conversation sends."""
+    if not transcript.made_up:
+        return []
+    calls = {block.tool_id for m in messages for block in m.blocks if block.type == TOOL_USE}
+    return [made_up for made_up in transcript.made_up if made_up.tool_id in calls]
 
 
 def _chain_issue(entry: Entry, parent: str, cut_off: int) -> TranscriptIssue:

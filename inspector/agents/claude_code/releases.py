@@ -24,6 +24,11 @@ from inspector.core.client import ClientChoice, ClientRelease, version_key
 
 NEWEST_KNOWN: Final = "2.1.332"
 """The newest release the tests check the rebuild against (``tests/claude_versions.txt``)."""
+HEALS: Final = "2.1.197 and 2.1.332 (checked)"
+"""The releases of the matrix that heal a history at resume, for the notes (2.0.77 resumes
+only what 2.0.x wrote, so the 2.1 samples do not tell)."""
+EVERY_CHECKED: Final = "(checked: 2.0.77, 2.1.197, 2.1.332)"
+"""Every release of the matrix, for notes that hold for all of them."""
 
 FILE_ORDER_SINCE: Final = (2, 1, 330)
 """From this release on, a merged message's tool calls are sent in the order their lines
@@ -37,8 +42,8 @@ by timestamp), rename ``Task`` calls ``Agent`` and join merged user lines with n
 (2.1.197 and 2.1.332 do; older ones were not compared in full)."""
 
 HEALS_BY_ANSWERING_SINCE: Final = (2, 1, 332)
-"""At resume 2.1.332 answers a call the session ended without (a placeholder) and moves a
-late result back; 2.1.197 drops both calls. Releases in between were not checked."""
+"""2.1.332 answers a call the session ended without, or answered late, with a placeholder;
+2.1.197 drops both calls. Releases in between were not checked."""
 
 _VERSION_TIMEOUT: Final = 10.0
 NPM_PACKAGE: Final = "@anthropic-ai/claude-code"
@@ -60,9 +65,9 @@ class ClaudeCodeBehaviour:
     fakes_interrupted: bool
     """At resume, a call of the last turn left without a result gets a made-up is_error
     result (else it is dropped)."""
-    moves_late_results: bool
-    """At resume, a result sent in a later turn is moved back after its call (else the
-    call is dropped and the result stripped)."""
+    fakes_missing: bool
+    """A call answered only in a later turn gets a made-up result when the request is sent
+    (else, at resume, the call is dropped and the result stripped)."""
 
 
 def behaviour_for(choice: ClientChoice) -> ClaudeCodeBehaviour:
@@ -82,7 +87,7 @@ def behaviour_of(release: ClientRelease | None) -> ClaudeCodeBehaviour:
         renames_task_tool=key >= SENT_AS_TODAY_SINCE,
         joins_user_lines_with_newline=key >= SENT_AS_TODAY_SINCE,
         fakes_interrupted=key >= HEALS_BY_ANSWERING_SINCE,
-        moves_late_results=key >= HEALS_BY_ANSWERING_SINCE,
+        fakes_missing=key >= HEALS_BY_ANSWERING_SINCE,
     )
 
 

@@ -6,15 +6,16 @@ holds a CI-sized share), Claude Code 2.1.197 and 2.1.332:
 
 * a call whose id an earlier call already used is dropped, and every result of that id
   beyond the first answer of the earlier call is stripped;
-* a call answered only in a later user turn: 2.1.332 moves the result back to the turn
-  right after the call (after the results already there); 2.1.197 drops the call, and its
-  result with it;
+* a call answered only in a later user turn: 2.1.332 answers it with the placeholder
+  ``[Tool result missing due to internal error]`` (first in the turn after the call) and
+  strips the late result, or, when no user turn follows the call, sends the late result in
+  a turn of its own right after it; 2.1.197 drops the call, and its result with it;
 * when the session ended mid-batch (its last assistant turn has a call left without a
   result, and nothing but results follows it), 2.1.332 answers every call of that tool loop
-  (since the last prompt) left without a result in a turn of results (or in the last turn)
-  with an is_error placeholder, ``[Tool call
-  interrupted: …]``, and writes it into the transcript: after the results of the last turn,
-  before those of an earlier one; 2.1.197 drops those calls;
+  (since the last prompt) left without a result: those of the last turn with ``[Tool call
+  interrupted: …]``, which it writes into the transcript (after the turn's results), earlier
+  ones that have a turn of results with the missing-result placeholder (first in it);
+  2.1.197 drops those calls;
 * any other call without a result in the next turn is dropped (the model forgets it ran);
 * a result that answers no kept call before it is stripped;
 * a message left with nothing in it is not sent.
@@ -36,6 +37,8 @@ INTERRUPTED_RESULT = (
     "again.]"
 )
 """The result Claude Code 2.1.332 makes up for a call the session ended without answering."""
+MISSING_RESULT = "[Tool result missing due to internal error]"
+"""The result Claude Code 2.1.332 makes up when it sends a call with no result after it."""
 
 
 def heal_on_resume(conversation: Conversation) -> Resumed:
@@ -77,16 +80,17 @@ class _HealPlan:
                 found = [(at, result) for at, result in answers.get(tool_id, ()) if at > index]
                 if found and found[0][0] == index + 1 and self._answer_turn(index):
                     kept = found[0][1]
-                elif found and self.behaviour.moves_late_results:
+                elif found and self.behaviour.fakes_missing and self._answer_turn(index):
+                    self._fake(block, index, MISSING_RESULT)
+                    continue
+                elif found and self.behaviour.fakes_missing:
                     at, kept = found[0]
                     self._move(kept, at, index)
-                elif (
-                    not found
-                    and interrupted
-                    and index > turn_start
-                    and (index == ending or self._answer_turn(index))
-                ):
-                    self._fake(block, index, last=index == ending)
+                elif not found and interrupted and index == ending:
+                    self._fake(block, index, INTERRUPTED_RESULT)
+                    continue
+                elif not found and interrupted and index > turn_start and self._answer_turn(index):
+                    self._fake(block, index, MISSING_RESULT)
                     continue
                 else:
                     self._drop(block, index, HealKind.DROPPED_CALL)
@@ -164,16 +168,18 @@ class _HealPlan:
         self.steps.append(HealStep(kind, block, index))
 
     def _move(self, result: Block, at: int, call_index: int) -> None:
+        """Send a late result in a turn of its own right after its call (which has none)."""
         self.dropped.add(id(result))
         self.added.setdefault(call_index, []).append(result)
         self.steps.append(HealStep(HealKind.MOVED_RESULT, result, at))
 
-    def _fake(self, call: Block, index: int, *, last: bool) -> None:
-        made_up = Block(
-            "tool_result", call.origin, -1, call.tool_id, is_error=True, made_up=INTERRUPTED_RESULT
-        )
-        (self.appended if last else self.added).setdefault(index, []).append(made_up)
-        self.steps.append(HealStep(HealKind.FAKED_RESULT, call, index))
+    def _fake(self, call: Block, index: int, text: str) -> None:
+        """Answer ``call`` with a made-up result: the interrupted one is written into the
+        transcript after the turn's results; the missing one is put first at send time."""
+        made_up = Block("tool_result", call.origin, -1, call.tool_id, is_error=True, made_up=text)
+        place = self.appended if text == INTERRUPTED_RESULT else self.added
+        place.setdefault(index, []).append(made_up)
+        self.steps.append(HealStep(HealKind.FAKED_RESULT, call, index, text))
 
 
 def _results_first(blocks: Iterable[Block]) -> list[Block]:

@@ -41,7 +41,7 @@ from inspector.agents.claude_code.entries import (
     Entry,
 )
 from inspector.agents.claude_code.fold import MergedIntoPrefix
-from inspector.agents.claude_code.projection import NOTES, Projector
+from inspector.agents.claude_code.projection import NOTES, Projector, made_up_results
 from inspector.agents.claude_code.releases import NEWEST, ClaudeCodeBehaviour
 from inspector.agents.claude_code.subagents import subagent_links
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
@@ -227,6 +227,7 @@ class _Extension:
             subagents=subagent_links(transcript),
             notes=NOTES,
             client=self.projector.behaviour.release,
+            made_up_results=made_up_results(transcript, messages),
         )
         state.messages, state.api_errors = messages, api_errors
         return conversation, state
