@@ -8,7 +8,7 @@ resuming heals it and what the model loses on the way, or that only a repair hel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from inspector.agents import agent_of, block_payload, heal_on_resume
@@ -49,6 +49,15 @@ class ResumePreview:
     """By the index of the finding in the recorded report (API-rule findings only)."""
     command: str
     """How the user resumes: "`claude --resume <id>`", or "resuming"."""
+    recorded: list[Finding] = field(default_factory=list)
+    """The recorded report's findings (the verdicts' keys index them)."""
+
+    def verdict_of(self, finding: Finding) -> ResumeVerdict | None:
+        """The verdict on one finding of the recorded report (None: nothing to heal)."""
+        for index, recorded in enumerate(self.recorded):
+            if recorded is finding:
+                return self.verdicts.get(index)
+        return None
 
     @property
     def heals_all(self) -> bool:
@@ -91,7 +100,7 @@ def preview_resume(report: Report) -> ResumePreview | None:
         described = "; ".join(describe_step(recorded, step, payloads) for step in steps)
         text = f"{program} heals this" + (f": {described}" if described else "")
         verdicts[index] = ResumeVerdict(True, text, steps)
-    return ResumePreview(resumed, after, verdicts, command)
+    return ResumePreview(resumed, after, verdicts, command, report.findings)
 
 
 def describe_step(conversation: Conversation, step: HealStep, payloads: dict[int, Any]) -> str:

@@ -37,6 +37,7 @@ from inspector.core.model import (
 )
 from inspector.core.safe_text import one_line
 from inspector.live import LiveSession, Snapshot
+from inspector.resume import ResumePreview, preview_resume
 from inspector.rules import CallStatus, Finding, Rule, Severity, ToolCall
 from inspector.summaries import tool_input_summary
 
@@ -173,6 +174,14 @@ class ConversationView:
     """The row of each call of the report, in the report's order (None: not shown)."""
     message_findings: dict[int, list[Finding]] = field(default_factory=dict)
     """Findings shown on a message row rather than on one of its calls."""
+    _preview: list[ResumePreview | None] = field(default_factory=list)
+
+    def resume_preview(self) -> ResumePreview | None:
+        """What resuming the session does to it (worked out once, on first use: it
+        validates the conversation again)."""
+        if not self._preview:
+            self._preview.append(preview_resume(self.snapshot.report))
+        return self._preview[0]
 
     def __repr__(self) -> str:
         return f"ConversationView({str(self.path)!r}, {len(self.rows)} messages)"

@@ -24,6 +24,7 @@ from inspector.core.json_out import dumps
 from inspector.core.jsonl import read_line
 from inspector.core.model import TEXT, THINKING, TOOL_RESULT, TOOL_USE, Block, Origin
 from inspector.core.safe_text import escaped, one_line, printable
+from inspector.resume import ResumeVerdict
 from inspector.rules import Finding, Severity
 from inspector.tui import labels
 from inspector.tui.conversation_view import (
@@ -158,10 +159,17 @@ class _Describer:
             self.parts.append(Text(escaped(finding.text), style=style))
             if finding.cause:
                 self.field("cause", finding.cause)
+            verdict = self._verdict(finding)
+            if verdict is not None:
+                self.field("resume", verdict.text, style="green" if verdict.heals else "yellow")
             if finding.note:
                 self.field("note", finding.note)
             if finding.line is not None:
                 self.field("at", f"{self.path.name}:{finding.line}")
+
+    def _verdict(self, finding: Finding) -> ResumeVerdict | None:
+        preview = self.view.resume_preview() if self.view is not None else None
+        return preview.verdict_of(finding) if preview is not None else None
 
     def payload(self, block: Block) -> Any:
         view = self.view
@@ -193,6 +201,12 @@ class _Describer:
             "last valid",
             f"#{cut.message_index} (line {cut.line})" if cut else "none: no valid prefix",
         )
+        if conversation.client is not None:
+            self.field("as sent by", conversation.client.describe())
+        preview = view.resume_preview()
+        if preview is not None and preview.resumed.steps:
+            style = "green" if preview.heals_all else "yellow"
+            self.field("resume", preview.summary(), style=style)
         if report.findings:
             self.heading(f"Findings ({len(report.findings)})")
             for finding in report.findings[:200]:

@@ -43,22 +43,22 @@ from inspector.core.model import (
 
 NOTES = ClientNotes(
     missing=(
-        f"Claude Code {HEALS} does not send this call as recorded when it resumes the "
+        f"Claude Code {HEALS} do not send this call as recorded when they resume the "
         "session (see resume); a client that sends it as recorded gets this 400."
     ),
     orphan=(
-        f"Claude Code {HEALS} strips an orphan result when it resumes the session; a "
+        f"Claude Code {HEALS} strip an orphan result when they resume the session; a "
         "client that sends it as recorded gets this 400."
     ),
     duplicate=(
-        f"Claude Code {HEALS} drops a repeated call and its result when it resumes the "
+        f"Claude Code {HEALS} drop a repeated call and its result when they resume the "
         "session; a client that sends it as recorded gets this 400."
     ),
     moved=(
         f"Claude Code {EVERY_CHECKED} sends tool_result blocks before the other blocks of "
         "a user turn; a client that sends the turn as recorded gets this 400."
     ),
-    compacted=f"Claude Code {HEALS} strips a result whose call was compacted away.",
+    compacted=f"Claude Code {HEALS} strip a result whose call was compacted away.",
     pending=(
         "If the call is not running any more, Claude Code 2.1.332 answers it with a "
         "placeholder when it resumes, 2.1.197 drops it (checked); a client that sends it "
