@@ -27,8 +27,9 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from inspector.agents.claude_code.entries import MISSING_RESULT
 from inspector.agents.claude_code.releases import ClaudeCodeBehaviour, behaviour_of
-from inspector.core.model import TOOL_USE, USER_ROLE, Block, Conversation, Message
+from inspector.core.model import TOOL_RESULT, TOOL_USE, USER_ROLE, Block, Conversation, Message
 from inspector.core.resume import HealKind, HealStep, Resumed
 
 INTERRUPTED_RESULT = (
@@ -37,8 +38,6 @@ INTERRUPTED_RESULT = (
     "again.]"
 )
 """The result Claude Code 2.1.332 makes up for a call the session ended without answering."""
-MISSING_RESULT = "[Tool result missing due to internal error]"
-"""The result Claude Code 2.1.332 makes up when it sends a call with no result after it."""
 
 
 def heal_on_resume(conversation: Conversation) -> Resumed:
@@ -63,6 +62,8 @@ class _HealPlan:
     """Index of an assistant message → results the client adds last in the turn after it."""
 
     def decide(self) -> None:
+        """What becomes of each call (kept, dropped, answered with a placeholder) and of
+        each result (kept as the answer of its call, or stripped), in the module's rules."""
         answers = self._results_by_id()
         ending = self._ending_batch()
         interrupted = self.behaviour.fakes_interrupted and self._cut_short(ending, answers)
@@ -176,7 +177,7 @@ class _HealPlan:
     def _fake(self, call: Block, index: int, text: str) -> None:
         """Answer ``call`` with a made-up result: the interrupted one is written into the
         transcript after the turn's results; the missing one is put first at send time."""
-        made_up = Block("tool_result", call.origin, -1, call.tool_id, is_error=True, made_up=text)
+        made_up = Block(TOOL_RESULT, call.origin, -1, call.tool_id, is_error=True, made_up=text)
         place = self.appended if text == INTERRUPTED_RESULT else self.added
         place.setdefault(index, []).append(made_up)
         self.steps.append(HealStep(HealKind.FAKED_RESULT, call, index, text))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from inspector.agents.claude_code.entries import MISSING_RESULT
 from inspector.agents.claude_code.payloads import message_payloads
 from inspector.agents.claude_code.read import load
 from inspector.agents.claude_code.releases import (
@@ -18,7 +19,7 @@ from inspector.agents.claude_code.releases import (
     behaviour_for,
     installed_version,
 )
-from inspector.agents.claude_code.resume import INTERRUPTED_RESULT, MISSING_RESULT, heal_on_resume
+from inspector.agents.claude_code.resume import INTERRUPTED_RESULT, heal_on_resume
 from inspector.core.client import ClientChoice
 from inspector.core.resume import HealKind
 from tests.conftest import REALWORLD
