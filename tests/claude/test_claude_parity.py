@@ -7,13 +7,12 @@ by ``python -m inspector messages --client-version VERSION <path>`` (``{"message
 [...]}``), message for message. Where Claude Code finds no conversation, ours must be
 empty too.
 
-Each version of the matrix (``tests/claude_versions.txt``, ``tests/support/claude_versions.py``)
-runs: the newest on every transcript, the others on ``SMALLER``, chosen to span the
-transcript layouts (1.0.x, 2.0.x, 2.1.x, subagents) and the one transcript where versions
-differ (``spotter/8463…``: 2.1.332 sends merged assistant ``tool_use`` blocks in file
-order, 2.1.197 in chain order). A client only resumes transcripts written by its own
+Every version of the matrix (``tests/claude_versions.txt``, ``tests/support/claude_versions.py``)
+resumes every transcript it can: a client only resumes transcripts written by its own
 version or an older one (``resumable``: 2.0.77 sends a fraction of a 2.1.x transcript).
-Ids read ``VERSION-TRANSCRIPT``.
+Versions differ on one (``spotter/8463…``: 2.1.332 sends merged assistant ``tool_use``
+blocks in file order, 2.1.197 in chain order), and the rebuild follows each. Ids read
+``VERSION-TRANSCRIPT``.
 
 Skipped when Claude Code is not installed; run only these with ``pytest -m claude``.
 """
@@ -34,19 +33,6 @@ from tests.support.claude_versions import Client, per_client, resumable
 
 CONTEXT = 3  # structure entries shown on each side of the first difference
 
-#: The transcripts every version of the matrix resumes (the newest resumes all of them).
-SMALLER = frozenset(
-    {
-        "spotter/8463c716-a2ea-4c14-9efa-87158ebd9f20.jsonl",  # 2.1.39, versions differ
-        "claude-code-log/-experiments-worktrees/ef958aa1-0e93-49f0-bb71-150f63befcd1.jsonl",
-        "claude-code-log/-src-deep-manifest/a7da6a22-facc-4fcd-8bab-f83c87862004.jsonl",
-        "claude-code-log/-Users-dain-workspace-JSSoundRecorder/"
-        "7acd37a8-2745-4b58-a8a9-46164b22ad9e.jsonl",  # 2.0.42
-        "claude-code-log/-Users-dain-workspace-claude-code-log-sample/"
-        "12a546d1-83a7-49a6-abba-5400db340b43.jsonl",  # 1.0.56
-        "claude-code-viewer/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl",  # 1.0.108
-    }
-)
 
 pytestmark = pytest.mark.claude
 
@@ -110,7 +96,7 @@ def _describe_mismatch(theirs: list[dict[str, Any]], ours: list[dict[str, Any]])
 
 
 @pytest.mark.parametrize(
-    ("client", "transcript"), per_client(realworld_main_params(), SMALLER, applies=resumable)
+    ("client", "transcript"), per_client(realworld_main_params(), applies=resumable)
 )
 def test_tool_structure_matches_claude_code(client: Client, transcript: Path) -> None:
     try:

@@ -69,7 +69,7 @@ def test_r1_missing_result_names_the_id_and_the_next_message(tmp_path: Path) -> 
     assert finding.cause is not None
     assert finding.cause.startswith("result absent")
     assert finding.note is not None
-    assert "drops this tool_use silently" in finding.note
+    assert "do not send this call as recorded when they resume" in finding.note
     assert finding.line == 3  # the tool_use line of toolu_b
     assert report.last_valid is not None
     assert report.last_valid.message_index == 0
