@@ -111,12 +111,13 @@ def id_tail(tool_id: str | None, size: int = 6) -> str:
 
 
 def byte_size(count: int) -> str:
+    """A size in binary units, named as such ("95.5 MiB" for 100,100,000 bytes)."""
     size = float(count)
-    for unit in ("B", "KB", "MB"):
-        if size < 1024 or unit == "MB":
+    for unit in ("B", "KiB", "MiB"):
+        if size < 1024:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
-    return f"{size:.1f} GB"
+    return f"{size:.1f} GiB"
 
 
 def session_label(path: Path, view: ConversationView | None, error: str | None = None) -> Text:

@@ -104,3 +104,15 @@ def test_an_unexpected_file_gets_an_unreadable_badge(
 
     monkeypatch.setattr(inspector.tui.health, "check_file", broken)
     assert compute_badge(copy_sample("orphan-tool-use", tmp_path)) == Badge("? unreadable", "dim")
+
+
+def test_sizes_are_named_in_binary_units() -> None:
+    from inspector.tui.labels import byte_size
+
+    assert [byte_size(n) for n in (0, 1023, 1024, 100_100_000, 5 * 1024**3)] == [
+        "0 B",
+        "1023 B",
+        "1.0 KiB",
+        "95.5 MiB",  # a 100.1 MB file: MiB, not "95.5 MB"
+        "5.0 GiB",
+    ]
