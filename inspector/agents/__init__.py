@@ -19,6 +19,7 @@ from inspector.agents import anthropic_request, claude_code, cline, codex, opena
 from inspector.agents.history.document import read_history, request_messages
 from inspector.core.agent import Agent, Sample, SessionFile
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
+from inspector.core.fields import is_safe_id
 from inspector.core.model import Block, Conversation
 from inspector.core.resume import Resumed
 from inspector.core.safe_read import TooLarge, open_regular
@@ -140,6 +141,19 @@ def stored_sessions(
     found = [s for agent in AGENTS if agent is not besides for s in agent.sessions(home, env)]
     found.sort(key=lambda session: session.mtime, reverse=True)
     return found
+
+
+def find_stored_session(
+    session_id: str, home: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Path | None:
+    """The file of the session with this id in any agent's storage (the newest, if several
+    hold it); None when none does or the id could not name a file."""
+    if not is_safe_id(session_id):
+        return None
+    for session in stored_sessions(home, environ):
+        if session.session_id == session_id:
+            return session.path
+    return None
 
 
 def plan_rewrite(

@@ -128,6 +128,10 @@ def _command_parser() -> argparse.ArgumentParser:
 def _run_command(arguments: list[str]) -> int:
     options = _command_parser().parse_args(arguments)
     if options.command == "check":
+        options.paths = [_session_or_path(path) for path in options.paths]
+    else:
+        options.path = _session_or_path(options.path)
+    if options.command == "check":
         from inspector.cli.check import run_check
 
         return run_check(
@@ -145,6 +149,17 @@ def _run_command(arguments: list[str]) -> int:
     from inspector.cli.rewrite import run_rewrite
 
     return run_rewrite(options)
+
+
+def _session_or_path(path: Path) -> Path:
+    """``path``, or, when no such file exists and it reads as a session id, that session's
+    file from any agent's storage (as the app opens ``inspector <session id>``)."""
+    text = str(path)
+    if os.path.lexists(path) or os.sep in text or path.suffix in (".jsonl", ".json"):
+        return path
+    from inspector.agents import find_stored_session
+
+    return find_stored_session(text) or path
 
 
 def _use_color(choice: str) -> bool:

@@ -117,3 +117,27 @@ def test_a_stored_400_in_the_new_words_keeps_the_api_text() -> None:
         "API Error: 400 orphaned tool_result in conversation history. (the API said: "
         "messages.4.content.0: unexpected `tool_use_id` found in `tool_result` blocks"
     )
+
+
+def test_commands_take_a_session_id_as_the_app_does(tmp_path: Path) -> None:
+    session = "780c4b16-a510-49fa-a2b2-bbd1c38dbe31"
+    project = tmp_path / "projects" / "-tmp-p"
+    project.mkdir(parents=True)
+    (project / f"{session}.jsonl").write_bytes((SAMPLES / "orphan-tool-use.jsonl").read_bytes())
+    env = {**os.environ, **NO_CLIENT, "CLAUDE_CONFIG_DIR": str(tmp_path), "HOME": str(tmp_path)}
+
+    def run_with(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "inspector", *args]
+        return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=REPO, check=False)
+
+    checked = run_with("check", "--json", session)
+    assert checked.returncode == 1, checked.stderr
+    assert orjson.loads(checked.stdout)["session_id"] == session
+    assert run_with("messages", session).returncode == 0
+    planned = run_with("rewind", "--dry-run", session)
+    assert planned.returncode == 0, planned.stderr
+    missing = run_with("check", "no-such-session")
+    assert (missing.returncode, missing.stderr.strip()) == (
+        2,
+        "inspector: no-such-session: no such file or folder",
+    )
