@@ -84,7 +84,8 @@ def preview_resume(report: Report) -> ResumePreview | None:
     resumed = heal_on_resume(recorded)
     if resumed is None:
         return None
-    after = validate(resumed.conversation)
+    # Nothing changed (a healthy session, the common case): the recorded report stands.
+    after = validate(resumed.conversation) if resumed.steps else report
     remaining = {_key(finding) for finding in after.findings}
     command = _resume_command(recorded)
     program = _program(command, recorded.session_id)

@@ -45,6 +45,8 @@ def heal_on_resume(conversation: Conversation) -> Resumed:
     behaviour = behaviour_of(conversation.client)
     plan = _HealPlan(conversation.messages, behaviour)
     plan.decide()
+    if not plan.steps:
+        return Resumed(conversation, [])
     resumed = dataclasses.replace(conversation, messages=plan.healed(), api_errors=[])
     return Resumed(resumed, sorted(plan.steps, key=lambda step: step.message_index))
 
