@@ -18,7 +18,7 @@ from inspector.check import cut_dict, finding_dict
 from inspector.core.json_out import path_text
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_text import escaped, one_line
-from inspector.rewrite.counts import describe_counts
+from inspector.rewrite.counts import describe_counts, split_changes
 from inspector.rewrite.plan import (
     Action,
     RewriteFailed,
@@ -212,9 +212,13 @@ def _human(
         lines.append(f"  {where}{tool}: {escaped(change.text)}\n")
     verb = "would keep" if status == "dry run" else "kept"
     lines.append(f"  {verb}: {describe_counts(plan.kept)}\n")
-    dropped = describe_counts(plan.dropped)
+    left_out, changed = split_changes(plan.dropped)
+    dropped = describe_counts(left_out)
     if dropped:
         lines.append(f"  {'would drop' if status == 'dry run' else 'dropped'}: {dropped}\n")
+    if describe_counts(changed):
+        verb = "would change" if status == "dry run" else "changed"
+        lines.append(f"  {verb}: {describe_counts(changed)}\n")
     lines.extend(f"  note: {escaped(note)}\n" for note in plan.notes)
     if status == "dry run":
         destination = plan.source if in_place else plan.target

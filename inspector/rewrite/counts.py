@@ -71,6 +71,26 @@ COUNT_NAMES: dict[str, tuple[str, str]] = {
 """How the ``kept``/``dropped`` counts of a plan are named for people (singular, plural)."""
 
 
+CHANGED_COUNTS = frozenset(
+    {
+        "tool_results_as_text",
+        "duplicate_ids_renamed",
+        "added_lines",
+        "changed_lines",
+        "added_messages",
+        "changed_messages",
+    }
+)
+"""Counts a plan reports beside what it dropped that say what it changed or added."""
+
+
+def split_changes(counts: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """(what was left out, what was changed or added) of a plan's ``dropped`` counts."""
+    left_out = {k: v for k, v in counts.items() if k not in CHANGED_COUNTS}
+    changed = {k: v for k, v in counts.items() if k in CHANGED_COUNTS}
+    return left_out, changed
+
+
 def describe_counts(counts: dict[str, int]) -> str:
     """``{"lines": 3, "tool_uses": 1}`` → ``"3 lines, 1 tool call"`` (zeros left out)."""
     parts = []

@@ -579,3 +579,14 @@ def test_rewrite_modules_do_not_import_textual() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_repair_says_renamed_ids_were_changed_not_dropped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "duplicate-id.jsonl"
+    path.write_bytes((SAMPLES / "duplicate-id.jsonl").read_bytes())
+    assert main(["repair", str(path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "  would change: 1 duplicate id renamed\n" in out
+    assert "would drop" not in out
