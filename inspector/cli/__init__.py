@@ -87,6 +87,11 @@ def _command_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("--format", choices=FORMAT_NAMES, help="skip detection: read as this")
+    check.add_argument(
+        "--errors-only",
+        action="store_true",
+        help="print only the transcripts the API would reject (and the closing summary)",
+    )
     _add_client_version(check)
 
     messages = commands.add_parser(
@@ -140,6 +145,7 @@ def _run_command(arguments: list[str]) -> int:
             color=_use_color(options.color),
             format_name=options.format,
             client=_client_choice(options.client_version),
+            errors_only=options.errors_only,
         )
     if options.command == "messages":
         client = _client_choice(options.client_version)

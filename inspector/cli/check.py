@@ -7,6 +7,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -45,9 +46,11 @@ def run_check(
     color: bool,
     format_name: str | None = None,
     client: ClientChoice = NEWEST_KNOWN,
+    errors_only: bool = False,
     out: TextIO | None = None,
 ) -> int:
-    """Check every transcript the paths name; return the exit code."""
+    """Check every transcript the paths name; return the exit code. ``errors_only``: print
+    only the transcripts with an error the API rejects (and the closing summary)."""
     # A one-shot process that keeps every entry it reads: full collections would walk
     # them all again and again (a third of the time on a 50k-line transcript), and
     # nothing here builds cycles that need collecting before the process exits.
@@ -58,6 +61,7 @@ def run_check(
     for problem in missing:
         print(f"inspector: {escaped(problem)}", file=sys.stderr)
         exit_code = EXIT_UNCHECKABLE
+    tally = _Tally()
     for path in files:
         try:
             report = check_file(path, format_name, client)
@@ -65,6 +69,10 @@ def run_check(
         except (OSError, NotATranscript) as error:
             print(f"inspector: {escaped(describe_failure(error, path))}", file=sys.stderr)
             exit_code = EXIT_UNCHECKABLE
+            tally.unchecked += 1
+            continue
+        tally.add(report)
+        if errors_only and report.ok:
             continue
         if as_json:
             stream.write(orjson.dumps(report_dict(report, preview)).decode())
@@ -73,7 +81,38 @@ def run_check(
             _print_report(report, preview, stream, color)
         if not report.ok and exit_code == EXIT_OK:
             exit_code = EXIT_FINDINGS
+    if not as_json and (len(files) > 1 or errors_only):
+        stream.write(tally.summary() + "\n")
     return exit_code
+
+
+@dataclass
+class _Tally:
+    """What a run over many transcripts found, for its closing line."""
+
+    checked: int = 0
+    broken: int = 0
+    errors: int = 0
+    warnings: int = 0
+    unchecked: int = 0
+
+    def add(self, report: Report) -> None:
+        self.checked += 1
+        self.broken += 0 if report.ok else 1
+        self.errors += len(report.errors)
+        self.warnings += len(report.warnings)
+
+    def summary(self) -> str:
+        """ "41 transcripts · 2 rejected (3 errors) · 12 warnings · 1 not checked"."""
+        parts = [counted(self.checked, "transcript")]
+        if self.broken:
+            parts.append(f"{self.broken} rejected ({counted(self.errors, 'error')})")
+        else:
+            parts.append("0 errors")
+        parts.append(counted(self.warnings, "warning"))
+        if self.unchecked:
+            parts.append(f"{self.unchecked} not checked")
+        return " · ".join(parts)
 
 
 def _expand(paths: list[Path]) -> tuple[list[Path], list[str]]:
