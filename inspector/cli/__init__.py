@@ -18,6 +18,7 @@ from inspector import __version__
 from inspector.agents import FORMAT_NAMES
 from inspector.core.client import ClientChoice, version_key
 from inspector.core.json_out import allow_parsed_depth, dumps
+from inspector.core.model import OPENAI_RESPONSES
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_text import escaped
 
@@ -92,8 +93,8 @@ def _command_parser() -> argparse.ArgumentParser:
     messages = commands.add_parser(
         "messages",
         help="print the conversation as the client will send it to the API",
-        description='Print {"messages": [...]}: the conversation rebuilt from the transcript '
-        "as recorded, before any repair.",
+        description='Print {"messages": [...]} (OpenAI Responses: {"input": [...]}): the '
+        "conversation rebuilt from the transcript as recorded, before any repair.",
     )
     messages.add_argument("path", type=Path)
     messages.add_argument("--format", choices=FORMAT_NAMES, help="skip detection: read as this")
@@ -181,7 +182,9 @@ def _print_messages(
         if as_resumed:
             resumed = heal_on_resume(conversation)
             conversation = resumed.conversation if resumed is not None else conversation
-        payload = {"messages": message_payloads(conversation)}
+        # The Responses API takes its items as ``input``; the others as ``messages``.
+        key = "input" if conversation.api == OPENAI_RESPONSES else "messages"
+        payload = {key: message_payloads(conversation)}
     except (OSError, NotATranscript) as error:
         raise UsageError(describe_failure(error, path)) from error
     out.write(dumps(payload).decode())
