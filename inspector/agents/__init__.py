@@ -25,6 +25,7 @@ from inspector.agents import (
     openai_responses,
     roo_code,
 )
+from inspector.agents.history.agent import DocumentAgent
 from inspector.agents.history.document import read_history, request_messages
 from inspector.core.agent import Agent, Sample, SessionFile
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
@@ -138,6 +139,14 @@ def heal_on_resume(conversation: Conversation) -> Resumed | None:
 def message_payloads(conversation: Conversation) -> list[Any]:
     """The conversation as the client sends it, with content re-read from disk."""
     return agent_of(conversation).message_payloads(conversation)
+
+
+def request_body(conversation: Conversation) -> dict[str, list[Any]]:
+    """The conversation as the client sends it, under the request field it is sent in
+    (``messages``; a Responses request body: ``input``)."""
+    agent = agent_of(conversation)
+    key = agent.body_key if isinstance(agent, DocumentAgent) else "messages"
+    return {key: agent.message_payloads(conversation)}
 
 
 def stored_sessions(

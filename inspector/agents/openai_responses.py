@@ -31,6 +31,7 @@ class OpenAIResponsesRequest(DocumentAgent):
     name = RESPONSES
     label = "OpenAI Responses request"
     api = OPENAI_RESPONSES
+    body_key = "input"
     repair_unsupported = (
         "the shared repairs write Anthropic or Chat messages, not Responses input items "
         "(rewind cuts the input list in its own shape)"

@@ -18,7 +18,6 @@ from inspector import __version__
 from inspector.agents import FORMAT_NAMES
 from inspector.core.client import ClientChoice, version_key
 from inspector.core.json_out import allow_parsed_depth, dumps
-from inspector.core.model import OPENAI_RESPONSES
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_text import escaped
 
@@ -93,7 +92,7 @@ def _command_parser() -> argparse.ArgumentParser:
     messages = commands.add_parser(
         "messages",
         help="print the conversation as the client will send it to the API",
-        description='Print {"messages": [...]} (OpenAI Responses: {"input": [...]}): the '
+        description='Print {"messages": [...]} (a Responses request body: {"input": [...]}): the '
         "conversation rebuilt from the transcript as recorded, before any repair.",
     )
     messages.add_argument("path", type=Path)
@@ -175,16 +174,14 @@ def _client_choice(named: str | None) -> ClientChoice:
 def _print_messages(
     path: Path, format_name: str | None, client: ClientChoice, out: TextIO, *, as_resumed: bool
 ) -> int:
-    from inspector.agents import NotATranscript, heal_on_resume, load_conversation, message_payloads
+    from inspector.agents import NotATranscript, heal_on_resume, load_conversation, request_body
 
     try:
         conversation = load_conversation(path, format_name, client)
         if as_resumed:
             resumed = heal_on_resume(conversation)
             conversation = resumed.conversation if resumed is not None else conversation
-        # The Responses API takes its items as ``input``; the others as ``messages``.
-        key = "input" if conversation.api == OPENAI_RESPONSES else "messages"
-        payload = {key: message_payloads(conversation)}
+        payload = request_body(conversation)
     except (OSError, NotATranscript) as error:
         raise UsageError(describe_failure(error, path)) from error
     out.write(dumps(payload).decode())

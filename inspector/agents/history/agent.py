@@ -64,6 +64,8 @@ class DocumentAgent(RewrittenWhole):
     label: str = ""
     api: str = ANTHROPIC
     notes: ClientNotes = NO_NOTES
+    body_key: str = "messages"
+    """The request field the array is sent in (what ``inspector messages`` prints)."""
     repair_unsupported: str | None = None
     """Why repair is refused for this agent's files (None: the shared fixers repair them)."""
 
