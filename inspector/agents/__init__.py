@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from inspector.agents import anthropic_request, claude_code, cline, codex, openai_chat, roo_code
+from inspector.agents import (
+    anthropic_request,
+    bedrock_converse,
+    claude_code,
+    cline,
+    codex,
+    openai_chat,
+    openai_responses,
+    roo_code,
+)
+from inspector.agents.history.agent import DocumentAgent
 from inspector.agents.history.document import read_history, request_messages
 from inspector.core.agent import Agent, Sample, SessionFile
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
@@ -46,6 +56,8 @@ AGENTS: tuple[Agent, ...] = (
     codex.AGENT,
     anthropic_request.AGENT,
     openai_chat.AGENT,
+    openai_responses.AGENT,
+    bedrock_converse.AGENT,
 )
 """Every agent, in the order ties are broken and names are listed."""
 FORMATS: dict[str, Agent] = {agent.name: agent for agent in AGENTS}
@@ -90,7 +102,8 @@ def sample_of(path: Path) -> Sample:
         # Not one document after all: JSON lines whose first line is cut or broken, say.
         # The agents that read lines decide.
         return Sample(path, start, first, None)
-    return Sample(path, start, first, history.messages, history)
+    # Responses ``input`` items are no message array: only their own agent reads them.
+    return Sample(path, start, first, request_messages(history.document), history)
 
 
 def recognise(sample: Sample) -> Agent:
@@ -127,6 +140,14 @@ def heal_on_resume(conversation: Conversation) -> Resumed | None:
 def message_payloads(conversation: Conversation) -> list[Any]:
     """The conversation as the client sends it, with content re-read from disk."""
     return agent_of(conversation).message_payloads(conversation)
+
+
+def request_body(conversation: Conversation) -> dict[str, list[Any]]:
+    """The conversation as the client sends it, under the request field it is sent in
+    (``messages``; a Responses request body: ``input``)."""
+    agent = agent_of(conversation)
+    key = agent.body_key if isinstance(agent, DocumentAgent) else "messages"
+    return {key: agent.message_payloads(conversation)}
 
 
 def stored_sessions(

@@ -97,8 +97,8 @@ def _command_parser() -> argparse.ArgumentParser:
     messages = commands.add_parser(
         "messages",
         help="print the conversation as the client will send it to the API",
-        description='Print {"messages": [...]}: the conversation rebuilt from the transcript '
-        "as recorded, before any repair.",
+        description='Print {"messages": [...]} (a Responses request body: {"input": [...]}): the '
+        "conversation rebuilt from the transcript as recorded, before any repair.",
     )
     messages.add_argument("path", type=Path)
     messages.add_argument("--format", choices=FORMAT_NAMES, help="skip detection: read as this")
@@ -195,14 +195,14 @@ def _client_choice(named: str | None) -> ClientChoice:
 def _print_messages(
     path: Path, format_name: str | None, client: ClientChoice, out: TextIO, *, as_resumed: bool
 ) -> int:
-    from inspector.agents import NotATranscript, heal_on_resume, load_conversation, message_payloads
+    from inspector.agents import NotATranscript, heal_on_resume, load_conversation, request_body
 
     try:
         conversation = load_conversation(path, format_name, client)
         if as_resumed:
             resumed = heal_on_resume(conversation)
             conversation = resumed.conversation if resumed is not None else conversation
-        payload = {"messages": message_payloads(conversation)}
+        payload = request_body(conversation)
     except (OSError, NotATranscript) as error:
         raise UsageError(describe_failure(error, path)) from error
     out.write(dumps(payload).decode())

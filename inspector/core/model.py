@@ -21,6 +21,7 @@ ASSISTANT_ROLE = "assistant"
 ANTHROPIC = "anthropic"
 OPENAI_CHAT = "openai-chat"
 OPENAI_RESPONSES = "openai-responses"
+BEDROCK_CONVERSE = "bedrock-converse"
 """The API a conversation is sent to: it decides the rules and their wording."""
 
 TOOL_USE = "tool_use"
@@ -195,7 +196,7 @@ class Conversation:
     session_id: str | None
     messages: list[Message]
     api: str = ANTHROPIC
-    """The API the client sends to (``ANTHROPIC``, ``OPENAI_CHAT``, ``OPENAI_RESPONSES``)."""
+    """The API the client sends to (``ANTHROPIC``, ``OPENAI_CHAT``, ``OPENAI_RESPONSES``, …)."""
     chain: list[Origin] = field(default_factory=list)
     """Every line the rebuild walked, sent or not (system lines, attachments, stored API
     errors), in the order the conversation runs: what a rewind keeps a prefix of."""

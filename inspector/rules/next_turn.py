@@ -1,6 +1,7 @@
-"""Pairing where results must come in the very next turn: Anthropic Messages and OpenAI Chat.
+"""Pairing where results must come in the very next turn: Anthropic Messages, OpenAI Chat
+and Bedrock Converse.
 
-Both APIs pair the same way and differ only in their words (:mod:`inspector.rules.texts`)
+They pair the same way and differ only in their words (:mod:`inspector.rules.texts`)
 and in what Anthropic adds per assistant turn (R13, passed in as ``turn_checks``).
 """
 

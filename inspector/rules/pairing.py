@@ -61,6 +61,7 @@ def check_order(context: Context, uses: list[Placed], leading: dict[str, Placed]
     if answered_in_order(uses, leading):
         return
     call_order = [b.tool_id for _, _, b in uses if b.tool_id in leading]
+    call_ids = [tool_id or "" for tool_id in call_order]
     result_order = sorted(call_order, key=lambda tool_id: leading[tool_id or ""][:2])
     batch = tuple(tool_id or "" for tool_id in result_order)
     first_message, first_position, first_result = leading[batch[0]]
@@ -72,12 +73,12 @@ def check_order(context: Context, uses: list[Placed], leading: dict[str, Placed]
         Finding(
             Rule.R4,
             Severity.WARNING,
-            texts.OUT_OF_ORDER,
+            texts.out_of_order(context.api, first_message, call_ids, list(batch)),
             ids=batch,
             message_index=first_message,
             content_index=first_position,
             line=first_result.origin.line,
             uuid=first_result.origin.uuid,
-            cause=f"calls in order {', '.join(t or '' for t in call_order)}",
+            cause=f"calls in order {', '.join(call_ids)}",
         )
     )

@@ -6,7 +6,7 @@ them that way. The validator decides *what* is wrong; this module says it.
 
 from __future__ import annotations
 
-from inspector.core.model import OPENAI_CHAT, OPENAI_RESPONSES
+from inspector.core.model import BEDROCK_CONVERSE, OPENAI_CHAT, OPENAI_RESPONSES
 
 
 def missing_results(api: str, expected_at: int, ids: list[str]) -> str:
@@ -20,6 +20,11 @@ def missing_results(api: str, expected_at: int, ids: list[str]) -> str:
         )
     if api == OPENAI_RESPONSES:
         return " ".join(f"No tool output found for function call {tool_id}." for tool_id in ids)
+    if api == BEDROCK_CONVERSE:
+        return (
+            f"Expected toolResult blocks at messages.{expected_at}.content for the following "
+            f"Ids: {joined}"
+        )
     return (
         f"messages.{expected_at}: `tool_use` ids were found without `tool_result` blocks "
         f"immediately after: {joined}. Each `tool_use` block must have a corresponding "
@@ -36,6 +41,11 @@ def unexpected_result(api: str, message_index: int, position: int, tool_id: str)
         )
     if api == OPENAI_RESPONSES:
         return f"No tool call found for function call output with call_id {tool_id}."
+    if api == BEDROCK_CONVERSE:
+        return (
+            f"The number of toolResult blocks at messages.{message_index}.content exceeds the "
+            "number of toolUse blocks of previous turn."
+        )
     return (
         f"messages.{message_index}.content.{position}: unexpected `tool_use_id` found in "
         f"`tool_result` blocks: {tool_id}. Each `tool_result` block must have a "
@@ -108,4 +118,34 @@ OUT_OF_ORDER = (
     "tool results are out of order: the API accepts results in any order (parallel calls "
     "are unordered), but they do not follow the order of the calls"
 )
+
+
+def out_of_order(api: str, expected_at: int, calls: list[str], results: list[str]) -> str:
+    """R4: a warning everywhere; for Bedrock, what a stricter Bedrock-style backend says."""
+    if api != BEDROCK_CONVERSE:
+        return OUT_OF_ORDER
+    return (
+        "tool results are out of order: Bedrock Converse is not known to reject it, but at "
+        "least one Bedrock-style backend does: Expected toolResult blocks at "
+        f"messages.{expected_at}.content for the following Ids: {', '.join(calls)}, but "
+        f"found: {', '.join(results)}"
+    )
+
+
+def roles_not_alternating() -> str:
+    """R10, Bedrock Converse (the Anthropic API merges same-role turns instead)."""
+    return (
+        "A conversation must alternate between user and assistant roles. Make sure the "
+        "conversation alternates between user and assistant roles and try again."
+    )
+
+
+def first_not_user() -> str:
+    """R11, Bedrock Converse."""
+    return (
+        "A conversation must start with a user message. Try again with a conversation "
+        "that starts with a user message."
+    )
+
+
 PENDING = "the session ends on a tool call with no result yet: still running, or interrupted"

@@ -8,6 +8,7 @@ from dataclasses import replace
 from inspector.core.model import (
     ANTHROPIC,
     ASSISTANT_ROLE,
+    BEDROCK_CONVERSE,
     OPENAI_RESPONSES,
     SERVER_TOOL_USE,
     TOOL_RESULT,
@@ -15,7 +16,7 @@ from inspector.core.model import (
     Conversation,
     count_blocks,
 )
-from inspector.rules import anthropic
+from inspector.rules import anthropic, bedrock
 from inspector.rules.context import Context
 from inspector.rules.findings import CallStatus, Cut, Finding, Report, Rule, Severity
 from inspector.rules.next_turn import NextTurnPairing
@@ -41,6 +42,8 @@ def validate(
     else:
         server_tools = anthropic.check_server_tools if api == ANTHROPIC else None
         NextTurnPairing(context, server_tools).run()
+    if api == BEDROCK_CONVERSE:
+        bedrock.check_roles(context)
     if api == ANTHROPIC:
         anthropic.BlockChecks(context).run()  # counts the results as it goes
         anthropic.check_thinking(context)

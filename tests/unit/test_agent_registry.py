@@ -18,11 +18,22 @@ from tests.conftest import SAMPLES
 
 PACKAGE = Path(inspector.__file__).resolve().parent
 FORMAT_LITERALS = frozenset(
-    {"claude-code", "roo-code", "cline", "codex", "anthropic-messages", "openai-chat"}
+    {
+        "claude-code",
+        "roo-code",
+        "cline",
+        "codex",
+        "anthropic-messages",
+        "openai-chat",
+        "openai-responses",
+        "bedrock-converse",
+    }
 )
 LITERAL_EXCEPTIONS = {
     # The API family is spelled like the request format; it names an API, not an agent.
     ("core/model.py", "openai-chat"),
+    ("core/model.py", "openai-responses"),
+    ("core/model.py", "bedrock-converse"),
 }
 IMPORT_EXCEPTIONS = {
     # Claude Code's own storage and liveness, which no other agent has (yet): the app

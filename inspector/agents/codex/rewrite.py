@@ -16,9 +16,10 @@ from typing import Any, ClassVar, Final
 
 import orjson
 
-from inspector.agents.codex.rollout import CALL_ITEMS, codex_conversation
+from inspector.agents.codex.rollout import codex_conversation
 from inspector.agents.history.fixers import MAX_ROUNDS
 from inspector.agents.history.plan import HistoryPlan, HistorySource, cut_candidates
+from inspector.agents.history.responses import CALL_ITEMS
 from inspector.core.agent import Agent
 from inspector.core.fields import str_field
 from inspector.core.json_out import dumps

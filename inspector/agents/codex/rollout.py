@@ -2,9 +2,8 @@
 ``response_item`` payloads are the Responses API input items. A ``compacted`` line
 replaces the history before it.
 
-A call (``function_call``, ``custom_tool_call``, ``local_shell_call``) is a ``tool_use``
-block of an assistant message, its output (``function_call_output``,
-``custom_tool_call_output``) a ``tool_result`` block of a user message, paired by id.
+Items become messages as :mod:`inspector.agents.history.responses` says (shared with
+Responses request bodies).
 """
 
 from __future__ import annotations
@@ -13,21 +12,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from inspector.agents.history.responses import responses_item
 from inspector.core.anthropic_blocks import str_or_none
 from inspector.core.jsonl import JsonlReader, ParsedLine, read_line
 from inspector.core.model import (
-    ASSISTANT_ROLE,
     OPENAI_RESPONSES,
     TEXT,
-    TOOL_RESULT,
-    TOOL_USE,
     USER_ROLE,
     Block,
     ClientNotes,
     Conversation,
     Message,
     Origin,
-    part_type,
 )
 
 CODEX = "codex"
@@ -41,8 +37,6 @@ NOTES = ClientNotes(
 CODEX_LINE_TYPES = frozenset(
     {"session_meta", "response_item", "event_msg", "turn_context", "compacted"}
 )
-CALL_ITEMS = {"function_call": "name", "custom_tool_call": "name", "local_shell_call": None}
-OUTPUT_ITEMS = frozenset({"function_call_output", "custom_tool_call_output"})
 
 
 def load_codex(path: Path) -> Conversation:
@@ -70,7 +64,7 @@ def codex_conversation(path: Path, lines: Iterable[tuple[Origin, dict[str, Any]]
         elif kind == "compacted":
             messages = _compacted(origin, item)
         elif kind == "response_item":
-            message = _codex_item(origin, item)
+            message = responses_item(origin, item)
             if message is not None:
                 messages.append(message)
     return Conversation(
@@ -84,35 +78,11 @@ def codex_conversation(path: Path, lines: Iterable[tuple[Origin, dict[str, Any]]
     )
 
 
-def _codex_item(origin: Origin, item: dict[str, Any]) -> Message | None:
-    kind = item.get("type")
-    if not isinstance(kind, str):
-        return None
-    if kind in CALL_ITEMS:
-        name_key = CALL_ITEMS[kind]
-        name = str_or_none(item.get(name_key)) if name_key else "local_shell"
-        call = Block(TOOL_USE, origin, -1, str_or_none(item.get("call_id")), name)
-        return Message(ASSISTANT_ROLE, [call], [origin])
-    if kind in OUTPUT_ITEMS:
-        answer = Block(TOOL_RESULT, origin, -1, str_or_none(item.get("call_id")))
-        return Message(USER_ROLE, [answer], [origin])
-    if kind == "message":
-        role = ASSISTANT_ROLE if item.get("role") == ASSISTANT_ROLE else USER_ROLE
-        parts = item.get("content")
-        blocks = [
-            Block(part_type(part), origin, -1)
-            for part in (parts if isinstance(parts, list) else [])
-            if isinstance(part, dict)
-        ]
-        return Message(role, blocks, [origin])
-    return None
-
-
 def _compacted(origin: Origin, item: dict[str, Any]) -> list[Message]:
     replacement = item.get("replacement_history")
     if isinstance(replacement, list):
         return [
-            m for raw in replacement if isinstance(raw, dict) and (m := _codex_item(origin, raw))
+            m for raw in replacement if isinstance(raw, dict) and (m := responses_item(origin, raw))
         ]
     return [Message(USER_ROLE, [Block(TEXT, origin, -1)], [origin])]
 

@@ -64,6 +64,10 @@ class DocumentAgent(RewrittenWhole):
     label: str = ""
     api: str = ANTHROPIC
     notes: ClientNotes = NO_NOTES
+    body_key: str = "messages"
+    """The request field the array is sent in (what ``inspector messages`` prints)."""
+    repair_unsupported: str | None = None
+    """Why repair is refused for this agent's files (None: the shared fixers repair them)."""
 
     def recognise(self, sample: Sample) -> int:
         return NOT_MINE
@@ -94,6 +98,15 @@ class DocumentAgent(RewrittenWhole):
         from inspector.agents.history.arrays import ArraySource
 
         return ArraySource.read(path, self)
+
+    def plan_repair(self, path: Path) -> HistoryPlan:
+        if self.repair_unsupported is not None:
+            from inspector.rewrite.plan import RewriteFailed
+
+            raise RewriteFailed(
+                f"repair is not supported for {self.label}s: {self.repair_unsupported}"
+            )
+        return super().plan_repair(path)
 
     def kept_note(self, path: Path, kept: list[Any]) -> str | None:
         """What to say of a rewound history that keeps the stored messages ``kept`` (None:

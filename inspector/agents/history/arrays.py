@@ -19,7 +19,7 @@ import orjson
 from inspector.agents.history.anthropic import CLINE, ROO_CODE
 from inspector.agents.history.anthropic_fixer import AnthropicFixer
 from inspector.agents.history.chat_fixer import ChatFixer
-from inspector.agents.history.document import StoredHistory, array_at, message_array_keys
+from inspector.agents.history.document import StoredHistory, array_at, history_array_keys
 from inspector.agents.history.fixers import ArrayFixer, stored_position
 from inspector.agents.history.plan import HistoryPlan, HistorySource, cut_candidates
 from inspector.agents.history.tasks import (
@@ -74,7 +74,7 @@ class ArraySource(HistorySource):
             document = orjson.loads(data)
         except orjson.JSONDecodeError:
             return cls._read_log(path, agent)
-        holder = message_array_keys(document)
+        holder = history_array_keys(document)
         if holder is None:
             raise NotATranscript(path, describe_value(document))
         require_messages(path, array_at(document, holder), document)
@@ -94,11 +94,11 @@ class ArraySource(HistorySource):
         snapshot = read_snapshot(path)
         chosen: SourceLine | None = None
         for source in snapshot.lines:
-            if source.value is not None and message_array_keys(source.value) is not None:
+            if source.value is not None and history_array_keys(source.value) is not None:
                 chosen = source
         if chosen is None or chosen.value is None:
             raise NotATranscript(path, describe_file(path))
-        holder = message_array_keys(chosen.value)
+        holder = history_array_keys(chosen.value)
         assert holder is not None
         messages = list(array_at(chosen.value, holder))
         require_messages(path, messages, chosen.value)

@@ -80,6 +80,21 @@ def message_array_keys(value: Any) -> tuple[str, ...] | None:
     return None
 
 
+RESPONSES_INPUT = ("input",)
+"""Where an OpenAI Responses request holds its items: ``{model, input: [...]}``."""
+
+
+def history_array_keys(value: Any) -> tuple[str, ...] | None:
+    """Where a stored history holds its array: a message array (:func:`message_array_keys`)
+    or a Responses request's ``input`` items. Recognition sees only message arrays as
+    ``Sample.messages``: Responses items in a Chat- or Anthropic-shaped reader would read
+    as what they are not."""
+    keys = message_array_keys(value)
+    if keys is None and isinstance(value, dict) and isinstance(value.get("input"), list):
+        return RESPONSES_INPUT
+    return keys
+
+
 def read_history(path: Path) -> StoredHistory:
     """Read a JSON document, or the last request of a JSONL request log. Raises
     NotATranscript when it holds no message (and OSError)."""
@@ -88,9 +103,10 @@ def read_history(path: Path) -> StoredHistory:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:
         return _last_request(path)
-    messages = request_messages(document)
-    if messages is None:
+    keys = history_array_keys(document)
+    if keys is None:
         raise NotATranscript(path, describe_value(document))
+    messages = list(array_at(document, keys))
     require_messages(path, messages, document)
     return StoredHistory(messages, document)
 
@@ -98,11 +114,13 @@ def read_history(path: Path) -> StoredHistory:
 def _last_request(path: Path) -> StoredHistory:
     chosen: ParsedLine | None = None
     for line in JsonlReader(path).read(final=True).lines:
-        if isinstance(line, ParsedLine) and message_array_keys(line.value) is not None:
+        if isinstance(line, ParsedLine) and history_array_keys(line.value) is not None:
             chosen = line
     if chosen is None:
         raise NotATranscript(path, describe_file(path))
-    messages = request_messages(chosen.value) or []
+    keys = history_array_keys(chosen.value)
+    assert keys is not None
+    messages = list(array_at(chosen.value, keys))
     require_messages(path, messages, chosen.value)
     return StoredHistory(messages, chosen.value, chosen)
 
