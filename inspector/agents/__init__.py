@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from inspector.agents import anthropic_request, claude_code, cline, codex, openai_chat, roo_code
+from inspector.agents import (
+    anthropic_request,
+    claude_code,
+    cline,
+    codex,
+    gemini_cli,
+    gemini_request,
+    openai_chat,
+    roo_code,
+)
 from inspector.agents.history.document import read_history, request_messages
 from inspector.core.agent import Agent, Sample, SessionFile
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
@@ -45,6 +54,8 @@ AGENTS: tuple[Agent, ...] = (
     codex.AGENT,
     anthropic_request.AGENT,
     openai_chat.AGENT,
+    gemini_cli.AGENT,
+    gemini_request.AGENT,
 )
 """Every agent, in the order ties are broken and names are listed."""
 FORMATS: dict[str, Agent] = {agent.name: agent for agent in AGENTS}

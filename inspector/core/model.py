@@ -21,6 +21,7 @@ ASSISTANT_ROLE = "assistant"
 ANTHROPIC = "anthropic"
 OPENAI_CHAT = "openai-chat"
 OPENAI_RESPONSES = "openai-responses"
+GEMINI = "gemini"
 """The API a conversation is sent to: it decides the rules and their wording."""
 
 TOOL_USE = "tool_use"

@@ -1,8 +1,8 @@
 """What the validator says: findings, tool calls paired with their results, the report.
 
 Rule ids are those of ``docs/api-rules.md`` (R1 … R13); R10 (consecutive same-role
-turns) and R11 (first message role) are accepted by the API today, so no finding
-carries them.
+turns) is accepted by the API today, so no finding carries it; R11 (first message role)
+only for Gemini, which rejects a conversation that opens with a function call.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class Rule(StrEnum):
     R7 = "R7"
     R8 = "R8"
     R9 = "R9"
+    R11 = "R11"
     R12 = "R12"
     R13 = "R13"
     CHAIN = "CHAIN"
