@@ -66,7 +66,8 @@ class GeminiRequest:
             raise NotATranscript(path, describe_value(body))
         messages: list[Message] = []
         for position, content in enumerate(body["contents"]):
-            role = ROLES.get(content.get("role", "user"))
+            named = content.get("role", "user")
+            role = ROLES.get(named) if isinstance(named, str) else None
             if role is None:
                 continue
             origin = ContentOrigin(position + 1, -1, 0, None, None, position, position)

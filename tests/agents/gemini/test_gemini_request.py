@@ -128,3 +128,12 @@ def test_recorded_bodies_answered_200_have_no_error() -> None:
         report = validate(load_conversation(path))
         assert report.findings == [], path
         assert report.calls == [], path
+
+
+def test_odd_roles_are_skipped_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "odd.json"
+    document = {
+        "contents": [{"role": ["x"], "parts": []}, {"role": "user", "parts": [{"text": "hi"}]}]
+    }
+    path.write_bytes(orjson.dumps(document))
+    assert [m.role for m in load_conversation(path).messages] == ["user"]
