@@ -21,6 +21,8 @@ from inspector.agents import (
     claude_code,
     cline,
     codex,
+    gemini_cli,
+    gemini_request,
     openai_chat,
     openai_responses,
     roo_code,
@@ -58,6 +60,8 @@ AGENTS: tuple[Agent, ...] = (
     openai_chat.AGENT,
     openai_responses.AGENT,
     bedrock_converse.AGENT,
+    gemini_cli.AGENT,
+    gemini_request.AGENT,
 )
 """Every agent, in the order ties are broken and names are listed."""
 FORMATS: dict[str, Agent] = {agent.name: agent for agent in AGENTS}

@@ -22,6 +22,7 @@ ANTHROPIC = "anthropic"
 OPENAI_CHAT = "openai-chat"
 OPENAI_RESPONSES = "openai-responses"
 BEDROCK_CONVERSE = "bedrock-converse"
+GEMINI = "gemini"
 """The API a conversation is sent to: it decides the rules and their wording."""
 
 TOOL_USE = "tool_use"

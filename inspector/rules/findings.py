@@ -1,8 +1,9 @@
 """What the validator says: findings, tool calls paired with their results, the report.
 
 Rule ids are those of ``docs/api-rules.md`` (R1 … R13); R10 (consecutive same-role
-turns) and R11 (first message role) are accepted by the Anthropic API today: only
-Bedrock Converse's findings carry them.
+turns) is accepted by the Anthropic API today: only Bedrock Converse's findings carry it.
+R11 (first message role): Bedrock Converse rejects a conversation that does not open with
+a user message, Gemini one that opens with a function call.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from inspector.core.model import (
     ANTHROPIC,
     ASSISTANT_ROLE,
     BEDROCK_CONVERSE,
+    GEMINI,
     OPENAI_RESPONSES,
     SERVER_TOOL_USE,
     TOOL_RESULT,
@@ -19,6 +20,7 @@ from inspector.core.model import (
 from inspector.rules import anthropic, bedrock
 from inspector.rules.context import Context
 from inspector.rules.findings import CallStatus, Cut, Finding, Report, Rule, Severity
+from inspector.rules.gemini import check_gemini_pairing
 from inspector.rules.next_turn import NextTurnPairing
 from inspector.rules.responses import check_responses_pairing
 from inspector.rules.transcript import add_api_errors, add_made_up_results, add_transcript_issues
@@ -39,6 +41,8 @@ def validate(
     api = context.api
     if api == OPENAI_RESPONSES:
         check_responses_pairing(context)
+    elif api == GEMINI:
+        check_gemini_pairing(context)
     else:
         server_tools = anthropic.check_server_tools if api == ANTHROPIC else None
         NextTurnPairing(context, server_tools).run()
