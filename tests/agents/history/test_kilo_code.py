@@ -45,7 +45,8 @@ def test_a_kilo_code_task_is_listed_as_kilo_code(tmp_path: Path) -> None:
 def test_a_kilo_code_task_is_read_as_roo_code_task_files(tmp_path: Path) -> None:
     report = check_file(_kilo_task(tmp_path))
     assert report.conversation.format == "roo-code"
-    assert report.ok and len(report.conversation.messages) == 3
+    assert report.ok
+    assert len(report.conversation.messages) == 3
 
 
 def test_check_with_no_path_checks_kilo_code_tasks(tmp_path: Path) -> None:
