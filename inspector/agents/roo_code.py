@@ -1,6 +1,9 @@
 """Roo Code: ``tasks/<taskId>/api_conversation_history.json`` in an editor's global
 storage, an Anthropic-shaped array it rewrites whole. Roo sends its *effective* history
-(:func:`inspector.agents.history.anthropic.effective_positions`)."""
+(:func:`inspector.agents.history.anthropic.effective_positions`).
+
+Kilo Code, a fork of Roo Code, keeps the same task files under its own extension id: they
+are read as Roo Code's and listed as Kilo Code's."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from inspector.core.agent import NAMED, NOT_MINE, Sample, SessionFile
 from inspector.core.model import ClientNotes
 
 EXTENSION = "rooveterinaryinc.roo-cline"
+KILO_EXTENSION = "kilocode.kilo-code"
+KILO_CODE = "Kilo Code"
 ROO_KEYS = frozenset({"isSummary", "condenseParent", "truncationParent"})
 """Keys only Roo Code adds to the messages it stores."""
 
@@ -36,10 +41,12 @@ class RooCode(DocumentAgent):
             return NOT_MINE
         parts = {part.lower() for part in sample.path.parts}
         keys = {key for m in sample.messages if isinstance(m, dict) for key in m}
-        return NAMED if EXTENSION in parts or keys & ROO_KEYS else NOT_MINE
+        named = EXTENSION in parts or KILO_EXTENSION in parts
+        return NAMED if named or keys & ROO_KEYS else NOT_MINE
 
     def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
-        return extension_tasks(EXTENSION, self.label, home, environ)
+        found = extension_tasks(EXTENSION, self.label, home, environ)
+        return found + extension_tasks(KILO_EXTENSION, KILO_CODE, home, environ)
 
 
 AGENT = RooCode()

@@ -69,6 +69,14 @@ def require_messages(path: Path, messages: list[Any], document: Any) -> None:
         raise NotATranscript(path, describe_value(document))
 
 
+def require_lines_of(path: Path, lines_of_its_kind: int, kind: str) -> None:
+    """Raise NotATranscript unless a line log read as ``kind`` (a format named by
+    ``--format``, say) held a line of that kind: nothing of its kind is nothing read."""
+    if not lines_of_its_kind:
+        what = describe_file(path)
+        raise NotATranscript(path, f"read as a {kind}, no line of one; the file holds {what}")
+
+
 def describe_file(path: Path) -> str:
     """What the start of a file looks like, in a few words."""
     try:

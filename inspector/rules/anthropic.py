@@ -29,6 +29,12 @@ _ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
 _TOOL_BLOCKS = frozenset({TOOL_USE, TOOL_RESULT, SERVER_TOOL_USE})
 _USE_TYPES = frozenset({TOOL_USE, SERVER_TOOL_USE})
 _BLOCK_TYPE = attrgetter("type")
+_CLAUDE_VERSION = re.compile(r"claude-([a-z]+)(?:-(\d+)(?:-(\d{1,2}))?)?(?=$|[-@.:])")
+ADAPTIVE_SINCE = (4, 6)
+"""Claude Opus 4.6 and Sonnet 4.6 and every model since think adaptively: the model
+decides per turn whether to think, so a turn of a tool loop may start with a tool_use
+and no thinking, and the API answers it (seen on real opus-4-6 sessions; Anthropic's
+adaptive-thinking docs list Opus 4.6, Sonnet 4.6, Opus 4.7 and the newer families)."""
 
 
 class BlockChecks:
@@ -218,17 +224,44 @@ def check_server_tools(context: Context, turn: Turn, is_final: bool) -> None:
         )
 
 
+def thinks_adaptively(model: str | None) -> bool:
+    """Whether ``model`` thinks adaptively (no R12 for a turn without thinking).
+
+    Versioned names (``claude-opus-4-6``, ``anthropic.claude-sonnet-4-6``) from 4.6 on;
+    a family named without a version (``claude-mythos-preview``) is newer than 4.6. The
+    old naming (``claude-3-7-sonnet-…``), unknown names and no model at all: no.
+    """
+    match = _CLAUDE_VERSION.search(model or "")
+    if match is None:
+        return False
+    major, minor = match.group(2), match.group(3)
+    if major is None:
+        return True
+    return (int(major), int(minor or 0)) >= ADAPTIVE_SINCE
+
+
+def _request_model(context: Context) -> str | None:
+    """The model the next request goes to: the newest assistant turn's (the client's)."""
+    for message in reversed(context.messages):
+        if message.role == ASSISTANT_ROLE and message.model and message.model != "<synthetic>":
+            return message.model
+    return None
+
+
 def check_thinking(context: Context) -> None:
     """R12: with thinking on, the open tool loop's assistant turn starts with thinking.
 
     The loop is the run of assistant turns answered by tool results only, back to the
-    last user turn that brought anything else (a prompt, an interrupt, hook text).
+    last user turn that brought anything else (a prompt, an interrupt, hook text). A
+    model that thinks adaptively is exempt: thinking is its choice on every turn.
     """
     turns = context.turns
     if not context.conversation.thinking_enabled or len(turns) < 2:
         return
     last = turns[-1]
     if last.role != USER_ROLE or not last.blocks or last.blocks[0][2].type != TOOL_RESULT:
+        return
+    if thinks_adaptively(_request_model(context)):
         return
     loop_start: Turn | None = None
     for position in range(len(turns) - 2, -1, -1):

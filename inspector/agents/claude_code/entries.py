@@ -130,7 +130,10 @@ class TranscriptEntries:
         self.object_lines = 0
         self.recognised_lines = 0
         """Lines that look like Claude Code's (chain entries or known metadata)."""
-        self.thinking_enabled = False
+        self.thinking_blocks = False
+        """Some assistant turn holds a thinking block (thinking was on for it)."""
+        self.thinking_setting: bool | None = None
+        """Thinking on or off as the last prompt recorded it (``thinkingMetadata``)."""
         self.agent_ids: dict[str, str] = {}
         """tool_use id of a Task/Agent call → agentId named by its result line."""
         self.agent_prompts: dict[str, str] = {}
@@ -245,6 +248,14 @@ class TranscriptEntries:
             return [entry for entry in entries if entry not in self.superseded]
         return entries
 
+    @property
+    def thinking_enabled(self) -> bool:
+        """Whether the next request has thinking on: as the last prompt recorded it, else
+        as the thinking blocks show (Claude Code before ``thinkingMetadata``)."""
+        if self.thinking_setting is not None:
+            return self.thinking_setting
+        return self.thinking_blocks
+
     def bad_line_issues(self) -> list[TranscriptIssue]:
         """A BADLINE issue for every line that could not be read."""
         return [
@@ -279,10 +290,13 @@ class TranscriptEntries:
             self.api_error_texts[entry.line] = _api_error_text(value, content)
         if entry.kind == USER:
             self._note_links(entry, value, content)
+            metadata = value.get("thinkingMetadata")
+            if type(metadata) is dict:
+                self.thinking_setting = _thinking_on(metadata)
 
     def _note_block(self, entry: Entry, block: Block, raw: dict[str, Any]) -> None:
         if block.type in THINKING_TYPES:
-            self.thinking_enabled = True
+            self.thinking_blocks = True
         elif block.name in AGENT_TOOLS and block.tool_id and not entry.sidechain:
             if entry.kind == ASSISTANT and block.type == TOOL_USE:
                 self.agent_calls.append(block)
@@ -342,7 +356,9 @@ class TranscriptEntries:
         self.line_count = max(self.line_count, later.line_count)
         self.object_lines += later.object_lines
         self.recognised_lines += later.recognised_lines
-        self.thinking_enabled = self.thinking_enabled or later.thinking_enabled
+        self.thinking_blocks = self.thinking_blocks or later.thinking_blocks
+        if later.thinking_setting is not None:
+            self.thinking_setting = later.thinking_setting
         self.agent_ids.update(later.agent_ids)
         self.agent_prompts.update(later.agent_prompts)
         self.sidechain_prompts.update(later.sidechain_prompts)
@@ -376,3 +392,12 @@ def _first_text(content: Any) -> str:
             if isinstance(block, dict) and isinstance(block.get("text"), str):
                 return str(block["text"])
     return ""
+
+
+def _thinking_on(metadata: dict[str, Any]) -> bool:
+    """A prompt's ``thinkingMetadata``: ``{"maxThinkingTokens": N}`` (≤ 2.1.3x) or
+    ``{"level", "disabled", "triggers"}`` (later releases)."""
+    if metadata.get("disabled") is True or metadata.get("level") == "none":
+        return False
+    budget = metadata.get("maxThinkingTokens")
+    return not (type(budget) is int and budget <= 0)

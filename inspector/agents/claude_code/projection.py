@@ -31,6 +31,7 @@ from inspector.agents.claude_code.releases import (
 )
 from inspector.agents.claude_code.subagents import subagent_links
 from inspector.core.model import (
+    TOOL_RESULT,
     TOOL_USE,
     Branch,
     ClientNotes,
@@ -219,7 +220,24 @@ class Projector:
             cut_off = len(chain) - walked
             if cut_off > 0:
                 self.issues.append(_chain_issue(entry, parent, cut_off))
+            elif (answered := self._answers_absent_calls(entry)) is not None:
+                self.issues.append(_midway_issue(entry, parent, answered))
         return chain
+
+    def _answers_absent_calls(self, root: Entry) -> list[str] | None:
+        """The ids ``root`` answers whose calls are nowhere in the file (None: not a
+        result turn, or its calls are here)."""
+        results = [b.tool_id for b in root.blocks if b.type == TOOL_RESULT and b.tool_id]
+        if root.kind != USER or not results:
+            return None
+        calls = {
+            block.tool_id
+            for entry in self.transcript.entries
+            for block in entry.blocks
+            if block.type == TOOL_USE
+        }
+        absent = [tool_id for tool_id in results if tool_id not in calls]
+        return absent or None
 
     def _walk_back(
         self, leaf: Entry | None, candidates: list[Entry], *, guarded: bool
@@ -375,6 +393,21 @@ def made_up_results(transcript: TranscriptEntries, messages: list[Message]) -> l
         return []
     calls = {block.tool_id for m in messages for block in m.blocks if block.type == TOOL_USE}
     return [made_up for made_up in transcript.made_up if made_up.tool_id in calls]
+
+
+def _midway_issue(entry: Entry, parent: str, absent: list[str]) -> TranscriptIssue:
+    return TranscriptIssue(
+        IssueKind.CHAIN,
+        entry.line,
+        f"the file starts mid-session: line {entry.line} answers a call that is not in it "
+        f"({', '.join(absent)}), and its parent {parent} is not in the file either",
+        entry.uuid,
+        note=(
+            "The lines before it were kept elsewhere (a checkpoint that saved only the slice "
+            "since the last one, say): sent as is, the API rejects the result (R2); with the "
+            "earlier part of the session it is whole."
+        ),
+    )
 
 
 def _chain_issue(entry: Entry, parent: str, cut_off: int) -> TranscriptIssue:

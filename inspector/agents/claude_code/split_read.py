@@ -257,7 +257,8 @@ def _last_frame(part: ClaudeCodeTranscript) -> bytes:
             "line_count": part.line_count,
             "object_lines": part.object_lines,
             "recognised_lines": part.recognised_lines,
-            "thinking_enabled": part.thinking_enabled,
+            "thinking_blocks": part.thinking_blocks,
+            "thinking_setting": part.thinking_setting,
             "agent_ids": part.agent_ids,
             "agent_prompts": part.agent_prompts,
             "sidechain_prompts": part.sidechain_prompts,
@@ -359,7 +360,8 @@ def _take_last(part: ClaudeCodeTranscript, frame: dict[str, Any], lines_before: 
     part.line_count = frame["line_count"]
     part.object_lines = frame["object_lines"]
     part.recognised_lines = frame["recognised_lines"]
-    part.thinking_enabled = frame["thinking_enabled"]
+    part.thinking_blocks = frame["thinking_blocks"]
+    part.thinking_setting = frame["thinking_setting"]
     part.agent_ids = frame["agent_ids"]
     part.agent_prompts = frame["agent_prompts"]
     part.sidechain_prompts = frame["sidechain_prompts"]

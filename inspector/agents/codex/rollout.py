@@ -25,6 +25,7 @@ from inspector.core.model import (
     Message,
     Origin,
 )
+from inspector.core.verdict import require_lines_of
 
 CODEX = "codex"
 NOTES = ClientNotes(
@@ -40,14 +41,16 @@ CODEX_LINE_TYPES = frozenset(
 
 
 def load_codex(path: Path) -> Conversation:
-    lines = (
+    """The rollout's conversation. Raises NotATranscript when no line is Codex's."""
+    lines = [
         (
             Origin(line.number, line.offset, line.length, None, line.value.get("timestamp")),
             line.value,
         )
         for line in JsonlReader(path).read(final=True).lines
         if isinstance(line, ParsedLine)
-    )
+    ]
+    require_lines_of(path, sum(looks_like_codex(value) for _, value in lines), "Codex rollout")
     return codex_conversation(path, lines)
 
 
