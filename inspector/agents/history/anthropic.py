@@ -64,6 +64,7 @@ def conversation_of(
 ) -> Conversation:
     messages: list[Message] = []
     thinking = False
+    setting, model = _request_settings(history.document)
     for position in positions:
         stored = history.messages[position]
         role = stored.get("role")
@@ -72,7 +73,12 @@ def conversation_of(
         origin = origin_for(history, position, stored)
         blocks, is_string = anthropic_blocks(origin, stored.get("content"))
         thinking = thinking or any(block.type in THINKING_TYPES for block in blocks)
-        messages.append(Message(role, blocks, [origin], is_string))
+        # A request's assistant turns go to the request's model (R12 asks which one).
+        messages.append(
+            Message(role, blocks, [origin], is_string, model if role != USER_ROLE else None)
+        )
+    if setting is not None:
+        thinking = setting  # the request says it: blocks from before do not
     session_id = path.parent.name if format_name in (ROO_CODE, CLINE) else None
     return Conversation(
         path=path,
@@ -82,6 +88,18 @@ def conversation_of(
         thinking_enabled=thinking,
         has_content=bool(messages),
     )
+
+
+def _request_settings(document: Any) -> tuple[bool | None, str | None]:
+    """Whether a request body asks for thinking (``{"thinking": {"type": "enabled"}}``;
+    None: it does not say) and the model it goes to."""
+    if not isinstance(document, dict):
+        return None, None
+    model = document.get("model")
+    settings = document.get("thinking")
+    kind = settings.get("type") if isinstance(settings, dict) else None
+    enabled = kind == "enabled" if isinstance(kind, str) else None
+    return enabled, model if isinstance(model, str) else None
 
 
 def payload(path: Path, block: Any, cache: dict[int, Any]) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from inspector.check import check_file
@@ -87,3 +88,55 @@ def test_an_adaptive_model_never_gets_r12_for_a_turn_without_thinking(
 
 def test_thinking_recorded_off_at_the_last_prompt_is_not_r12(tmp_path: Path) -> None:
     assert check_file(_session(tmp_path, "claude-sonnet-4-5-20250929", OFF)).errors == []
+
+
+THINKING_ON = {"type": "enabled", "budget_tokens": 2048}
+
+
+def _body(tmp_path: Path, **settings: object) -> Path:
+    """A request body whose open tool loop starts with a tool_use and no thinking."""
+    messages = [
+        {"role": "user", "content": "go"},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "thinking", "thinking": "t", "signature": "s"},
+                {"type": "text", "text": "ok"},
+            ],
+        },
+        {"role": "user", "content": "again"},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "toolu_1", "name": "Read", "input": {}}],
+        },
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "x"}],
+        },
+    ]
+    path = tmp_path / "body.json"
+    path.write_bytes(orjson.dumps({"messages": messages, **settings}))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("settings", "r12"),
+    [
+        (
+            {"model": "claude-sonnet-4-5", "thinking": {"type": "enabled", "budget_tokens": 2048}},
+            True,
+        ),
+        ({"model": "claude-sonnet-4-5", "thinking": {"type": "disabled"}}, False),
+        (
+            {"model": "claude-opus-4-6", "thinking": {"type": "enabled", "budget_tokens": 2048}},
+            False,
+        ),
+        ({"model": "claude-opus-4-6", "thinking": {"type": "adaptive"}}, False),
+        ({"model": "claude-sonnet-4-5"}, True),  # it does not say: the blocks tell
+    ],
+)
+def test_a_request_body_says_itself_whether_thinking_is_on(
+    tmp_path: Path, settings: dict[str, object], r12: bool
+) -> None:
+    rules = {f.rule for f in check_file(_body(tmp_path, **settings)).errors}
+    assert (Rule.R12 in rules) is r12
