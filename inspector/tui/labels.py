@@ -28,7 +28,7 @@ from inspector.tui.conversation_view import (
 
 ICONS: Final[dict[CallStatus, str]] = {
     CallStatus.ANSWERED: "✓",
-    CallStatus.ANSWERED_ERROR: "✗",
+    CallStatus.ANSWERED_ERROR: "!",  # ran and failed: normal; red ✗ is only what the API rejects
     CallStatus.OUT_OF_ORDER: "⇅",
     CallStatus.MISSING: "∅",
     CallStatus.MISPLACED: "↧",
@@ -39,7 +39,7 @@ ICONS: Final[dict[CallStatus, str]] = {
 }
 STYLES: Final[dict[CallStatus, str]] = {
     CallStatus.ANSWERED: "green",
-    CallStatus.ANSWERED_ERROR: "yellow",
+    CallStatus.ANSWERED_ERROR: "dim yellow",
     CallStatus.OUT_OF_ORDER: "yellow",
     CallStatus.MISSING: "bold red",
     CallStatus.MISPLACED: "bold red",

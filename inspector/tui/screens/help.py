@@ -61,6 +61,11 @@ def help_text() -> Group:
         if rule:
             line.append(f"  ({rule})", style="dim")
         parts.append(line)
+    line = styled("  ✗", "bold red")
+    line.append("  (red, anywhere) the API rejects it; ")
+    line.append_text(status_mark(CallStatus.ANSWERED_ERROR, words=False))
+    line.append(" is a tool that ran and failed, which the API accepts")
+    parts.append(line)
     parts.append(Text(""))
     parts.append(
         Text(
