@@ -29,7 +29,7 @@ from inspector.agents import (
 )
 from inspector.agents.history.agent import DocumentAgent
 from inspector.agents.history.document import read_history, request_messages
-from inspector.core.agent import Agent, Sample, SessionFile
+from inspector.core.agent import Agent, Sample, SessionFile, newest_first
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.fields import is_safe_id
 from inspector.core.model import Block, Conversation
@@ -163,9 +163,16 @@ def stored_sessions(
     """Every agent's sessions where it keeps them (but ``besides``'), newest first."""
     home = home or Path.home()
     env = os.environ if environ is None else environ
-    found = [s for agent in AGENTS if agent is not besides for s in agent.sessions(home, env)]
-    found.sort(key=lambda session: session.mtime, reverse=True)
-    return found
+    return newest_first(
+        s for agent in AGENTS if agent is not besides for s in agent.sessions(home, env)
+    )
+
+
+def session_title(session: SessionFile) -> str:
+    """The title of a listed session, as its agent finds it ("" when none is found).
+    Reads the file: call it off the UI thread."""
+    agent = next((agent for agent in AGENTS if agent.label == session.agent), None)
+    return agent.title(session.path) if agent is not None else ""
 
 
 def find_stored_session(

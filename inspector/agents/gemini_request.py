@@ -100,6 +100,9 @@ class GeminiRequest:
     def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
         return []  # bodies are kept wherever a proxy or a recorder put them
 
+    def title(self, path: Path) -> str:
+        return ""  # no title kept where it is cheap to read: the picker shows the id
+
     def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
         return changed == session
 

@@ -102,6 +102,12 @@ def session_files(
     return sessions
 
 
+def newest_first(sessions: Iterable[SessionFile]) -> list[SessionFile]:
+    """``sessions`` by last write, newest first; ties (one second, a copied folder) by path,
+    so the order never changes between two listings of the same files."""
+    return sorted(sessions, key=lambda session: (-session.mtime, str(session.path)))
+
+
 def is_dir(path: Path) -> bool:
     """Whether ``path`` is a folder; False when it cannot be told (no permission on a folder
     on the way, a name too long), where ``Path.is_dir`` would raise."""
@@ -156,6 +162,11 @@ class Agent(Protocol):
 
     def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
         """The sessions this agent keeps where it keeps them (any order)."""
+        ...
+
+    def title(self, path: Path) -> str:
+        """One of its sessions' title for people (the client's own title, else the first
+        prompt), read cheaply: never the whole file parsed; "" when there is none."""
         ...
 
     def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:

@@ -1,4 +1,5 @@
-"""Health badges for the session picker: a cached one-line verdict per transcript file."""
+"""Health badges for the session picker: a cached one-line verdict per transcript file
+(and its title, cached the same way)."""
 
 from __future__ import annotations
 
@@ -47,11 +48,21 @@ def compute_badge(path: Path) -> Badge:
 
 
 class HealthCache:
-    """Badges by (path, size, mtime): a file that did not change is not checked again."""
+    """Badges and titles by (path, size, mtime): a file that did not change is not read
+    again."""
 
     def __init__(self) -> None:
         self._badges: dict[HealthKey, Badge] = {}
+        self._titles: dict[HealthKey, str] = {}
         self._lock = threading.Lock()
+
+    def title(self, session: SessionFile) -> str | None:
+        with self._lock:
+            return self._titles.get(health_key(session))
+
+    def put_title(self, session: SessionFile, title: str) -> None:
+        with self._lock:
+            self._titles[health_key(session)] = title
 
     def get(self, session: SessionFile) -> Badge | None:
         with self._lock:

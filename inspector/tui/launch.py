@@ -22,7 +22,7 @@ from inspector.agents.claude_code.layout import (
     project_folder_name,
     sessions_in,
 )
-from inspector.core.agent import SessionFile
+from inspector.core.agent import SessionFile, newest_first
 from inspector.core.os_errors import describe_os_error
 from inspector.core.safe_read import file_kind
 
@@ -122,8 +122,7 @@ def sessions_under(folder: Path | None, root: Path | None = None) -> list[Sessio
     except OSError:
         return []
     found = [session for child in subfolders for session in sessions_in(child)]
-    found.sort(key=lambda session: session.mtime, reverse=True)
-    return found
+    return newest_first(found)
 
 
 def bundled_samples() -> Path | None:

@@ -24,9 +24,6 @@ SESSIONS = {
 }
 
 
-SESSION_COLUMN = 3
-
-
 @pytest.fixture(autouse=True)
 def no_other_agents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A home of its own, so the picker sees only the sessions a test puts there."""
@@ -54,9 +51,17 @@ def config_root(tmp_path: Path) -> Path:
     return root
 
 
-def table_rows(picker: SessionPicker) -> list[list[str]]:
+def table_rows(picker: SessionPicker) -> list[dict[str, str]]:
+    """Each row by column key ("live", "title", "project", "health", …), and "id": the
+    id of the session it opens."""
     table = picker.query_one(DataTable)
-    return [[str(cell) for cell in table.get_row_at(row)] for row in range(table.row_count)]
+    rows: list[dict[str, str]] = []
+    for row_key in list(table.rows):
+        cells = table.get_row(row_key)
+        row = {str(col.value): str(cell) for col, cell in zip(table.columns, cells, strict=True)}
+        row["id"] = picker.sessions[str(row_key.value)].session_id
+        rows.append(row)
+    return rows
 
 
 async def test_no_argument_opens_the_newest_session_of_the_directory(tmp_path: Path) -> None:
@@ -79,18 +84,18 @@ async def test_picker_lists_sessions_with_badges_and_opens_one(tmp_path: Path) -
         await wait_for(pilot, lambda: len(table_rows(picker)) == 3, "three sessions")
         await wait_for(
             pilot,
-            lambda: all(row[-1] != "…" for row in table_rows(picker)),
+            lambda: all(row["health"] != "…" for row in table_rows(picker)),
             "every health badge",
         )
-        rows = {row[SESSION_COLUMN]: row for row in table_rows(picker)}
-        assert [row[SESSION_COLUMN] for row in table_rows(picker)] == list(SESSIONS.values())
-        assert rows[SESSIONS["orphan-tool-use"]][-1] == "✗ 1 error"
-        assert rows[SESSIONS["healthy-parallel"]][-1] == "✓ ok"
-        assert rows[SESSIONS["out-of-order"]][-1] == "⚠ 1 warning"
-        assert rows[SESSIONS["healthy-parallel"]][0] == "●"
-        assert rows[SESSIONS["orphan-tool-use"]][0] == " "
-        assert rows[SESSIONS["orphan-tool-use"]][1] == "Claude Code"
-        assert rows[SESSIONS["orphan-tool-use"]][2] == FOLDER
+        rows = {row["id"]: row for row in table_rows(picker)}
+        assert [row["id"] for row in table_rows(picker)] == list(SESSIONS.values())
+        assert rows[SESSIONS["orphan-tool-use"]]["health"] == "✗ 1 error"
+        assert rows[SESSIONS["healthy-parallel"]]["health"] == "✓ ok"
+        assert rows[SESSIONS["out-of-order"]]["health"] == "⚠ 1 warning"
+        assert rows[SESSIONS["healthy-parallel"]]["live"] == "●"
+        assert rows[SESSIONS["orphan-tool-use"]]["live"] == " "
+        assert rows[SESSIONS["orphan-tool-use"]]["agent"] == "Claude Code"
+        assert rows[SESSIONS["orphan-tool-use"]]["project"] == "…projects-shop-api"
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, SessionPicker), "closed")
         await wait_for(
@@ -102,7 +107,7 @@ async def test_picker_lists_sessions_with_badges_and_opens_one(tmp_path: Path) -
         again = app.screen
         assert isinstance(again, SessionPicker)
         await wait_for(pilot, lambda: len(table_rows(again)) == 3, "the rows")
-        assert all(row[-1] != "…" for row in table_rows(again)), "badges come from the cache"
+        assert all(row["health"] != "…" for row in table_rows(again)), "badges come from the cache"
 
 
 async def test_folder_target_opens_its_newest_session_and_scopes_the_picker(
@@ -159,11 +164,61 @@ async def test_picker_lists_other_agents_sessions_with_their_agent(
         assert isinstance(picker, SessionPicker)
         await wait_for(
             pilot,
-            lambda: any(row[SESSION_COLUMN] == "t-42" for row in table_rows(picker)),
+            lambda: any(row["id"] == "t-42" for row in table_rows(picker)),
             "the Roo Code task",
         )
-        [roo] = [row for row in table_rows(picker) if row[SESSION_COLUMN] == "t-42"]
-        assert roo[1] == "Roo Code"
-        await wait_for(pilot, lambda: table_rows(picker)[-1][-1] != "…", "the badges")
-        [roo] = [row for row in table_rows(picker) if row[SESSION_COLUMN] == "t-42"]
-        assert roo[-1] == "✗ 1 error"
+        [roo] = [row for row in table_rows(picker) if row["id"] == "t-42"]
+        assert roo["agent"] == "Roo Code"
+        await wait_for(pilot, lambda: table_rows(picker)[-1]["health"] != "…", "the badges")
+        [roo] = [row for row in table_rows(picker) if row["id"] == "t-42"]
+        assert roo["health"] == "✗ 1 error"
+
+
+def rendered(picker: SessionPicker) -> list[str]:
+    """The picker's table as drawn on screen, line by line."""
+    table = picker.query_one(DataTable)
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 48)])
+async def test_picker_rows_have_titles_a_stable_order_and_whole_badges(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    root = config_root(tmp_path)
+    project = root / "projects" / FOLDER
+    renamed = project / f"{SESSIONS['healthy-parallel']}.jsonl"
+    entry = {"type": "custom-title", "customTitle": "Upsert fix", "sessionId": "x"}
+    with renamed.open("ab") as handle:
+        handle.write(orjson.dumps(entry) + b"\n")
+    same = 1_700_000_600  # two sessions written in the same second: ordered by path
+    for name in ("orphan-tool-use", "out-of-order"):
+        os.utime(project / f"{SESSIONS[name]}.jsonl", (same, same))
+    os.utime(renamed, (same - 60, same - 60))
+    app = make_app(None, follow=False, root=root, cwd=CWD)
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionPicker), "the picker")
+        picker = app.screen
+        assert isinstance(picker, SessionPicker)
+        await wait_for(
+            pilot,
+            lambda: (
+                len(table_rows(picker)) == 3
+                and all(row["health"] != "…" for row in table_rows(picker))
+            ),
+            "every badge",
+        )
+        rows = table_rows(picker)
+        tied = sorted([SESSIONS["orphan-tool-use"], SESSIONS["out-of-order"]])
+        assert [row["id"] for row in rows] == [*tied, SESSIONS["healthy-parallel"]]
+        titles = {row["id"]: row["title"] for row in rows}
+        assert titles[SESSIONS["healthy-parallel"]] == "Upsert fix"
+        assert titles[SESSIONS["orphan-tool-use"]].startswith("The nightly import logs")
+        await pilot.pause()
+        screen = "\n".join(rendered(picker))
+        assert "✗ 1 error" in screen
+        assert "⚠ 1 warning" in screen
+        assert "Upsert fix" in screen
+        assert "The nightly" in screen
+        assert all(len(line) <= size[0] for line in rendered(picker))

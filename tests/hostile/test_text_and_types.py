@@ -178,7 +178,7 @@ def test_app_labels_and_picker_rows_escape(tmp_path: Path) -> None:
     from inspector.tui import labels
     from inspector.tui.conversation_view import NodeKind
     from inspector.tui.details import DetailRequest, describe
-    from inspector.tui.screens.picker import _cells
+    from inspector.tui.screens.picker import columns_for, row_cells
     from inspector.tui.widgets.status_bar import status_text
 
     name = Path(f"a\u202eb\n{HIDDEN}.jsonl")
@@ -188,7 +188,11 @@ def test_app_labels_and_picker_rows_escape(tmp_path: Path) -> None:
         labels.session_label(name, None, hostile).plain,
         labels.id_tail(hostile, 40),
         labels.note_label(hostile).plain,
-        *(cell.plain for cell in _cells(session, True, labels_badge())),
+        *(cell.plain for cell in row_cells(session, columns_for(200), True, labels_badge(), None)),
+        *(
+            cell.plain
+            for cell in row_cells(session, columns_for(80), True, labels_badge(), hostile)
+        ),
         status_text(name, None, True, None, hostile, hostile).plain,
     ]
     detail = describe(DetailRequest(NodeKind.SESSION, name, None, None, error=hostile))

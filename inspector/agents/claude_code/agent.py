@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from inspector.agents.claude_code import entries, layout, payloads, projection, read, resume
 from inspector.agents.claude_code.follow import TailFollower
 from inspector.agents.claude_code.releases import behaviour_for
+from inspector.agents.claude_code.title import session_title
 from inspector.core.agent import FALLBACK, Follower, Sample, SessionFile
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.model import ANTHROPIC, Block, Conversation
@@ -47,6 +48,9 @@ class ClaudeCode:
 
     def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
         return layout.all_sessions(layout.config_root(home, environ))
+
+    def title(self, path: Path) -> str:
+        return session_title(path)
 
     def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
         return layout.watches(session, session_id, changed)

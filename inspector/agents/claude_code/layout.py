@@ -10,7 +10,7 @@ from typing import Final
 
 import orjson
 
-from inspector.core.agent import SessionFile, is_dir
+from inspector.core.agent import SessionFile, is_dir, newest_first
 from inspector.core.fields import is_safe_id
 from inspector.core.process import may_be_running
 from inspector.core.safe_read import SMALL_RECORD_LIMIT, read_whole
@@ -124,8 +124,7 @@ def sessions_in(folder: Path) -> list[SessionFile]:
         except OSError:
             continue
         found.append(SessionFile(path, folder.name, path.stem, stat.st_size, stat.st_mtime, LABEL))
-    found.sort(key=lambda session: session.mtime, reverse=True)
-    return found
+    return newest_first(found)
 
 
 def all_sessions(root: Path | None = None) -> list[SessionFile]:
@@ -134,8 +133,7 @@ def all_sessions(root: Path | None = None) -> list[SessionFile]:
     if not is_dir(projects):
         return []
     found = [s for folder in projects.iterdir() if is_dir(folder) for s in sessions_in(folder)]
-    found.sort(key=lambda session: session.mtime, reverse=True)
-    return found
+    return newest_first(found)
 
 
 def newest_session(cwd: str, root: Path | None = None) -> SessionFile | None:

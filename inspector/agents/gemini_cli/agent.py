@@ -112,6 +112,9 @@ class GeminiCli:
                 )
         return found
 
+    def title(self, path: Path) -> str:
+        return ""  # no title kept where it is cheap to read: the picker shows the id
+
     def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
         return changed == session
 

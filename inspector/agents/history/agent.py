@@ -40,6 +40,9 @@ class RewrittenWhole(ABC):
     def message_payloads(self, conversation: Conversation) -> list[Any]:
         return stored_payloads(conversation, self.block_payload)
 
+    def title(self, path: Path) -> str:
+        return ""  # no title kept where it is cheap to read: the picker shows the id
+
     def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
         return changed == session
 
