@@ -239,3 +239,27 @@ def test_messages_of_a_missing_file_exits_2() -> None:
     done = run("messages", "/no/such.jsonl")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+_FORCED = ("claude-code", "anthropic-messages", "codex", "gemini-cli", "gemini-request")
+
+
+@pytest.mark.parametrize(
+    ("command", "forced"),
+    [
+        *((command, None) for command in ("check", "messages", "rewind", "repair")),
+        *((command, forced) for command in ("check", "messages") for forced in _FORCED),
+    ],
+)
+def test_a_file_that_is_no_conversation_is_one_line_naming_its_path_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, forced: str | None
+) -> None:
+    from inspector.cli import main
+
+    path = tmp_path / "pyproject.toml"
+    path.write_text('[build-system]\nrequires = ["hatchling"]\n')
+    assert main([command, *(["--format", forced] if forced else []), str(path)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].count(str(path)) == 1, lines[0]
+    assert lines[0].startswith(f"inspector: {path}: "), lines[0]
