@@ -75,7 +75,11 @@ async def test_the_layout_follows_a_resize(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: app.detail.region.x >= app.tool_tree.region.right, "side")
 
 
-@pytest.mark.parametrize("size", NARROW, ids=lambda size: f"{size[0]}x{size[1]}")
+@pytest.mark.parametrize(
+    "size",
+    [*NARROW, (80, 16), (160, 20)],  # the last two too short for the plan: it scrolls
+    ids=lambda size: f"{size[0]}x{size[1]}",
+)
 async def test_every_rewind_button_is_on_screen(tmp_path: Path, size: tuple[int, int]) -> None:
     app = open_app(copy_sample("orphan-tool-use", tmp_path))
     async with app.run_test(size=size) as pilot:
