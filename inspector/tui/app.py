@@ -28,7 +28,7 @@ from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Tree
+from textual.widgets import Input, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import Worker, WorkerState
 from watchfiles import Change, awatch
@@ -63,6 +63,7 @@ from inspector.tui.threads import (
     start_in_daemon_thread,
 )
 from inspector.tui.widgets.detail import DetailPane
+from inspector.tui.widgets.footer import KeysFooter
 from inspector.tui.widgets.status_bar import StatusBar
 from inspector.tui.widgets.tool_tree import ConversationNodes, NodeRef, ToolTree
 
@@ -72,6 +73,10 @@ STEP_MS = 20
 """Quiet time after a write before the view refreshes."""
 POLL_MS = 2000
 """Refresh anyway this often, in case a file event was missed (network file systems)."""
+NARROW_BELOW = 110
+"""Terminal widths under this (half a laptop's terminal) get the stacked layout."""
+ALL_KEYS_FROM = 130
+"""Terminal widths from this on have room for every key in the footer."""
 EXIT_OK = 0
 EXIT_NO_SESSION = 2
 
@@ -81,6 +86,17 @@ class InspectorApp(App[None]):
 
     CSS_PATH = "inspector.tcss"
     TITLE = "inspector"
+    # Not a ClassVar for mypy: Textual declares it as ``ClassVar[...] | None``.
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012
+        (0, "-narrow"),
+        (NARROW_BELOW, "-wide"),
+        (ALL_KEYS_FROM, "-full"),
+    ]
+    """Screen classes by terminal width, for inspector.tcss: ``-narrow`` stacks the detail
+    under the tree and the dialogs' buttons in two rows; ``-full`` shows every footer key."""
+    SECONDARY_KEYS = frozenset({"previous_problem", "toggle_follow", "toggle_output", "repair"})
+    """Actions whose keys the footer shows only under ``-full`` (the help screen and the
+    command palette have them all): at 80 columns the footer keeps n / s r ? q."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "next_problem", "Next problem", id="inspector.next_problem"),
@@ -144,7 +160,7 @@ class InspectorApp(App[None]):
                 yield self.tool_tree
             yield self.detail
         yield self.status_bar
-        yield Footer()
+        yield KeysFooter(self.SECONDARY_KEYS)
 
     def on_mount(self) -> None:
         self.tool_tree.border_title = "session"

@@ -121,29 +121,40 @@ def byte_size(count: int) -> str:
 
 
 def session_label(path: Path, view: ConversationView | None, error: str | None = None) -> Text:
-    text = styled(escaped(path.name), "bold")
+    """``<badges>  <file name>  <counts>``: the badges first, so a narrow pane never cuts them."""
     if error:
-        text.append(f"  {escaped(error)}", style="bold red")
-        return text
-    if view is None:
-        text.append("  reading…", style=DIM)
-        return text
-    report = view.snapshot.report
-    count, calls = view.message_count, report.tool_use_count
-    text.append(f"  {counted(count, 'message')} · {counted(calls, 'call')}", style=DIM)
-    errors, warnings = len(report.errors), len(report.warnings)
-    if errors:
-        text.append(f"  ✗ {counted(errors, 'error')}", style="bold red")
-    if warnings:
-        text.append(f"  ⚠ {counted(warnings, 'warning')}", style="yellow")
-    if not errors and not warnings:
-        text.append("  ✓", style="green")
+        text = styled(escaped(error), "bold red")
+    elif view is None:
+        text = styled("reading…", DIM)
+    else:
+        report = view.snapshot.report
+        errors, warnings = len(report.errors), len(report.warnings)
+        text = Text()
+        if errors:
+            text.append(f"✗ {counted(errors, 'error')}  ", style="bold red")
+        if warnings:
+            text.append(f"⚠ {counted(warnings, 'warning')}  ", style="yellow")
+        if not errors and not warnings:
+            text.append("✓  ", style="green")
+    text.append(escaped(path.name), style="bold")
+    if view is not None and not error:
+        count, calls = view.message_count, view.snapshot.report.tool_use_count
+        text.append(f"  {counted(count, 'message')} · {counted(calls, 'call')}", style=DIM)
     return text
 
 
 def message_label(row: MessageRow, preview: str | None) -> Text:
+    """``#<index> <rule> <worst status>  <time> <role> …``: what is wrong comes before the
+    text, so a narrow pane cuts the preview, never the badges."""
     message = row.message
     text = styled(f"#{row.index} ", "bold")
+    if row.severity is not None:
+        style = SEVERITY_STYLES[row.severity]
+        text.append(f"{SEVERITY_ICONS[row.severity]} {row.findings[0].rule.value}", style=style)
+        text.append(" · " if row.worst is not None else "  ", style=DIM)
+    if row.worst is not None:
+        text.append_text(status_mark(row.worst))
+        text.append(" " if row.worst in QUIET else "  ")
     text.append(clock(message.timestamp), style=DIM)
     text.append(" ")
     uses = sum(1 for call in row.calls if call.call.use is not None)
@@ -159,12 +170,6 @@ def message_label(row: MessageRow, preview: str | None) -> Text:
         text.append(escaped(message.role), style="blue")
         if results:
             text.append(f" · {counted(results, 'result')}", style=DIM)
-    if row.worst is not None:
-        text.append("  ")
-        text.append_text(status_mark(row.worst))
-    if row.severity is not None:
-        text.append(f"  {SEVERITY_ICONS[row.severity]}", style=SEVERITY_STYLES[row.severity])
-        text.append(f" {row.findings[0].rule.value}", style=SEVERITY_STYLES[row.severity])
     if preview:
         text.append("  ")
         text.append(preview, style="italic" if message.role == "user" else "")
@@ -172,11 +177,14 @@ def message_label(row: MessageRow, preview: str | None) -> Text:
 
 
 def call_label(row: CallRow, summary: str | None) -> Text:
-    """``<mark> <tool>  <input summary>  <id tail>  <status words>``: the mark comes first so
-    it stays visible when a long summary is cut at the pane's edge."""
+    """``<mark> [<status words> (<rule>)]  <tool>  <input summary>  <id tail>``: the status
+    comes first so it stays visible when a long summary is cut at the pane's edge."""
     call = row.call
-    text = status_mark(row.status, words=False)
-    text.append(" ")
+    text = status_mark(row.status)
+    rule = RULES.get(row.status)
+    if rule:
+        text.append(f" ({rule})", style=STYLES[row.status])
+    text.append("  " if row.status not in QUIET else " ")
     if call.use is None:
         text.append("↳ result", style="bold")
     else:
@@ -185,11 +193,6 @@ def call_label(row: CallRow, summary: str | None) -> Text:
             text.append("  ")
             text.append(summary)
     text.append(f"  {id_tail(call.tool_id)}", style=DIM)
-    if row.status not in QUIET:
-        text.append(f"  {row.status.value}", style=STYLES[row.status])
-        rule = RULES.get(row.status)
-        if rule:
-            text.append(f" ({rule})", style=STYLES[row.status])
     return text
 
 
@@ -222,35 +225,36 @@ def call_duration(row: CallRow) -> str | None:
 
 def subagent_label(row: CallRow, view: ConversationView | None, error: str | None) -> Text:
     text = styled("⤷ subagent", "bold magenta")
+    text.append_text(_loaded_suffix(view, error))
     if row.agent_type:
         text.append(f" {one_line(row.agent_type, 40)}", style="magenta")
     if row.description:
         text.append(f": {one_line(row.description, 80)}")
     if row.agent_id:
         text.append(f"  agent-{one_line(row.agent_id, 24)}", style=DIM)
-    text.append_text(_loaded_suffix(view, error))
     return text
 
 
 def loose_subagent_label(path: Path, view: ConversationView | None, error: str | None) -> Text:
-    text = styled("⤷ subagent file ", "bold magenta")
-    text.append(escaped(path.name))
-    text.append("  (no call links to it yet: still running?)", style=DIM)
+    text = styled("⤷ subagent file", "bold magenta")
     text.append_text(_loaded_suffix(view, error))
+    text.append(f" {escaped(path.name)}")
+    text.append("  (no call links to it yet: still running?)", style=DIM)
     return text
 
 
 def _loaded_suffix(view: ConversationView | None, error: str | None) -> Text:
+    """A subagent's health and size, put right after its kind (before its description)."""
     if error:
-        return Text(f"  {escaped(error)}", style="red")
+        return Text(f" {escaped(error)} ·", style="red")
     if view is None:
         return Text("")
     report = view.snapshot.report
-    text = styled(f"  · {view.message_count} messages", DIM)
     if report.errors:
-        text.append(f"  ✗ {len(report.errors)}", style="bold red")
+        text = styled(f" ✗ {len(report.errors)}", "bold red")
     else:
-        text.append("  ✓", style="green")
+        text = styled(" ✓", "green")
+    text.append(f" · {view.message_count} messages ·", style=DIM)
     return text
 
 

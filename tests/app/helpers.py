@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets.tree import TreeNode
 
@@ -78,3 +80,14 @@ def append(path: Path, lines: list[bytes]) -> None:
     with path.open("ab") as handle:
         for line in lines:
             handle.write(line + b"\n")
+
+
+def screen_lines(app: InspectorApp) -> list[str]:
+    """What the terminal shows, one string a row: the screen and the screens under a modal,
+    composed as :meth:`textual.app.App.export_screenshot` composes them."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True)
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text().splitlines()

@@ -42,7 +42,7 @@ async def test_pending_call_turns_answered_when_its_result_lands(tmp_path: Path)
         message.expand()
         await wait_for(pilot, lambda: nodes_of(app, NodeKind.CALL), "the call")
         call = nodes_of(app, NodeKind.CALL)[0]
-        assert str(call.label).endswith("pending")
+        assert str(call.label).startswith("… pending  ")  # the status before the text
         writer.late_result(tool_id)
         writer.assistant_text("All 3 tests pass.")
         append(path, writer.lines()[written:])

@@ -76,8 +76,7 @@ async def test_next_and_previous_step_through_problems(tmp_path: Path) -> None:
             "problem 1/2: R5",
             "problem 2/2: R5b",
         ]
-        assert cursor_label(app).startswith("≡ Read")
-        assert cursor_label(app).endswith("duplicate id (R5)")
+        assert cursor_label(app).startswith("≡ duplicate id (R5)  Read")
 
 
 async def test_healthy_session_has_no_problem_to_jump_to(tmp_path: Path) -> None:

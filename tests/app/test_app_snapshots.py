@@ -7,17 +7,21 @@ change, then open the new SVGs to check them.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from textual.pilot import Pilot
 
 from inspector.tui.app import InspectorApp, make_app
+from inspector.tui.screens.confirm import RewriteScreen
 from tests.app.helpers import detail_text, loaded, wait_for
 from tests.conftest import SAMPLES
 
 SnapCompare = Callable[..., bool]
 TERMINAL = (140, 36)
+SIZES = [(80, 24), (100, 30), (160, 48)]
+"""Half a laptop's terminal (two of them), and a whole one."""
 
 
 @pytest.fixture(autouse=True)
@@ -71,3 +75,30 @@ def test_help_screen(snap_compare: SnapCompare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=TERMINAL, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_problem_selected_at_size(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    app = sample_app("orphan-tool-use")
+    assert snap_compare(app, terminal_size=size, run_before=then(app, "n", detail="Input"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_rewind_dialog_at_size(
+    snap_compare: SnapCompare, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The plan names the new session's id: pin it so the picture does not change.
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=0x5EED))
+    app = sample_app("orphan-tool-use")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await loaded(pilot, app)
+        await pilot.press("n", "r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RewriteScreen), "the rewind dialog")
+        # The "Planning…" toast leaves after a time of its own: wait until it is gone.
+        app.clear_notifications()
+        screens = app.screen_stack
+        await wait_for(pilot, lambda: not any(s.query("Toast") for s in screens), "no toast")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -36,7 +36,10 @@ class Choice(Enum):
 
 
 class RewriteScreen(ModalScreen[Choice | None]):
-    """What a rewind or repair will do; Fork is the default."""
+    """What a rewind or repair will do; Fork is the default.
+
+    The plan scrolls; the buttons stay below it, always on screen (see inspector.tcss).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="rewrite.cancel"),
@@ -49,8 +52,9 @@ class RewriteScreen(ModalScreen[Choice | None]):
     def compose(self) -> ComposeResult:
         plan = self.plan
         other = "Repair instead" if plan.action is Action.REWIND else "Rewind instead"
-        with VerticalScroll(classes="dialog"):
-            yield Static(plan_text(plan), markup=False, id="plan")
+        with Vertical(classes="dialog"):
+            with VerticalScroll(classes="dialog-text"):
+                yield Static(plan_text(plan), markup=False, id="plan")
             with Horizontal(classes="buttons"):
                 yield Button(
                     Text("Fork: write a new session"),
@@ -93,8 +97,9 @@ class WrittenScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         result = self.result
-        with VerticalScroll(classes="dialog"):
-            yield Static(result_text(result), markup=False, id="written")
+        with Vertical(classes="dialog"):
+            with VerticalScroll(classes="dialog-text"):
+                yield Static(result_text(result), markup=False, id="written")
             with Horizontal(classes="buttons"):
                 if not result.in_place and result.written is not None:
                     yield Button(Text("Open the new session"), variant="primary", id="open")
