@@ -80,6 +80,40 @@ class RewriteScreen(ModalScreen[Choice | None]):
         self.dismiss(None)
 
 
+class LiveScreen(ModalScreen[Choice | None]):
+    """In place was refused because the session looks live: say why, and let the person
+    replace it anyway, fork instead, or cancel. Fork is the default."""
+
+    DEFAULT_CSS = "LiveScreen { align: center middle; }"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="live.cancel"),
+    ]
+
+    def __init__(self, plan: RewritePlan, reason: str) -> None:
+        super().__init__()
+        self.plan = plan
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(live_text(self.plan, self.reason), markup=False, id="live")
+            with Horizontal(classes="buttons"):
+                yield Button(Text("Fork instead"), variant="primary", id="fork")
+                yield Button(Text("Replace anyway"), variant="warning", id="in-place")
+                yield Button(Text("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#fork", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        choices = {"fork": Choice.FORK, "in-place": Choice.IN_PLACE}
+        self.dismiss(choices.get(event.button.id or ""))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class WrittenScreen(ModalScreen[bool]):
     """What was written; dismissed with True to open the new session."""
 
@@ -162,6 +196,20 @@ def plan_text(plan: RewritePlan) -> Group:
     else:
         parts.append(Text("This plan cannot be written as it is.", style="bold red"))
     return Group(*parts)
+
+
+def live_text(plan: RewritePlan, reason: str) -> Group:
+    """Why in place was refused, and what each way on does."""
+    return Group(
+        Text(f"{escaped(plan.source.name)} looks live", style="bold yellow"),
+        Text(escaped(reason)),
+        Text(""),
+        Text(
+            "Replacing it now loses whatever the agent writes to it next. Replace anyway "
+            "writes a timestamped backup of the current file first; Fork writes a new "
+            "session beside it and leaves the original untouched.",
+        ),
+    )
 
 
 def result_text(result: RewriteResult) -> Group:
