@@ -25,6 +25,9 @@ from inspector.rewrite.counts import describe_counts
 from inspector.rewrite.plan import Action, RewritePlan, RewriteResult
 from inspector.tui.labels import styled
 
+HELP_KEY = Binding("question_mark", "app.help", "Help", id="dialog.help")
+"""A dialog holds the keys (the app's are not reached): help must still answer."""
+
 
 class Choice(Enum):
     FORK = "fork"
@@ -40,6 +43,7 @@ class RewriteScreen(ModalScreen[Choice | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="rewrite.cancel"),
+        HELP_KEY,
     ]
 
     def __init__(self, plan: RewritePlan) -> None:
@@ -87,6 +91,7 @@ class LiveScreen(ModalScreen[Choice | None]):
     DEFAULT_CSS = "LiveScreen { align: center middle; }"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="live.cancel"),
+        HELP_KEY,
     ]
 
     def __init__(self, plan: RewritePlan, reason: str) -> None:
@@ -119,6 +124,7 @@ class WrittenScreen(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="written.close"),
+        HELP_KEY,
     ]
 
     def __init__(self, result: RewriteResult) -> None:
