@@ -25,6 +25,7 @@ from inspector.rewrite.plan import (
     RewritePlan,
     RewriteRefused,
     RewriteResult,
+    SessionLive,
     apply,
 )
 
@@ -70,6 +71,12 @@ def run_rewrite(
         return EXIT_OK
     try:
         result = apply(plan, in_place=options.in_place, force=options.force)
+    except SessionLive as error:
+        reason = (
+            f"refused: {error}. Close it, or pass --force to replace it anyway (a backup is "
+            "written first)"
+        )
+        return _stop(stream, errors, plan, as_json, "refused", reason, EXIT_REFUSED)
     except RewriteRefused as error:
         return _stop(stream, errors, plan, as_json, "refused", f"refused: {error}", EXIT_REFUSED)
     except (RewriteFailed, OSError) as error:

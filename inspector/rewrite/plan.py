@@ -65,6 +65,16 @@ class RewriteRefused(Exception):
     """The rewrite was refused to protect the session (it is live, or changed meanwhile)."""
 
 
+class SessionLive(RewriteRefused):
+    """In place was refused because the session looks live; ``force`` would go ahead.
+
+    The front end says how to force it (the CLI's ``--force``, the app's confirm step)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{reason}; replacing a live session loses what it writes next")
+        self.reason = reason
+
+
 def is_uuid(name: str) -> bool:
     try:
         return str(uuidlib.UUID(name)) == name.lower()
@@ -255,8 +265,8 @@ def apply(
 ) -> RewriteResult:
     """Write the planned session (new, or in place after a backup). See the module doc.
 
-    Raises RewriteRefused (live session without ``force``; the file changed since the
-    plan) and RewriteFailed (cannot write, or the written file did not pass its check;
+    Raises SessionLive (live session without ``force``), RewriteRefused (the file changed
+    since the plan) and RewriteFailed (cannot write, or the written file did not pass its check;
     nothing is left behind either way).
     """
     for folder in plan.staging_folders():
@@ -338,10 +348,7 @@ def _apply_in_place(
 ) -> RewriteResult:
     reason = plan.why_live(config_roots)
     if reason is not None and not force:
-        raise RewriteRefused(
-            f"{reason}; replacing a live session loses what it writes next. Close it, or "
-            "pass --force to replace it anyway (a backup is written first)"
-        )
+        raise SessionLive(reason)
     _refuse_links(plan.source)
     # Stage and check first: a write that fails or does not pass leaves no backup behind.
     with StagedFile(plan.source, like=plan.source) as staged:

@@ -25,7 +25,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input, Tree
@@ -36,7 +36,15 @@ from watchfiles import Change, awatch
 from inspector.agents import FORMATS, HOME_AGENT, NotATranscript, plan_rewrite
 from inspector.agents.claude_code.layout import config_root, live_session_ids
 from inspector.core.safe_text import escaped, one_line
-from inspector.rewrite.plan import Action, RewriteFailed, RewriteRefused, apply
+from inspector.rewrite.plan import (
+    Action,
+    RewriteFailed,
+    RewritePlan,
+    RewriteRefused,
+    RewriteResult,
+    SessionLive,
+    apply,
+)
 from inspector.tui.collector import (
     keep_out_of_collections,
     rarely_collected,
@@ -52,7 +60,7 @@ from inspector.tui.details import DetailRequest, describe
 from inspector.tui.filtering import FILTER_LIMIT, FilterMatch, match_view
 from inspector.tui.health import HealthCache
 from inspector.tui.launch import Launch, demo_launch, resolve
-from inspector.tui.screens.confirm import Choice, RewriteScreen, WrittenScreen
+from inspector.tui.screens.confirm import Choice, LiveScreen, RewriteScreen, WrittenScreen
 from inspector.tui.screens.help import HelpScreen
 from inspector.tui.screens.no_session import NoSessionScreen
 from inspector.tui.screens.picker import SessionPicker
@@ -78,7 +86,32 @@ NARROW_BELOW = 110
 ALL_KEYS_FROM = 130
 """Terminal widths from this on have room for every key in the footer."""
 EXIT_OK = 0
-EXIT_NO_SESSION = 2
+
+PALETTE: dict[str, str] = {
+    "next_problem": "Jump to the next problem",
+    "previous_problem": "Jump to the previous problem",
+    "toggle_follow": "Toggle following the session",
+    "filter": "Filter calls by tool name, id or text",
+    "toggle_output": "Show all of a folded output (or fold it again)",
+    "sessions": "Open the session picker",
+    "rewind": "Cut the session at the last valid turn",
+    "repair": "Fix what the API rejects",
+    "help": "Keys and status marks",
+}
+"""The command palette's line for each action of the app's bindings (quit is Textual's)."""
+SESSION_ACTIONS = frozenset(
+    {
+        "next_problem",
+        "previous_problem",
+        "toggle_follow",
+        "filter",
+        "toggle_output",
+        "rewind",
+        "repair",
+        "clear_filter",
+    }
+)
+"""Actions on the open session: offered (footer, palette) only on its screen, once open."""
 
 
 class InspectorApp(App[None]):
@@ -175,17 +208,29 @@ class InspectorApp(App[None]):
             self.push_screen(NoSessionScreen(launch.problem))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands, then every action of the app's bindings that works on the
+        page under the palette, named as the footer names it."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Next problem", "Jump to the next problem", self.action_next_problem)
-        yield SystemCommand(
-            "Previous problem", "Jump to the previous problem", self.action_previous_problem
-        )
-        yield SystemCommand("Follow", "Toggle following the session", self.action_toggle_follow)
-        yield SystemCommand("Filter", "Filter calls by tool name, id or text", self.action_filter)
-        yield SystemCommand("Sessions", "Open the session picker", self.action_sessions)
-        yield SystemCommand("Rewind", "Cut the session at the last valid turn", self.action_rewind)
-        yield SystemCommand("Repair", "Fix what the API rejects", self.action_repair)
-        yield SystemCommand("Help", "Keys and status marks", self.action_help)
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)  # BINDINGS above holds Binding objects only
+            help_text = PALETTE.get(binding.action)
+            if help_text is not None and self._offered(binding.action):
+                action = getattr(self, f"action_{binding.action}")
+                yield SystemCommand(binding.description, help_text, action)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that would do nothing on this page are neither run nor in the footer."""
+        return self._offered(action)
+
+    def _offered(self, action: str) -> bool:
+        """Whether ``action`` does something on the page the person is on: the topmost
+        screen that is not a dialog (help, a confirmation, the palette sit over it)."""
+        page = next((s for s in reversed(self.screen_stack) if not s.is_modal), None)
+        if action in SESSION_ACTIONS:
+            return self.main is not None and page is not None and page is self.screen_stack[0]
+        if action == "sessions":
+            return not isinstance(page, SessionPicker)
+        return True
 
     # ------------------------------------------------------------------ opening a session
 
@@ -206,6 +251,7 @@ class InspectorApp(App[None]):
         self._show_status()
         self._show_detail(self.tool_tree.root)
         self._watch(self.main)
+        self.refresh_bindings()  # the session's keys work now
 
     @work(exclusive=True, group="watch", exit_on_error=False, description="follow the session")
     async def _watch(self, nodes: ConversationNodes, *, initial: bool = True) -> None:
@@ -483,10 +529,16 @@ class InspectorApp(App[None]):
 
     def action_sessions(self) -> None:
         current = self.main.path if self.main is not None else None
-        self.push_screen(
-            SessionPicker(root=self.root, scope=self.scope, health=self.health, current=current),
-            self._picked,
+        # Nothing to go back to: escape in this picker quits, and its footer says so.
+        top_level = self.main is None and len(self.screen_stack) == 1
+        picker = SessionPicker(
+            root=self.root,
+            scope=self.scope,
+            health=self.health,
+            current=current,
+            top_level=top_level,
         )
+        self.push_screen(picker, self._picked)
 
     def _picked(self, path: Path | None) -> None:
         if path is not None:
@@ -522,8 +574,7 @@ class InspectorApp(App[None]):
                 severity="warning",
             )
             return
-        code = EXIT_NO_SESSION if self.main is None and self.launch.problem else EXIT_OK
-        self.exit(return_code=code)
+        self.exit(return_code=EXIT_OK)  # a person quitting, whatever was on screen
 
     # ------------------------------------------------------------------ rewind / repair
 
@@ -556,7 +607,7 @@ class InspectorApp(App[None]):
 
     async def _plan_and_write(self, path: Path, action: Action) -> None:
         while True:
-            self.say(f"Planning the {action.value}…", timeout=2)
+            planning = self.say(f"Planning the {action.value}…", timeout=2)
             try:
                 plan = await in_daemon_thread(
                     partial(plan_rewrite, action, path), name="inspector-plan"
@@ -564,6 +615,10 @@ class InspectorApp(App[None]):
             except (RewriteFailed, NotATranscript, OSError) as error:
                 self.say(f"{action.value}: {error}", severity="error")
                 return
+            finally:
+                # Done: it must not linger behind the dialog. Queued after the Notify
+                # message, so it is taken down even when planning beat its showing.
+                self.call_later(self._unnotify, planning)
             if plan.nothing_to_fix:
                 self.say(f"Nothing to {action.value}: " + "; ".join(plan.notes))
                 return
@@ -574,23 +629,40 @@ class InspectorApp(App[None]):
                 break
             action = Action.REPAIR if action is Action.REWIND else Action.REWIND
             self.rewriting = action
-        self.writing = True
-        try:
-            result = await in_write_thread(
-                partial(apply, plan, in_place=choice is Choice.IN_PLACE), name="inspector-write"
-            )
-        except RewriteRefused as error:
-            self.say(f"{action.value} refused: {error}", severity="warning", timeout=8)
+        result = await self._write(plan, choice)
+        if result is None:
             return
-        except (RewriteFailed, OSError) as error:
-            self.say(f"{action.value} failed: {error}", severity="error", timeout=8)
-            return
-        finally:
-            self.writing = False
         if result.resume:
             self.say(f"Resume it with: {result.resume}", timeout=10)
         if await self.push_screen_wait(WrittenScreen(result)) and result.written is not None:
             self.open_session(result.written)
+
+    async def _write(self, plan: RewritePlan, choice: Choice) -> RewriteResult | None:
+        """Write ``plan`` as chosen; a live session written in place is confirmed first
+        (why it was refused, then replace anyway, fork instead or cancel)."""
+        action = plan.action.value
+        force = False
+        while True:
+            self.writing = True
+            try:
+                return await in_write_thread(
+                    partial(apply, plan, in_place=choice is Choice.IN_PLACE, force=force),
+                    name="inspector-write",
+                )
+            except SessionLive as error:
+                reason = error.reason
+            except RewriteRefused as error:
+                self.say(f"{action} refused: {error}", severity="warning", timeout=8)
+                return None
+            except (RewriteFailed, OSError) as error:
+                self.say(f"{action} failed: {error}", severity="error", timeout=8)
+                return None
+            finally:
+                self.writing = False
+            answer = await self.push_screen_wait(LiveScreen(plan, reason))
+            if answer is None:
+                return None
+            choice, force = answer, answer is Choice.IN_PLACE
 
     # ------------------------------------------------------------------ worker errors
 
@@ -617,9 +689,12 @@ class InspectorApp(App[None]):
 
     def say(
         self, message: str, *, severity: SeverityLevel = "information", timeout: float = 4
-    ) -> None:
-        """A notification whose text is shown as typed (it may quote file names or errors)."""
-        self.notify(escaped(message, 400), severity=severity, timeout=timeout, markup=False)
+    ) -> Notification:
+        """A notification whose text is shown as typed (it may quote file names or errors);
+        returned so that it can be taken down early (``self._unnotify``)."""
+        notification = Notification(escaped(message, 400), "", severity, timeout, markup=False)
+        self.post_message(Notify(notification))  # what App.notify does, keeping the object
+        return notification
 
     # ------------------------------------------------------------------ status
 

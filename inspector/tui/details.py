@@ -140,6 +140,8 @@ class _Describer:
         rendered = Text(printable(shown))
         if highlight_json:
             _HIGHLIGHT_JSON.highlight(rendered)
+        if hidden:  # above too: the end of a long body is below the pane
+            self.parts.append(Text(hidden, style="italic cyan"))
         self.parts.append(rendered)
         if hidden:
             self.parts.append(Text(hidden, style="italic cyan"))

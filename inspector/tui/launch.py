@@ -74,8 +74,8 @@ def resolve(target: str | None, *, cwd: Path, root: Path) -> Launch:
         return _folder(path)
     if mode is not None:
         kind = file_kind(mode)
-        if kind is None:
-            return Launch(session=path)
+        if kind is None:  # the picker (s) lists the file's own folder
+            return Launch(session=path, scope=path.parent)
         return Launch(problem=NoSession(f"{target} is not a session file: it is {kind}."))
     if "/" not in target and not target.endswith(".jsonl"):
         found_path = find_session(target, root)

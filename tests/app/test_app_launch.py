@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from inspector.tui.app import EXIT_NO_SESSION, make_app
+from inspector.tui.app import EXIT_OK, make_app
 from inspector.tui.launch import bundled_samples, demo_launch, resolve
 from inspector.tui.screens.no_session import NoSessionScreen, explanation
 from inspector.tui.screens.picker import SessionPicker
@@ -101,4 +101,4 @@ async def test_missing_target_shows_help_not_a_traceback(tmp_path: Path) -> None
         assert "No such file or folder" in text
         assert "inspector --demo" in text
         await pilot.press("q")
-    assert app.return_code == EXIT_NO_SESSION
+    assert app.return_code == EXIT_OK  # a person quitting is not an error

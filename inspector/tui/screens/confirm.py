@@ -25,6 +25,9 @@ from inspector.rewrite.counts import describe_counts
 from inspector.rewrite.plan import Action, RewritePlan, RewriteResult
 from inspector.tui.labels import styled
 
+HELP_KEY = Binding("question_mark", "app.help", "Help", id="dialog.help")
+"""A dialog holds the keys (the app's are not reached): help must still answer."""
+
 
 class Choice(Enum):
     FORK = "fork"
@@ -43,6 +46,7 @@ class RewriteScreen(ModalScreen[Choice | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="rewrite.cancel"),
+        HELP_KEY,
     ]
 
     def __init__(self, plan: RewritePlan) -> None:
@@ -84,11 +88,47 @@ class RewriteScreen(ModalScreen[Choice | None]):
         self.dismiss(None)
 
 
+class LiveScreen(ModalScreen[Choice | None]):
+    """In place was refused because the session looks live: say why, and let the person
+    replace it anyway, fork instead, or cancel. Fork is the default."""
+
+    DEFAULT_CSS = "LiveScreen { align: center middle; }"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="live.cancel"),
+        HELP_KEY,
+    ]
+
+    def __init__(self, plan: RewritePlan, reason: str) -> None:
+        super().__init__()
+        self.plan = plan
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(live_text(self.plan, self.reason), markup=False, id="live")
+            with Horizontal(classes="buttons"):
+                yield Button(Text("Fork instead"), variant="primary", id="fork")
+                yield Button(Text("Replace anyway"), variant="warning", id="in-place")
+                yield Button(Text("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#fork", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        choices = {"fork": Choice.FORK, "in-place": Choice.IN_PLACE}
+        self.dismiss(choices.get(event.button.id or ""))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class WrittenScreen(ModalScreen[bool]):
     """What was written; dismissed with True to open the new session."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="written.close"),
+        HELP_KEY,
     ]
 
     def __init__(self, result: RewriteResult) -> None:
@@ -167,6 +207,20 @@ def plan_text(plan: RewritePlan) -> Group:
     else:
         parts.append(Text("This plan cannot be written as it is.", style="bold red"))
     return Group(*parts)
+
+
+def live_text(plan: RewritePlan, reason: str) -> Group:
+    """Why in place was refused, and what each way on does."""
+    return Group(
+        Text(f"{escaped(plan.source.name)} looks live", style="bold yellow"),
+        Text(escaped(reason)),
+        Text(""),
+        Text(
+            "Replacing it now loses whatever the agent writes to it next. Replace anyway "
+            "writes a timestamped backup of the current file first; Fork writes a new "
+            "session beside it and leaves the original untouched.",
+        ),
+    )
 
 
 def result_text(result: RewriteResult) -> Group:

@@ -72,14 +72,23 @@ class SessionPicker(Screen[Path | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="picker.back"),
+        Binding("escape", "leave", "Quit", id="picker.leave"),
         Binding("a", "toggle_scope", "All projects", id="picker.all"),
         Binding("q", "app.quit", "Quit", id="picker.quit"),
     ]
 
     def __init__(
-        self, *, root: Path, scope: Path | None, health: HealthCache, current: Path | None
+        self,
+        *,
+        root: Path,
+        scope: Path | None,
+        health: HealthCache,
+        current: Path | None,
+        top_level: bool = False,
     ) -> None:
+        """``top_level``: nothing is behind the picker, so escape quits (and says so)."""
         super().__init__()
+        self.top_level = top_level
         self.root = root
         self.scope = scope
         self.showing_scope = scope is not None
@@ -130,6 +139,19 @@ class SessionPicker(Screen[Path | None]):
     def action_back(self) -> None:
         self.dismiss(None)
 
+    def action_leave(self) -> None:
+        self.dismiss(None)  # the app quits: nothing is open behind the picker
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """One escape binding shows: Back, or Quit when nothing is behind the picker."""
+        if action == "back":
+            return not self.top_level
+        if action == "leave":
+            return self.top_level
+        if action == "toggle_scope":
+            return self.scope is not None  # nothing to toggle
+        return True
+
     def action_toggle_scope(self) -> None:
         if self.scope is None:
             return
@@ -159,6 +181,8 @@ class SessionPicker(Screen[Path | None]):
         where = str(scope) if scope is not None else str(self.root / "projects")
         title.append(f"in {escaped(where)}", style="dim")
         title.append(f"  ({len(sessions)}, newest first)", style="dim")
+        if scope is not None and not any(s.path != self.current for s in sessions):
+            title.append("  nothing else in this folder", style="yellow")
         if self.scope is not None:
             title.append("  a: " + ("all projects" if self.showing_scope else "this folder"))
         self.query_one("#picker-title", Static).update(title)
