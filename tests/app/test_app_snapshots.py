@@ -6,16 +6,20 @@ change, then open the new SVGs to check them.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
 from inspector.tui.app import InspectorApp, make_app
 from inspector.tui.screens.confirm import RewriteScreen
-from tests.app.helpers import detail_text, loaded, wait_for
+from tests.app.helpers import detail_text, loaded, screen_lines, wait_for
 from tests.conftest import SAMPLES
 
 SnapCompare = Callable[..., bool]
@@ -99,6 +103,51 @@ def test_rewind_dialog_at_size(
         app.clear_notifications()
         screens = app.screen_stack
         await wait_for(pilot, lambda: not any(s.query("Toast") for s in screens), "no toast")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_help_at_size(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    app = sample_app("orphan-tool-use")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await loaded(pilot, app)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen.id != "_default", "the help screen")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_picker_at_size(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """The picker of the opened file's folder, its titles and health badges filled in.
+
+    The picker's title names the folder: it is one fixed path per size, not a random one."""
+    base = Path(tempfile.gettempdir()) / f"inspector-picker-snapshot-{size[0]}x{size[1]}"
+    shutil.rmtree(base, ignore_errors=True)
+    folder = base / "sample_sessions"
+    folder.mkdir(parents=True)
+    start = 1_767_225_600  # 2026-01-01 00:00 UTC: the last-write column must not move
+    for minute, sample in enumerate(sorted(SAMPLES.glob("*.jsonl"))):
+        copy = folder / sample.name
+        copy.write_bytes(sample.read_bytes())
+        os.utime(copy, (start + 60 * minute, start + 60 * minute))
+    app = make_app(str(folder / "orphan-tool-use.jsonl"), follow=False, root=base / "none")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await loaded(pilot, app)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.id != "_default", "the picker")
+
+        def filled() -> bool:
+            badges = ("✓ ok", "✗ ", "⚠ ")
+            rows = [line for line in screen_lines(app) if any(b in line for b in badges)]
+            return len(rows) == len(list(folder.glob("*.jsonl")))
+
+        await wait_for(pilot, filled, "titles and badges")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
