@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -126,7 +125,7 @@ def test_picker_at_size(snap_compare: SnapCompare, size: tuple[int, int]) -> Non
     """The picker of the opened file's folder, its titles and health badges filled in.
 
     The picker's title names the folder: it is one fixed path per size, not a random one."""
-    base = Path(tempfile.gettempdir()) / f"inspector-picker-snapshot-{size[0]}x{size[1]}"
+    base = Path("/tmp") / f"inspector-picker-snapshot-{size[0]}x{size[1]}"
     shutil.rmtree(base, ignore_errors=True)
     folder = base / "sample_sessions"
     folder.mkdir(parents=True)
