@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from inspector.agents.history.agent import ReadWhole, RefusesRewrite
 from inspector.agents.history.gemini import ROLES, ContentOrigin, part_blocks
-from inspector.core.agent import DISTINCT, NOT_MINE, Follower, Sample, SessionFile
+from inspector.core.agent import DISTINCT, NOT_MINE, Sample, SessionFile
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.model import GEMINI, NO_NOTES, Block, Conversation, Message
-from inspector.core.resume import Resumed
 from inspector.core.safe_read import read_whole
 from inspector.core.verdict import NotATranscript, describe_value
 
 if TYPE_CHECKING:
-    from inspector.rewrite.plan import RewritePlan
+    pass
 
 GEMINI_REQUEST = "gemini-request"
 _REQUEST_KEYS = ("tools", "systemInstruction", "generationConfig", "toolConfig", "safetySettings")
@@ -38,11 +38,12 @@ def looks_like_request(value: Any) -> bool:
     return shaped and (bool(contents) or any(key in value for key in _REQUEST_KEYS))
 
 
-class GeminiRequest:
+class GeminiRequest(ReadWhole, RefusesRewrite):
     name = GEMINI_REQUEST
     label = "Gemini generateContent request"
     api = GEMINI
     notes = NO_NOTES
+    rewrite_refused = _REWRITE_REFUSED
 
     def recognise(self, sample: Sample) -> int:
         if looks_like_request(sample.first):
@@ -54,9 +55,6 @@ class GeminiRequest:
             except (OSError, NotATranscript):
                 return NOT_MINE
         return NOT_MINE
-
-    def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
-        return None
 
     def load(
         self, path: Path, sample: Sample | None = None, client: ClientChoice = NEWEST_KNOWN
@@ -81,9 +79,6 @@ class GeminiRequest:
             has_content=bool(messages),
         )
 
-    def heal_on_resume(self, conversation: Conversation) -> Resumed | None:
-        return None
-
     def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:
         origin = block.origin
         if not isinstance(origin, ContentOrigin):
@@ -99,24 +94,6 @@ class GeminiRequest:
 
     def sessions(self, home: Path, environ: Mapping[str, str]) -> list[SessionFile]:
         return []  # bodies are kept wherever a proxy or a recorder put them
-
-    def title(self, path: Path) -> str:
-        return ""  # no title kept where it is cheap to read: the picker shows the id
-
-    def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
-        return changed == session
-
-    def plan_rewind(
-        self, path: Path, *, to: str | None = None, line: int | None = None
-    ) -> RewritePlan:
-        from inspector.rewrite.plan import RewriteFailed
-
-        raise RewriteFailed(f"rewind {_REWRITE_REFUSED}")
-
-    def plan_repair(self, path: Path) -> RewritePlan:
-        from inspector.rewrite.plan import RewriteFailed
-
-        raise RewriteFailed(f"repair {_REWRITE_REFUSED}")
 
     def resume_command(self, session_id: str) -> str | None:
         return None

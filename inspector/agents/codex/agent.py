@@ -12,7 +12,6 @@ from inspector.agents.history.agent import RewrittenWhole
 from inspector.core.agent import (
     DISTINCT,
     NOT_MINE,
-    Follower,
     Sample,
     SessionFile,
     is_dir,
@@ -43,9 +42,6 @@ class CodexCli(RewrittenWhole):
     def recognise(self, sample: Sample) -> int:
         first = sample.first
         return DISTINCT if isinstance(first, dict) and looks_like_codex(first) else NOT_MINE
-
-    def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
-        return None  # small enough to read again whole
 
     def load(
         self, path: Path, sample: Sample | None = None, client: ClientChoice = NEWEST_KNOWN

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from inspector.agents.gemini_cli.history import SentContent, as_text, client_history
 from inspector.agents.gemini_cli.session import GeminiSession, looks_like_session, read_session
+from inspector.agents.history.agent import ReadWhole, RefusesRewrite
 from inspector.agents.history.gemini import ROLES, ContentOrigin, part_blocks
-from inspector.core.agent import DISTINCT, NOT_MINE, Follower, Sample, SessionFile, is_dir
+from inspector.core.agent import DISTINCT, NOT_MINE, Sample, SessionFile, is_dir
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.model import (
     GEMINI,
@@ -23,10 +24,9 @@ from inspector.core.model import (
     Message,
     Origin,
 )
-from inspector.core.resume import Resumed
 
 if TYPE_CHECKING:
-    from inspector.rewrite.plan import RewritePlan
+    pass
 
 GEMINI_CLI = "gemini-cli"
 _DOCUMENT_START = re.compile(rb'\A\{\s*"sessionId"\s*:\s*"[^"]*"\s*,\s*"projectHash"\s*:\s*"')
@@ -56,11 +56,12 @@ def chats_roots(home: Path, environ: Mapping[str, str]) -> Path:
     return (Path(override) if override else home) / ".gemini" / "tmp"
 
 
-class GeminiCli:
+class GeminiCli(ReadWhole, RefusesRewrite):
     name = GEMINI_CLI
     label = "Gemini CLI"
     api = GEMINI
     notes = NOTES
+    rewrite_refused = _REWRITE_REFUSED
 
     def recognise(self, sample: Sample) -> int:
         if looks_like_session(sample.first) or (
@@ -69,16 +70,10 @@ class GeminiCli:
             return DISTINCT
         return NOT_MINE
 
-    def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
-        return None  # rewritten whole (or small JSON lines): read again whole
-
     def load(
         self, path: Path, sample: Sample | None = None, client: ClientChoice = NEWEST_KNOWN
     ) -> Conversation:
         return session_conversation(path, read_session(path))
-
-    def heal_on_resume(self, conversation: Conversation) -> Resumed | None:
-        return None  # it resumes the history as stored
 
     def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any:
         origin = block.origin
@@ -111,24 +106,6 @@ class GeminiCli:
                     SessionFile(path, project, path.stem, info.st_size, info.st_mtime, self.label)
                 )
         return found
-
-    def title(self, path: Path) -> str:
-        return ""  # no title kept where it is cheap to read: the picker shows the id
-
-    def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
-        return changed == session
-
-    def plan_rewind(
-        self, path: Path, *, to: str | None = None, line: int | None = None
-    ) -> RewritePlan:
-        from inspector.rewrite.plan import RewriteFailed
-
-        raise RewriteFailed(f"rewind {_REWRITE_REFUSED}")
-
-    def plan_repair(self, path: Path) -> RewritePlan:
-        from inspector.rewrite.plan import RewriteFailed
-
-        raise RewriteFailed(f"repair {_REWRITE_REFUSED}")
 
     def resume_command(self, session_id: str) -> str | None:
         return f"gemini --resume {session_id}"

@@ -21,11 +21,49 @@ from inspector.core.resume import Resumed
 if TYPE_CHECKING:
     from inspector.agents.history.arrays import ArraySource
     from inspector.agents.history.plan import HistoryPlan, HistorySource
+    from inspector.rewrite.plan import RewritePlan
 
 
-class RewrittenWhole(ABC):
-    """What an agent gets from the history rewriter: its stored payloads, a file that
-    concerns only itself, and rewind and repair planned from its :meth:`read_source`."""
+class ReadWhole:
+    """What an agent whose file is read again whole shares: no tail follower, nothing
+    healed at resume, no title cheap to read, and a file that concerns only itself."""
+
+    def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
+        return None  # rewritten whole (or small): read again whole
+
+    def heal_on_resume(self, conversation: Conversation) -> Resumed | None:
+        return None  # not known to change the history when it resumes
+
+    def title(self, path: Path) -> str:
+        return ""  # no title kept where it is cheap to read: the picker shows the id
+
+    def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
+        return changed == session
+
+
+class RefusesRewrite:
+    """Rewind and repair refused with the reason (:attr:`rewrite_refused`), for an agent
+    whose files the inspector does not write."""
+
+    rewrite_refused: str = ""
+    """Why, after "rewind " or "repair "."""
+
+    def plan_rewind(
+        self, path: Path, *, to: str | None = None, line: int | None = None
+    ) -> RewritePlan:
+        from inspector.rewrite.plan import RewriteFailed
+
+        raise RewriteFailed(f"rewind {self.rewrite_refused}")
+
+    def plan_repair(self, path: Path) -> RewritePlan:
+        from inspector.rewrite.plan import RewriteFailed
+
+        raise RewriteFailed(f"repair {self.rewrite_refused}")
+
+
+class RewrittenWhole(ReadWhole, ABC):
+    """What an agent gets from the history rewriter: its stored payloads, and rewind and
+    repair planned from its :meth:`read_source`."""
 
     @abstractmethod
     def block_payload(self, path: Path, block: Block, cache: dict[int, Any]) -> Any: ...
@@ -34,17 +72,8 @@ class RewrittenWhole(ABC):
     def read_source(self, path: Path) -> HistorySource:
         """The history at ``path`` read to be rewritten. Raises OSError, NotATranscript."""
 
-    def heal_on_resume(self, conversation: Conversation) -> Resumed | None:
-        return None  # not known to change the history when it resumes
-
     def message_payloads(self, conversation: Conversation) -> list[Any]:
         return stored_payloads(conversation, self.block_payload)
-
-    def title(self, path: Path) -> str:
-        return ""  # no title kept where it is cheap to read: the picker shows the id
-
-    def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
-        return changed == session
 
     def plan_rewind(
         self, path: Path, *, to: str | None = None, line: int | None = None
@@ -78,9 +107,6 @@ class DocumentAgent(RewrittenWhole):
     def from_history(self, path: Path, history: StoredHistory) -> Conversation:
         """The conversation of a history already read (Anthropic-shaped by default)."""
         return anthropic.history_conversation(path, self.name, history, self.notes)
-
-    def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
-        return None  # rewritten whole: read again whole
 
     def load(
         self, path: Path, sample: Sample | None = None, client: ClientChoice = NEWEST_KNOWN
