@@ -356,16 +356,23 @@ class _RecordingHandler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def _recording_server() -> Iterator[_RecordingServer]:
-    server = _RecordingServer()
-    thread = threading.Thread(target=server.serve_forever, name="claude-capture", daemon=True)
+def serving(server: http.server.HTTPServer, name: str) -> Iterator[None]:
+    """Run ``server`` in a daemon thread for the ``with`` block, then shut it down."""
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
-        yield server
+        yield
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def _recording_server() -> Iterator[_RecordingServer]:
+    server = _RecordingServer()
+    with serving(server, "claude-capture"):
+        yield server
 
 
 # --------------------------------------------------------------------------------------------

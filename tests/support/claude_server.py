@@ -36,7 +36,7 @@ from typing import Any
 
 import orjson
 
-from tests.support.claude_capture import RecordedRequest, _scrubbed_env
+from tests.support.claude_capture import RecordedRequest, _scrubbed_env, serving
 
 __all__ = [
     "FALLBACK",
@@ -297,14 +297,8 @@ def _block_events(index: int, block: dict[str, Any], half: bool = False) -> Iter
 @contextlib.contextmanager
 def scripted_server(replies: Sequence[Reply], then: Reply = FALLBACK) -> Iterator[ScriptedServer]:
     server = ScriptedServer(replies, then)
-    thread = threading.Thread(target=server.serve_forever, name="claude-scripted", daemon=True)
-    thread.start()
-    try:
+    with serving(server, "claude-scripted"):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # --------------------------------------------------------------------------------------------
