@@ -4,7 +4,7 @@ Decoding JSON is most of the time ``inspector check`` spends on a 100 MB transcr
 and lines decode independently. So the file is cut at a line break near its middle:
 a forked child reads the second part into a :class:`ClaudeCodeTranscript` of its own
 while this process reads the first. The child sends what it kept (entries and blocks,
-without any content text) as frames of compact JSON, one every few thousand lines,
+without any content text) as frames of compact JSON (:mod:`.frames`), one every few thousand lines,
 which this process decodes as they come and then absorbs. The result is the
 transcript a single read gives (the tests compare them field by field).
 
@@ -25,19 +25,14 @@ import signal
 import struct
 import threading
 import time
-from dataclasses import fields
-from itertools import chain, islice, repeat
-from operator import add, attrgetter
+from itertools import islice
 from pathlib import Path
-from sys import intern
-from typing import Any
 
 import orjson
 
-from inspector.agents.claude_code.entries import Entry
+from inspector.agents.claude_code import frames
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
-from inspector.core.jsonl import BadLine, JsonlReader
-from inspector.core.model import Block
+from inspector.core.jsonl import JsonlReader
 from inspector.core.safe_read import open_regular
 
 SPLIT_MIN_BYTES = 24 * 1024 * 1024
@@ -52,18 +47,6 @@ FRAME_LINES = 2048
 """Lines the child reads before it sends what it kept from them."""
 _LOOK_BACK = 1 << 16
 """Bytes read at a time looking back for a line break."""
-
-# A frame carries the entries column by column (every field but their blocks), the
-# number of blocks of each, and the blocks column by column (every field but their
-# origin): columns are written and rebuilt with map(), not a Python loop per field.
-_ENTRY_FIELDS = [field.name for field in fields(Entry) if field.name != "blocks"]
-_BLOCK_FIELDS = [field.name for field in fields(Block) if field.name != "origin"]
-_ENTRY_COLUMNS = [attrgetter(name) for name in _ENTRY_FIELDS]
-_BLOCK_COLUMNS = [attrgetter(name) for name in _BLOCK_FIELDS]
-_BLOCKS_OF = attrgetter("blocks")
-_LINE, _KIND, _MODEL, _STOP_REASON = (
-    _ENTRY_FIELDS.index(name) for name in ("line", "kind", "model", "stop_reason")
-)
 
 _ANNOUNCEMENT = struct.Struct("<cQ")
 """On the pipe, per frame: its kind and its length in the scratch file."""
@@ -110,7 +93,7 @@ def read_split(path: Path, child_share: float | None = None) -> ClaudeCodeTransc
         _, status = os.waitpid(pid, 0)
     if tail is None or status != 0:  # the child failed or took too long: read its part here
         tail = _read_part(path, middle)
-        _shift(tail, reader.line_count)
+        frames.shift(tail, reader.line_count)
     transcript.absorb(tail)
     return transcript
 
@@ -187,25 +170,6 @@ def _read_part(path: Path, start: int) -> ClaudeCodeTranscript:
     return part
 
 
-def _shift(part: ClaudeCodeTranscript, lines_before: int) -> None:
-    """Renumber a part's lines as lines of the whole file."""
-    for entry in part.entries:
-        entry.line += lines_before
-    _shift_line_records(part, lines_before)
-
-
-def _shift_line_records(part: ClaudeCodeTranscript, lines_before: int) -> None:
-    """Renumber what a part keeps by line number besides its entries."""
-    part.bad_lines = [
-        BadLine(bad.number + lines_before, bad.offset, bad.length, bad.reason)
-        for bad in part.bad_lines
-    ]
-    part.api_error_texts = {
-        line + lines_before: text for line, text in part.api_error_texts.items()
-    }
-    part.line_count += lines_before
-
-
 # ---------------------------------------------------------------------- the wire
 
 
@@ -219,52 +183,9 @@ def _serve(path: Path, start: int, scratch: int, announce: int) -> None:
         part.feed(islice(lines, FRAME_LINES))
         if part.line_count == before:
             break
-        _send(scratch, announce, _ENTRIES, _entries_frame(part, sent_entries, sent_calls))
+        _send(scratch, announce, _ENTRIES, frames.entries_frame(part, sent_entries, sent_calls))
         sent_entries, sent_calls = len(part.entries), len(part.agent_calls)
-    _send(scratch, announce, _LAST, _last_frame(part))
-
-
-def _entries_frame(part: ClaudeCodeTranscript, sent_entries: int, sent_calls: int) -> bytes:
-    """The entries read since the last frame, and the Task/Agent calls among them."""
-    entries = part.entries[sent_entries:]
-    blocks = list(chain.from_iterable(map(_BLOCKS_OF, entries)))
-    calls = part.agent_calls[sent_calls:]
-    position = (
-        {id(entry): index for index, entry in enumerate(entries, sent_entries)} if calls else {}
-    )
-    return orjson.dumps(
-        {
-            "entries": [list(map(column, entries)) for column in _ENTRY_COLUMNS],
-            "block_counts": list(map(len, map(_BLOCKS_OF, entries))),
-            "blocks": [list(map(column, blocks)) for column in _BLOCK_COLUMNS],
-            "agent_calls": [_call_position(call, position) for call in calls],
-        }
-    )
-
-
-def _call_position(call: Block, position: dict[int, int]) -> tuple[int, int]:
-    """Where a Task/Agent call is in the part: (entry number, block number)."""
-    entry = call.origin
-    assert isinstance(entry, Entry)  # calls are found on the entries being read
-    return position[id(entry)], next(i for i, block in enumerate(entry.blocks) if block is call)
-
-
-def _last_frame(part: ClaudeCodeTranscript) -> bytes:
-    return orjson.dumps(
-        {
-            "bad_lines": [(b.number, b.offset, b.length, b.reason) for b in part.bad_lines],
-            "session_id": part.session_id,
-            "line_count": part.line_count,
-            "object_lines": part.object_lines,
-            "recognised_lines": part.recognised_lines,
-            "thinking_blocks": part.thinking_blocks,
-            "thinking_setting": part.thinking_setting,
-            "agent_ids": part.agent_ids,
-            "agent_prompts": part.agent_prompts,
-            "sidechain_prompts": part.sidechain_prompts,
-            "api_error_texts": list(part.api_error_texts.items()),
-        }
-    )
+    _send(scratch, announce, _LAST, frames.last_frame(part))
 
 
 def _send(scratch: int, announce: int, kind: bytes, frame: bytes) -> None:
@@ -305,65 +226,8 @@ def _receive(
                 if len(frame) != length:
                     return None
                 if kind != _ENTRIES:
-                    _take_last(part, orjson.loads(frame), lines_before)
+                    frames.take_last(part, orjson.loads(frame), lines_before)
                     return part
-                _take_entries(part, orjson.loads(frame), lines_before, earlier)
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError):
+                frames.take_entries(part, orjson.loads(frame), lines_before, earlier)
+    except frames.FrameError:
         return None
-
-
-def _take_entries(
-    part: ClaudeCodeTranscript,
-    frame: dict[str, Any],
-    lines_before: int,
-    earlier: dict[str, Entry],
-) -> None:
-    """Rebuild the entries of a frame into ``part`` (``earlier``: the first part's
-    entries by uuid). Raises ValueError (or TypeError) on a frame that does not fit."""
-    columns: list[list[Any]] = frame["entries"]
-    counts: list[int] = frame["block_counts"]
-    block_columns: list[list[Any]] = frame["blocks"]
-    # map() stops at its shortest input: check the lengths, or a short column goes unseen
-    if any(len(column) != len(counts) for column in columns) or any(
-        len(column) != sum(counts) for column in block_columns
-    ):
-        raise ValueError("columns of different lengths")
-    # The strings a read here shares (a parent's uuid, interned kinds, models and block
-    # types) are shared here too: the rebuild's look-ups then match by identity instead
-    # of comparing text, which makes it a sixth faster.
-    columns[_LINE] = list(map(add, columns[_LINE], repeat(lines_before)))
-    columns[_KIND] = list(map(intern, columns[_KIND]))
-    for at in (_MODEL, _STOP_REASON):
-        columns[at] = [None if text is None else intern(text) for text in columns[at]]
-    entries = list(map(Entry, *columns))
-    block_columns[0] = list(map(intern, block_columns[0]))
-    origins = chain.from_iterable(map(repeat, entries, counts))
-    blocks = list(map(Block, block_columns[0], origins, *block_columns[1:]))
-    index, by_uuid = part.index, part.by_uuid
-    taken = 0
-    for entry, count in zip(entries, counts, strict=True):
-        if count:
-            entry.blocks = blocks[taken : taken + count]
-            taken += count
-        parent_uuid = entry.parent
-        if parent_uuid is not None:
-            parent = by_uuid.get(parent_uuid) or earlier.get(parent_uuid)
-            if parent is not None:
-                entry.parent = parent.uuid
-        index(entry)
-    part.agent_calls.extend(part.entries[e].blocks[b] for e, b in frame["agent_calls"])
-
-
-def _take_last(part: ClaudeCodeTranscript, frame: dict[str, Any], lines_before: int) -> None:
-    part.bad_lines = [BadLine(*bad) for bad in frame["bad_lines"]]
-    part.session_id = frame["session_id"]
-    part.line_count = frame["line_count"]
-    part.object_lines = frame["object_lines"]
-    part.recognised_lines = frame["recognised_lines"]
-    part.thinking_blocks = frame["thinking_blocks"]
-    part.thinking_setting = frame["thinking_setting"]
-    part.agent_ids = frame["agent_ids"]
-    part.agent_prompts = frame["agent_prompts"]
-    part.sidechain_prompts = frame["sidechain_prompts"]
-    part.api_error_texts = {line: text for line, text in frame["api_error_texts"]}
-    _shift_line_records(part, lines_before)

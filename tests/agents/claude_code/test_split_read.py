@@ -14,14 +14,14 @@ from typing import Any
 import orjson
 import pytest
 
-from inspector.agents.claude_code import split_read
-from inspector.agents.claude_code.entries import Entry
+from inspector.agents.claude_code import frames, split_read
+from inspector.agents.claude_code.entries import Entry, TranscriptEntries
 from inspector.agents.claude_code.read import load_transcript
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
 from inspector.core.jsonl import JsonlReader
 from inspector.core.model import Block
 from inspector.rules import validate
-from tests.conftest import SAMPLES, realworld_files
+from tests.conftest import REPO, SAMPLES, realworld_files
 from tests.support.projections import projection_values
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -33,7 +33,7 @@ def read_serially(path: Path) -> ClaudeCodeTranscript:
     return transcript
 
 
-def state(transcript: ClaudeCodeTranscript) -> dict[str, Any]:
+def state(transcript: TranscriptEntries) -> dict[str, Any]:
     """Everything a transcript holds, as plain values (entries by line number)."""
 
     def lines(entries: list[Any]) -> list[int]:
@@ -42,8 +42,8 @@ def state(transcript: ClaudeCodeTranscript) -> dict[str, Any]:
     return {
         "entries": [
             (
-                [column(entry) for column in split_read._ENTRY_COLUMNS],
-                [[column(block) for column in split_read._BLOCK_COLUMNS] for block in entry.blocks],
+                [column(entry) for column in frames._ENTRY_COLUMNS],
+                [[column(block) for column in frames._BLOCK_COLUMNS] for block in entry.blocks],
                 [block.origin is entry for block in entry.blocks],
             )
             for entry in transcript.entries
@@ -68,11 +68,18 @@ def state(transcript: ClaudeCodeTranscript) -> dict[str, Any]:
         "agent_prompts": transcript.agent_prompts,
         "sidechain_prompts": transcript.sidechain_prompts,
         "api_error_texts": transcript.api_error_texts,
+        "made_up": transcript.made_up,
     }
 
 
+CLIENT_WRITTEN = REPO / "tests" / "fixtures" / "claude_code" / "2.1.332"
+"""What today's client writes: results it made up, stored API errors in its new words."""
+
+
 def cases() -> list[Path]:
-    return sorted(SAMPLES.glob("*.jsonl")) + realworld_files()
+    return (
+        sorted(SAMPLES.glob("*.jsonl")) + sorted(CLIENT_WRITTEN.glob("*.jsonl")) + realworld_files()
+    )
 
 
 @pytest.mark.parametrize("path", cases(), ids=lambda path: path.name)
@@ -171,8 +178,8 @@ def test_blank_lines_before_the_cut_keep_the_numbering(tmp_path: Path) -> None:
 def test_the_child_part_comes_over_the_wire(monkeypatch: pytest.MonkeyPatch) -> None:
     """The equality above is not the parent quietly reading everything itself: the
     child's part arrives in frames, decoded as they come."""
-    frames: list[int] = []
-    take_entries = split_read._take_entries
+    sizes: list[int] = []
+    take_entries = frames.take_entries
 
     def spy(
         part: ClaudeCodeTranscript,
@@ -180,15 +187,15 @@ def test_the_child_part_comes_over_the_wire(monkeypatch: pytest.MonkeyPatch) -> 
         lines_before: int,
         earlier: dict[str, Entry],
     ) -> None:
-        frames.append(len(frame["block_counts"]))
+        sizes.append(len(frame["block_counts"]))
         take_entries(part, frame, lines_before, earlier)
 
-    monkeypatch.setattr(split_read, "_take_entries", spy)
+    monkeypatch.setattr(frames, "take_entries", spy)
     monkeypatch.setattr(split_read, "FRAME_LINES", 4)
     path = SAMPLES / "healthy-parallel.jsonl"
     assert state(split_read.read_split(path)) == state(read_serially(path))
-    assert len(frames) > 1
-    assert sum(frames) == len(read_serially(path).entries) - len(
+    assert len(sizes) > 1
+    assert sum(sizes) == len(read_serially(path).entries) - len(
         read_serially_until(path, split_read._line_start_near(path, split_read.CHILD_SHARE))
     )
 
@@ -201,9 +208,9 @@ def read_serially_until(path: Path, offset: int | None) -> list[Entry]:
 
 def test_the_wire_follows_the_model() -> None:
     """Entries and blocks are rebuilt positionally: blocks last, origin second."""
-    assert [f.name for f in fields(Entry)] == [*split_read._ENTRY_FIELDS, "blocks"]
+    assert [f.name for f in fields(Entry)] == [*frames._ENTRY_FIELDS, "blocks"]
     block_fields = [f.name for f in fields(Block)]
-    assert block_fields == [block_fields[0], "origin", *split_read._BLOCK_FIELDS[1:]]
+    assert block_fields == [block_fields[0], "origin", *frames._BLOCK_FIELDS[1:]]
 
 
 def test_a_child_that_never_answers_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -289,15 +296,15 @@ def test_a_short_column_is_not_taken_for_a_whole_frame(
     monkeypatch: pytest.MonkeyPatch, columns: str
 ) -> None:
     """Columns are rebuilt with map(), which stops at the shortest: lengths are checked."""
-    entries_frame = split_read._entries_frame
+    entries_frame = frames.entries_frame
 
-    def cut(part: ClaudeCodeTranscript, sent_entries: int, sent_calls: int) -> bytes:
+    def cut(part: TranscriptEntries, sent_entries: int = 0, sent_calls: int = 0) -> bytes:
         frame = orjson.loads(entries_frame(part, sent_entries, sent_calls))
         if frame[columns][-1]:
             frame[columns][-1].pop()
         return orjson.dumps(frame)
 
-    monkeypatch.setattr(split_read, "_entries_frame", cut)
+    monkeypatch.setattr(frames, "entries_frame", cut)
     path = SAMPLES / "healthy-parallel.jsonl"
     assert state(split_read.read_split(path)) == state(read_serially(path))
 
