@@ -79,6 +79,27 @@ class Followed:
     """Bytes of the file consumed so far."""
 
 
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """What a read of a file's first ``size`` bytes kept, so that a later read of the same
+    file, grown since, reads only the bytes after them (:meth:`Agent.load_from`)."""
+
+    size: int
+    data: bytes
+    """The agent's own encoding of what it read; no other code looks inside."""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A conversation read, and what to continue from when the file has grown."""
+
+    conversation: Conversation
+    checkpoint: Checkpoint | None
+    """None: the file is read again whole next time (too small to be worth keeping, a
+    last line not finished, a file that changed while it was read, or an agent that
+    rewrites its files)."""
+
+
 class Follower(Protocol):
     """A session file read as it grows, each read taking only what was appended."""
 
@@ -145,6 +166,14 @@ class Agent(Protocol):
         """Read the file and rebuild the conversation its client sends (the release
         ``client`` tells, where releases differ). Raises OSError, or NotATranscript when
         the file is not this agent's history."""
+        ...
+
+    def load_from(
+        self, path: Path, checkpoint: Checkpoint | None, client: ClientChoice = NEWEST_KNOWN
+    ) -> Loaded:
+        """Like :meth:`load`, but given a checkpoint from an earlier read of the file's
+        first bytes (the caller made sure they did not change), read only what follows;
+        and say what to continue from next time."""
         ...
 
     def heal_on_resume(self, conversation: Conversation) -> Resumed | None:

@@ -7,11 +7,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inspector.agents.claude_code import entries, layout, payloads, projection, read, resume
+from inspector.agents.claude_code import (
+    checkpoints,
+    entries,
+    layout,
+    payloads,
+    projection,
+    read,
+    resume,
+)
 from inspector.agents.claude_code.follow import TailFollower
 from inspector.agents.claude_code.releases import behaviour_for
 from inspector.agents.claude_code.title import session_title
-from inspector.core.agent import FALLBACK, Follower, Sample, SessionFile
+from inspector.core.agent import FALLBACK, Checkpoint, Follower, Loaded, Sample, SessionFile
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.model import ANTHROPIC, Block, Conversation
 from inspector.core.resume import Resumed
@@ -36,6 +44,11 @@ class ClaudeCode:
         self, path: Path, sample: Sample | None = None, client: ClientChoice = NEWEST_KNOWN
     ) -> Conversation:
         return read.load_checked(path, behaviour_for(client))
+
+    def load_from(
+        self, path: Path, checkpoint: Checkpoint | None, client: ClientChoice = NEWEST_KNOWN
+    ) -> Loaded:
+        return checkpoints.load_from(path, checkpoint, behaviour_for(client))
 
     def heal_on_resume(self, conversation: Conversation) -> Resumed | None:
         return resume.heal_on_resume(conversation)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from inspector.agents.history import anthropic
 from inspector.agents.history.document import StoredHistory, StoredMessage, read_history
 from inspector.agents.history.document import stored_message as _stored_message
-from inspector.core.agent import NOT_MINE, Follower, Sample, SessionFile
+from inspector.core.agent import NOT_MINE, Checkpoint, Follower, Loaded, Sample, SessionFile
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.model import ANTHROPIC, NO_NOTES, Block, ClientNotes, Conversation
 from inspector.core.resume import Resumed
@@ -25,11 +25,23 @@ if TYPE_CHECKING:
 
 
 class ReadWhole:
-    """What an agent whose file is read again whole shares: no tail follower, nothing
+    """What an agent whose file is read again whole shares: no tail follower, no
+    checkpoint, nothing
     healed at resume, no title cheap to read, and a file that concerns only itself."""
 
     def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
         return None  # rewritten whole (or small): read again whole
+
+    def load(
+        self, path: Path, sample: Sample | None = None, client: ClientChoice = NEWEST_KNOWN
+    ) -> Conversation:
+        raise NotImplementedError  # each agent reads its own files
+
+    def load_from(
+        self, path: Path, checkpoint: Checkpoint | None, client: ClientChoice = NEWEST_KNOWN
+    ) -> Loaded:
+        # A file rewritten whole has nothing to continue from.
+        return Loaded(self.load(path, None, client), None)
 
     def heal_on_resume(self, conversation: Conversation) -> Resumed | None:
         return None  # not known to change the history when it resumes
