@@ -38,3 +38,13 @@ def realworld() -> Path:
     if not REALWORLD.is_dir():
         pytest.skip(f"real transcripts not found at {REALWORLD}")
     return REALWORLD
+
+
+@pytest.fixture(autouse=True)
+def own_cache_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Each test keeps check results in a folder of its own, never the user's cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("INSPECTOR_CACHE_DIR", str(folder))
+    return folder

@@ -29,7 +29,7 @@ from inspector.agents import (
 )
 from inspector.agents.history.agent import DocumentAgent
 from inspector.agents.history.document import read_history, request_messages
-from inspector.core.agent import Agent, Sample, SessionFile, newest_first
+from inspector.core.agent import Agent, Checkpoint, Loaded, Sample, SessionFile, newest_first
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.fields import is_safe_id
 from inspector.core.model import Block, Conversation
@@ -128,6 +128,27 @@ def load_conversation(
         return FORMATS[format_name].load(path, client=client)
     sample = sample_of(path)
     return recognise(sample).load(path, sample, client)
+
+
+def load_continued(
+    path: Path,
+    format_name: str | None,
+    checkpoint: Checkpoint | None,
+    client: ClientChoice = NEWEST_KNOWN,
+) -> tuple[str, Loaded]:
+    """Like :func:`load_conversation`, continuing from ``checkpoint`` (kept by an earlier
+    read of the same file as ``format_name``) where one is given: the format read as, and
+    what was read (with what to continue from next time)."""
+    sample = None
+    if format_name is None:
+        sample = sample_of(path)
+        agent = recognise(sample)
+    elif format_name in FORMATS:
+        agent = FORMATS[format_name]
+    else:
+        known = ", ".join(FORMATS)
+        raise NotATranscript(path, f"no format named {format_name!r} (known: {known})")
+    return agent.name, agent.load_from(path, checkpoint, client, sample)
 
 
 def block_payload(conversation: Conversation, block: Block, cache: dict[int, Any]) -> Any:

@@ -92,6 +92,23 @@ def _command_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print only the transcripts the API would reject (and the closing summary)",
     )
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check every file afresh: neither use nor keep results in the cache folder "
+        "($INSPECTOR_CACHE_DIR, else $XDG_CACHE_HOME/agent-session-inspector)",
+    )
+    check.add_argument(
+        "--stream",
+        action="store_true",
+        help="print each transcript as soon as it is checked (default: in path order)",
+    )
+    check.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="check at most N files at once (default: one per core)",
+    )
     _add_client_version(check)
 
     messages = commands.add_parser(
@@ -137,6 +154,7 @@ def _run_command(arguments: list[str]) -> int:
     else:
         options.path = _session_or_path(options.path)
     if options.command == "check":
+        from inspector.cache import cache_root
         from inspector.cli.check import run_check
 
         return run_check(
@@ -146,6 +164,9 @@ def _run_command(arguments: list[str]) -> int:
             format_name=options.format,
             client=_client_choice(options.client_version),
             errors_only=options.errors_only,
+            cache_root=None if options.no_cache else cache_root(),
+            stream=options.stream,
+            jobs=options.jobs,
         )
     if options.command == "messages":
         client = _client_choice(options.client_version)
@@ -155,6 +176,16 @@ def _run_command(arguments: list[str]) -> int:
     from inspector.cli.rewrite import run_rewrite
 
     return run_rewrite(options)
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return number
 
 
 def _session_or_path(path: Path) -> Path:

@@ -8,21 +8,20 @@ import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TextIO
+from pathlib import Path, PurePath
+from typing import Any, TextIO
 
 import orjson
 
-from inspector.agents import HOME_AGENT, NotATranscript, stored_sessions
+from inspector.agents import HOME_AGENT, stored_sessions
 from inspector.agents.claude_code.layout import config_root, transcript_files
-from inspector.check import check_file, report_dict
+from inspector.batch import Settings, check_many
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_read import regular_file_problem
 from inspector.core.safe_text import escaped
 from inspector.core.wording import counted
-from inspector.resume import ResumePreview, ResumeVerdict, preview_resume
-from inspector.rules import Finding, Report, Severity
+from inspector.rules import Severity
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -47,42 +46,50 @@ def run_check(
     format_name: str | None = None,
     client: ClientChoice = NEWEST_KNOWN,
     errors_only: bool = False,
+    cache_root: Path | None = None,
+    stream: bool = False,
+    jobs: int | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Check every transcript the paths name; return the exit code. ``errors_only``: print
-    only the transcripts with an error the API rejects (and the closing summary)."""
+    only the transcripts with an error the API rejects (and the closing summary).
+    ``cache_root``: keep and reuse results there (None: check every file afresh).
+    ``stream``: print each transcript as soon as it is checked, not in path order."""
     # A one-shot process that keeps every entry it reads: full collections would walk
     # them all again and again (a third of the time on a 50k-line transcript), and
     # nothing here builds cycles that need collecting before the process exits.
     gc.disable()
-    stream = out or sys.stdout
+    stream_out = out or sys.stdout
     exit_code = EXIT_OK
     files, missing = _expand(paths)
     for problem in missing:
         print(f"inspector: {escaped(problem)}", file=sys.stderr)
         exit_code = EXIT_UNCHECKABLE
     tally = _Tally()
-    for path in files:
-        try:
-            report = check_file(path, format_name, client)
-            preview = preview_resume(report)
-        except (OSError, NotATranscript) as error:
-            print(f"inspector: {escaped(describe_failure(error, path))}", file=sys.stderr)
+    settings = Settings(format_name, client, cache_root)
+    outcomes = check_many(files, settings, jobs=jobs)
+    if not stream:
+        order = {path: position for position, path in enumerate(files)}
+        outcomes = iter(sorted(outcomes, key=lambda checked: order[checked.path]))
+    for checked in outcomes:
+        result = checked.result
+        if result is None:
+            print(f"inspector: {escaped(checked.failure or '')}", file=sys.stderr)
             exit_code = EXIT_UNCHECKABLE
             tally.unchecked += 1
             continue
-        tally.add(report)
-        if errors_only and report.ok:
+        tally.add(result)
+        if errors_only and result["ok"]:
             continue
         if as_json:
-            stream.write(orjson.dumps(report_dict(report, preview)).decode())
-            stream.write("\n")
+            stream_out.write(orjson.dumps(result).decode())
+            stream_out.write("\n")
         else:
-            _print_report(report, preview, stream, color)
-        if not report.ok and exit_code == EXIT_OK:
+            _print_report(result, stream_out, color)
+        if not result["ok"] and exit_code == EXIT_OK:
             exit_code = EXIT_FINDINGS
     if not as_json and (len(files) > 1 or errors_only):
-        stream.write(tally.summary() + "\n")
+        stream_out.write(tally.summary() + "\n")
     return exit_code
 
 
@@ -96,11 +103,12 @@ class _Tally:
     warnings: int = 0
     unchecked: int = 0
 
-    def add(self, report: Report) -> None:
+    def add(self, result: dict[str, Any]) -> None:
+        counts = result["counts"]
         self.checked += 1
-        self.broken += 0 if report.ok else 1
-        self.errors += len(report.errors)
-        self.warnings += len(report.warnings)
+        self.broken += 0 if result["ok"] else 1
+        self.errors += counts["errors"]
+        self.warnings += counts["warnings"]
 
     def summary(self) -> str:
         """ "41 transcripts · 2 rejected (3 errors) · 12 warnings · 1 not checked"."""
@@ -184,27 +192,31 @@ def _regular_only(found: list[Path]) -> list[Path]:
     return regular
 
 
-def _print_report(report: Report, preview: ResumePreview | None, out: TextIO, color: bool) -> None:
-    conversation = report.conversation
+def _print_report(result: dict[str, Any], out: TextIO, color: bool) -> None:
+    """One transcript's report for people, from its ``--json`` form."""
     paint = _Paint(color)
-    name = escaped(str(conversation.path))
-    session = escaped(conversation.session_id or "no session id")
-    client = conversation.client
-    sent_by = f" · as {client.describe()} sends it" if client is not None else ""
+    counts = result["counts"]
+    path = result["path"]
+    session = escaped(result["session_id"] or "no session id")
+    client = result["client"]
+    sent_by = (
+        f" · as {client['label']} {client['version']} ({client['source']}) sends it"
+        if client is not None
+        else ""
+    )
     out.write(
-        paint(_BOLD, name)
+        paint(_BOLD, escaped(path))
         + paint(
             _DIM,
-            f"  session {session} · {counted(len(conversation.messages), 'message')} · "
-            f"{counted(report.tool_use_count, 'tool call')}{escaped(sent_by)}\n",
+            f"  session {session} · {counted(counts['messages'], 'message')} · "
+            f"{counted(counts['tool_uses'], 'tool call')}{escaped(sent_by)}\n",
         )
     )
-    verdicts = preview.verdicts if preview is not None else {}
-    for index, finding in enumerate(report.findings):
-        lines = _finding_lines(finding, verdicts.get(index), conversation.path.name, paint)
-        out.write("".join(lines))
-    errors, warnings = len(report.errors), len(report.warnings)
-    if report.ok:
+    file_name = PurePath(path).name
+    for finding in result["findings"]:
+        out.write("".join(_finding_lines(finding, file_name, paint)))
+    errors, warnings = counts["errors"], counts["warnings"]
+    if result["ok"]:
         summary = "✓ the API accepts this conversation"
         if warnings:
             summary += f" ({counted(warnings, 'warning')})"
@@ -216,29 +228,29 @@ def _print_report(report: Report, preview: ResumePreview | None, out: TextIO, co
             + f", {counted(warnings, 'warning')}"
             + "\n"
         )
-    cut = report.last_valid
-    if cut is not None and not report.ok:
-        out.write(f"  last valid turn: messages.{cut.message_index} (line {cut.line})\n")
-    if preview is not None and preview.resumed.steps:
-        out.write(f"  resume: {escaped(preview.summary())}\n")
+    cut = result["last_valid"]
+    if cut is not None and not result["ok"]:
+        out.write(f"  last valid turn: messages.{cut['message_index']} (line {cut['line']})\n")
+    resume = result["resume"]
+    if resume is not None and resume["steps"]:
+        out.write(f"  resume: {escaped(resume['text'])}\n")
     out.write("\n")
 
 
-def _finding_lines(
-    finding: Finding, verdict: ResumeVerdict | None, file_name: str, paint: _Paint
-) -> Iterator[str]:
-    severity = finding.severity
-    location = f"{file_name}:{finding.line}" if finding.line else file_name
-    head = paint(_COLORS[severity], f"{_MARKS[severity]} {severity.value} {finding.rule.value}")
-    yield f"  {head}  {escaped(location)}  {escaped(finding.text)}\n"
-    if finding.ids:
-        yield f"      ids: {escaped(', '.join(finding.ids))}\n"
-    if finding.cause:
-        yield f"      cause: {escaped(finding.cause)}\n"
-    if verdict is not None:
-        yield f"      resume: {escaped(verdict.text)}\n"
-    if finding.note:
-        yield paint(_DIM, f"      note: {escaped(finding.note)}") + "\n"
+def _finding_lines(finding: dict[str, Any], file_name: str, paint: _Paint) -> Iterator[str]:
+    severity = Severity(finding["severity"])
+    line = finding["line"]
+    location = f"{file_name}:{line}" if line else file_name
+    head = paint(_COLORS[severity], f"{_MARKS[severity]} {severity.value} {finding['rule']}")
+    yield f"  {head}  {escaped(location)}  {escaped(finding['text'])}\n"
+    if finding["ids"]:
+        yield f"      ids: {escaped(', '.join(finding['ids']))}\n"
+    if finding["cause"]:
+        yield f"      cause: {escaped(finding['cause'])}\n"
+    if finding["resume"] is not None:
+        yield f"      resume: {escaped(finding['resume']['text'])}\n"
+    if finding["note"]:
+        yield paint(_DIM, f"      note: {escaped(finding['note'])}") + "\n"
 
 
 class _Paint:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from inspector.core.client import NEWEST_KNOWN, ClientChoice
+from inspector.core.client import NEWEST_KNOWN, ClientChoice, ClientRelease
 from inspector.core.model import Block, ClientNotes, Conversation
 from inspector.core.resume import Resumed
 
@@ -155,6 +155,11 @@ class Agent(Protocol):
         the highest score wins, ties go to the agent listed first."""
         ...
 
+    def client_release(self, client: ClientChoice) -> ClientRelease | None:
+        """The client release a read for ``client`` follows (None: the choice changes
+        nothing in how this agent reads its files)."""
+        ...
+
     def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
         """A reader that follows the file by its tail, or None: the file is then read
         again whole whenever it changes (a client that rewrites it, or a small log)."""
@@ -169,7 +174,11 @@ class Agent(Protocol):
         ...
 
     def load_from(
-        self, path: Path, checkpoint: Checkpoint | None, client: ClientChoice = NEWEST_KNOWN
+        self,
+        path: Path,
+        checkpoint: Checkpoint | None,
+        client: ClientChoice = NEWEST_KNOWN,
+        sample: Sample | None = None,
     ) -> Loaded:
         """Like :meth:`load`, but given a checkpoint from an earlier read of the file's
         first bytes (the caller made sure they did not change), read only what follows;

@@ -17,10 +17,10 @@ from inspector.agents.claude_code import (
     resume,
 )
 from inspector.agents.claude_code.follow import TailFollower
-from inspector.agents.claude_code.releases import behaviour_for
+from inspector.agents.claude_code.releases import behaviour_for, release_for
 from inspector.agents.claude_code.title import session_title
 from inspector.core.agent import FALLBACK, Checkpoint, Follower, Loaded, Sample, SessionFile
-from inspector.core.client import NEWEST_KNOWN, ClientChoice
+from inspector.core.client import NEWEST_KNOWN, ClientChoice, ClientRelease
 from inspector.core.model import ANTHROPIC, Block, Conversation
 from inspector.core.resume import Resumed
 
@@ -37,6 +37,9 @@ class ClaudeCode:
     def recognise(self, sample: Sample) -> int:
         return FALLBACK  # what is no one else's: a line log of objects, or empty
 
+    def client_release(self, client: ClientChoice) -> ClientRelease | None:
+        return release_for(client)
+
     def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
         return TailFollower(path, behaviour_for(client))
 
@@ -46,7 +49,11 @@ class ClaudeCode:
         return read.load_checked(path, behaviour_for(client))
 
     def load_from(
-        self, path: Path, checkpoint: Checkpoint | None, client: ClientChoice = NEWEST_KNOWN
+        self,
+        path: Path,
+        checkpoint: Checkpoint | None,
+        client: ClientChoice = NEWEST_KNOWN,
+        sample: Sample | None = None,
     ) -> Loaded:
         return checkpoints.load_from(path, checkpoint, behaviour_for(client))
 

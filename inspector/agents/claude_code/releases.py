@@ -72,7 +72,7 @@ class ClaudeCodeBehaviour:
 
 def behaviour_for(choice: ClientChoice) -> ClaudeCodeBehaviour:
     """The behaviour of the release the user runs, as far as ``choice`` tells."""
-    return behaviour_of(_release(choice))
+    return behaviour_of(release_for(choice))
 
 
 def behaviour_of(release: ClientRelease | None) -> ClaudeCodeBehaviour:
@@ -91,7 +91,9 @@ def behaviour_of(release: ClientRelease | None) -> ClaudeCodeBehaviour:
     )
 
 
-def _release(choice: ClientChoice) -> ClientRelease:
+def release_for(choice: ClientChoice) -> ClientRelease:
+    """The release a rebuild for ``choice`` follows: the one named, else the one installed,
+    else the newest known."""
     if choice.named is not None:
         return ClientRelease(LABEL, choice.named, "--client-version")
     if choice.environ is not None:

@@ -32,6 +32,7 @@ import orjson
 
 from inspector.agents.claude_code import frames
 from inspector.agents.claude_code.transcript import ClaudeCodeTranscript
+from inspector.core import cores
 from inspector.core.jsonl import JsonlReader
 from inspector.core.safe_read import open_regular
 
@@ -61,7 +62,12 @@ def can_split(path: Path) -> bool:
         size = path.stat().st_size
     except OSError:
         return False
-    return size >= SPLIT_MIN_BYTES and hasattr(os, "fork") and threading.active_count() == 1
+    return (
+        size >= SPLIT_MIN_BYTES
+        and hasattr(os, "fork")
+        and threading.active_count() == 1
+        and cores.may_read_on_several()
+    )
 
 
 def read_split(path: Path, child_share: float | None = None) -> ClaudeCodeTranscript:

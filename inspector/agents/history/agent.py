@@ -14,7 +14,7 @@ from inspector.agents.history import anthropic
 from inspector.agents.history.document import StoredHistory, StoredMessage, read_history
 from inspector.agents.history.document import stored_message as _stored_message
 from inspector.core.agent import NOT_MINE, Checkpoint, Follower, Loaded, Sample, SessionFile
-from inspector.core.client import NEWEST_KNOWN, ClientChoice
+from inspector.core.client import NEWEST_KNOWN, ClientChoice, ClientRelease
 from inspector.core.model import ANTHROPIC, NO_NOTES, Block, ClientNotes, Conversation
 from inspector.core.resume import Resumed
 
@@ -29,6 +29,9 @@ class ReadWhole:
     checkpoint, nothing
     healed at resume, no title cheap to read, and a file that concerns only itself."""
 
+    def client_release(self, client: ClientChoice) -> ClientRelease | None:
+        return None  # read the same way for every release
+
     def follower(self, path: Path, client: ClientChoice = NEWEST_KNOWN) -> Follower | None:
         return None  # rewritten whole (or small): read again whole
 
@@ -38,10 +41,14 @@ class ReadWhole:
         raise NotImplementedError  # each agent reads its own files
 
     def load_from(
-        self, path: Path, checkpoint: Checkpoint | None, client: ClientChoice = NEWEST_KNOWN
+        self,
+        path: Path,
+        checkpoint: Checkpoint | None,
+        client: ClientChoice = NEWEST_KNOWN,
+        sample: Sample | None = None,
     ) -> Loaded:
         # A file rewritten whole has nothing to continue from.
-        return Loaded(self.load(path, None, client), None)
+        return Loaded(self.load(path, sample, client), None)
 
     def heal_on_resume(self, conversation: Conversation) -> Resumed | None:
         return None  # not known to change the history when it resumes
