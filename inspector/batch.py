@@ -211,7 +211,8 @@ def code_version() -> str:
 
 def _outcome(path: Path, result: Any) -> Checked:
     if isinstance(result, dict) and "not_a_conversation" in result:
-        return Checked(path, None, str(NotATranscript(path, result["not_a_conversation"])))
+        failure = str(NotATranscript(path, result["not_a_conversation"]))
+        return Checked(path, None, failure, FROM_CACHE)
     if not isinstance(result, dict):
         raise TypeError("a cached result is not an object")
     return Checked(path, result | {"path": path_text(path)}, None, FROM_CACHE)

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import REPO, SAMPLES
+from tests.conftest import REALWORLD, REPO, SAMPLES
 
 BROKEN = ["orphan-tool-use", "duplicate-id"]
 HEALTHY = ["healthy-parallel", "out-of-order"]
@@ -42,3 +42,26 @@ def test_errors_only_prints_the_rejected_transcripts_and_the_summary() -> None:
     headers = [line for line in done.stdout.splitlines() if line.startswith(str(SAMPLES))]
     assert [h.split()[0] for h in headers] == paths(*BROKEN)
     assert done.stdout.splitlines()[-1] == "4 transcripts · 2 rejected (3 errors) · 1 warning"
+
+
+def test_in_parallel_the_results_and_their_order_are_those_of_one_process() -> None:
+    folders = [str(SAMPLES), str(REALWORLD)] if REALWORLD.is_dir() else [str(SAMPLES)]
+    serial = run("--json", "--no-cache", "--jobs", "1", *folders)
+    parallel = run("--json", "--no-cache", "--jobs", "2", *folders)
+    assert parallel.returncode == serial.returncode == 1
+    assert parallel.stdout == serial.stdout
+    assert parallel.stderr == serial.stderr
+    assert len(serial.stdout.splitlines()) > 8
+
+
+def test_stream_prints_every_transcript_as_it_is_checked() -> None:
+    ordered = run("--json", "--no-cache", str(SAMPLES))
+    streamed = run("--json", "--no-cache", "--stream", str(SAMPLES))
+    assert streamed.returncode == ordered.returncode
+    assert sorted(streamed.stdout.splitlines()) == sorted(ordered.stdout.splitlines())
+
+
+def test_jobs_must_be_a_positive_number() -> None:
+    done = run("--jobs", "0", str(SAMPLES))
+    assert done.returncode == 2
+    assert "not a positive whole number: '0'" in done.stderr
