@@ -94,8 +94,9 @@ def check_many(
         left.sort(key=lambda item: -item[1])
     workers = min(jobs or usable_cores(), len(left))
     if workers <= 1:
-        for path, _ in left:
+        for path, size in left:
             yield checker.check(path)
+            _collect_now_and_then(size)
         return
     pool = _start_pool(workers, settings)
     try:
@@ -254,12 +255,18 @@ def _start_worker(settings: Settings) -> None:
 
 
 def _check_in_worker(item: tuple[Path, int]) -> Checked:
-    global _read_since_collect
     assert _worker is not None
     path, size = item
     outcome = _worker.check(path)
+    _collect_now_and_then(size)
+    return outcome
+
+
+def _collect_now_and_then(size: int) -> None:
+    """Free the reads of the files checked so far, once in a while (with the collector
+    off, as :func:`_start_worker` and ``inspector check`` leave it, they would stay)."""
+    global _read_since_collect
     _read_since_collect += size
     if _read_since_collect > _COLLECT_EVERY_BYTES:
         gc.collect()
         _read_since_collect = 0
-    return outcome
