@@ -12,11 +12,13 @@ non-ASCII text so that JSON decoding does real work. Deterministic per seed.
 from __future__ import annotations
 
 import argparse
+import copy
 import random
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -60,6 +62,15 @@ class TextPool:
         self.code = [self._code_line() for _ in range(4000)]
         self.logs = [self._log_line() for _ in range(4000)]
         self.prose = [self._prose_line() for _ in range(1500)]
+        self._means = {
+            id(p): sum(map(len, p)) / len(p) + 1 for p in (self.code, self.logs, self.prose)
+        }
+
+    def drawing_with(self, rng: random.Random) -> TextPool:
+        """The same lines, sampled with ``rng`` (a pool built once serves many sessions)."""
+        pool = copy.copy(self)
+        pool._rng = rng
+        return pool
 
     def _w(self) -> str:
         return self._rng.choice(WORDS)
@@ -120,25 +131,43 @@ class TextPool:
 
     def text(self, pool: list[str], size: int) -> str:
         """About ``size`` characters of lines drawn from ``pool``."""
-        mean = sum(map(len, pool)) / len(pool) + 1
+        mean = self._means.get(id(pool)) or sum(map(len, pool)) / len(pool) + 1
         return "\n".join(self._rng.choices(pool, k=max(1, round(size / mean))))
 
 
 class Generator:
     """Writes turns into a streaming :class:`SessionWriter` until the size target is reached."""
 
-    def __init__(self, out: BinaryIO, size_bytes: int, seed: int, compactions: int) -> None:
+    def __init__(
+        self,
+        out: BinaryIO,
+        size_bytes: int,
+        seed: int,
+        compactions: int = 0,
+        *,
+        pool: TextPool | None = None,
+        cwd: str = CWD,
+        git_branch: str = "feature/ledger-v2",
+        start: datetime | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        """``pool``: lines to draw from (default: built from ``seed``, ~0.1 s);
+        ``start``, ``session_id``: the writer's (default: its own)."""
         self.rng = random.Random(seed ^ 0x5EED)
-        self.pool = TextPool(self.rng)
+        self.pool = TextPool(self.rng) if pool is None else pool.drawing_with(self.rng)
         self.out = out
         self.target = size_bytes
+        self.cwd = cwd
+        options: dict[str, Any] = {} if start is None else {"start": start}
         self.w = SessionWriter(
             seed=seed,
-            cwd=CWD,
-            git_branch="feature/ledger-v2",
+            cwd=cwd,
+            git_branch=git_branch,
             thinking=True,
             hooks=True,
             stream=out,
+            session_id=session_id,
+            **options,
         )
         # a few outputs of 0.4-3.6 MB: lines of 1-10 MB (written twice, plus escapes)
         huge_count = max(1, round(size_bytes / 25e6))
@@ -148,7 +177,7 @@ class Generator:
         self.rng.shuffle(self.huge_sizes)
         self.compact_at = [size_bytes * (k + 1) / (compactions + 1) for k in range(compactions)]
         self.files = [
-            f"{CWD}/src/atlas/{m}/{self.rng.choice(WORDS)}_{self.rng.choice(WORDS)}.py"
+            f"{cwd}/src/atlas/{m}/{self.rng.choice(WORDS)}_{self.rng.choice(WORDS)}.py"
             for m in MODULES
             for _ in range(12)
         ]
@@ -166,15 +195,23 @@ class Generator:
         return self.rng.randint(10_000, 50_000)
 
     def call(self) -> ToolCall:
-        r = self.rng
-        path = r.choice(self.files)
+        """The next call of the main session: now and then one with an output of megabytes."""
         if self.huge_at and self.size() >= self.huge_at[0]:
             self.huge_at.pop(0)
-            size = self.huge_sizes.pop()
-            kind = r.choice(["read", "bash"])
-        else:
-            size = self.output_size()
-            kind = r.choices(["read", "bash", "grep", "glob", "edit"], [35, 25, 20, 8, 12])[0]
+            path = self.rng.choice(self.files)
+            return self.make_call(self.rng.choice(["read", "bash"]), self.huge_sizes.pop(), path)
+        return self.small_call()
+
+    def small_call(self) -> ToolCall:
+        """A call with an ordinary output (no megabytes)."""
+        r = self.rng
+        path = r.choice(self.files)
+        size = self.output_size()
+        kind = r.choices(["read", "bash", "grep", "glob", "edit"], [35, 25, 20, 8, 12])[0]
+        return self.make_call(kind, size, path)
+
+    def make_call(self, kind: str, size: int, path: str) -> ToolCall:
+        r = self.rng
         if kind == "read":
             return read_call(path, self.pool.text(self.pool.code, size))
         if kind == "bash":
@@ -190,7 +227,7 @@ class Generator:
             return bash_call(cmd, self.pool.text(self.pool.logs, size), description="Check output")
         if kind == "grep":
             lines = [
-                f"{r.choice(self.files)[len(CWD) + 1 :]}:{r.randint(1, 800)}:{line}"
+                f"{r.choice(self.files)[len(self.cwd) + 1 :]}:{r.randint(1, 800)}:{line}"
                 for line in self.pool.text(self.pool.code, size).split("\n")
             ]
             return grep_call(f"{r.choice(WORDS)}_{r.choice(WORDS)}", lines, path="src")
@@ -219,12 +256,16 @@ class Generator:
         for _ in range(r.randint(1, 6)):
             n = 1 if r.random() < 0.3 else r.randint(2, 6)
             text = self.pool.text(self.pool.prose, r.randint(40, 400)) if r.random() < 0.5 else None
-            w.tool_batch([self.call() for _ in range(n)], text=text, streaming=r.random() < 0.75)
+            self.batch([self.call() for _ in range(n)], text, streaming=r.random() < 0.75)
             if self.compact_at and self.size() >= self.compact_at[0]:
                 self.compact_at.pop(0)
                 w.compact(self.pool.text(self.pool.prose, r.randint(3_000, 12_000)))
         w.assistant_text(self.pool.text(self.pool.prose, r.randint(150, 2_500)))
         w.turn_duration()
+
+    def batch(self, calls: list[ToolCall], text: str | None, *, streaming: bool) -> None:
+        """One API response with its tool calls (a hook for generators that plant more)."""
+        self.w.tool_batch(calls, text=text, streaming=streaming)
 
     def run(self) -> None:
         while self.size() < self.target:
