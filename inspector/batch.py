@@ -42,6 +42,9 @@ CONTINUED = "continued"
 READ = "read"
 
 _COLLECT_EVERY_BYTES = 32 * 1024 * 1024
+_BATCH_BYTES = 48 * 1024 * 1024
+"""What a forked worker reads before it ends (its garbage is freed with it)."""
+_BATCH_FILES = 64
 """A worker collects its garbage after this much file read (a read's entries and blocks
 refer to each other: only the cyclic collector frees them)."""
 
@@ -98,13 +101,35 @@ def check_many(
             yield checker.check(path)
             _collect_now_and_then(size)
         return
-    pool = _start_pool(workers, settings)
+    recycled = _can_fork()
+    batches = _batches(left, workers) if recycled else [[item] for item in left]
+    pool = _start_pool(workers, settings, recycled)
     try:
-        yield from pool.imap_unordered(_check_in_worker, left)
+        for outcomes in pool.imap_unordered(_check_in_worker, batches):
+            yield from outcomes
         pool.close()
     finally:
         pool.terminate()
         pool.join()
+
+
+def _batches(files: list[tuple[Path, int]], workers: int) -> list[list[tuple[Path, int]]]:
+    """The files, in order, as batches of up to :data:`_BATCH_BYTES` (and a few per
+    worker at least, so that the last ones are small and end together)."""
+    total = sum(size for _, size in files)
+    limit = max(1, min(_BATCH_BYTES, total // (workers * 4)))
+    batches: list[list[tuple[Path, int]]] = []
+    batch: list[tuple[Path, int]] = []
+    held = 0
+    for path, size in files:
+        if batch and (held + size > limit or len(batch) >= _BATCH_FILES):
+            batches.append(batch)
+            batch, held = [], 0
+        batch.append((path, size))
+        held += size
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def usable_cores() -> int:
@@ -222,15 +247,22 @@ def _outcome(path: Path, result: Any) -> Checked:
 # ------------------------------------------------------------------------ the pool
 
 _worker: FileChecker | None = None
+_collects = True
 _read_since_collect = 0
 
 
-def _start_pool(workers: int, settings: Settings) -> Pool:
-    # Forking is the cheapest start, and safe from a process with no other thread; the
-    # app has threads, so its workers start fresh.
-    method = "fork" if _can_fork() else "spawn"
-    context = multiprocessing.get_context(method)
-    return context.Pool(workers, _start_worker, (_picklable(settings),))
+def _start_pool(workers: int, settings: Settings, recycled: bool) -> Pool:
+    """Worker processes. Forked (cheap, and safe from a process with no other thread),
+    each takes one batch and ends: what it read is freed by its exit, never walked by the
+    cyclic collector. Started fresh (the app has threads), each lives on and collects
+    its garbage now and then."""
+    context = multiprocessing.get_context("fork" if recycled else "spawn")
+    return context.Pool(
+        workers,
+        _start_worker,
+        (_picklable(settings), recycled),
+        maxtasksperchild=1 if recycled else None,
+    )
 
 
 def _picklable(settings: Settings) -> Settings:
@@ -245,21 +277,24 @@ def _can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def _start_worker(settings: Settings) -> None:
-    global _worker
+def _start_worker(settings: Settings, recycled: bool) -> None:
+    global _worker, _collects
     cores.one_per_process()
-    # What was imported stays: leave it out of every collection (see _check_in_worker).
+    # What was imported stays: leave it out of every collection.
     gc.freeze()
     gc.disable()
     _worker = FileChecker(settings)
+    _collects = not recycled
 
 
-def _check_in_worker(item: tuple[Path, int]) -> Checked:
+def _check_in_worker(batch: list[tuple[Path, int]]) -> list[Checked]:
     assert _worker is not None
-    path, size = item
-    outcome = _worker.check(path)
-    _collect_now_and_then(size)
-    return outcome
+    outcomes = []
+    for path, size in batch:
+        outcomes.append(_worker.check(path))
+        if _collects:
+            _collect_now_and_then(size)
+    return outcomes
 
 
 def _collect_now_and_then(size: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -106,8 +107,8 @@ def release_for(choice: ClientChoice) -> ClientRelease:
 def installed_version(environ: Mapping[str, str]) -> str | None:
     """The version of the installed Claude Code (``$INSPECTOR_CLAUDE_BIN`` first, else
     ``claude`` on ``PATH``), or None when there is none or it does not say."""
-    binary = environ.get("INSPECTOR_CLAUDE_BIN") or shutil.which(
-        "claude", path=environ.get("PATH", os.defpath)
+    binary = environ.get("INSPECTOR_CLAUDE_BIN") or _which_claude(
+        environ.get("PATH", os.defpath)
     )
     if not binary:
         return None
@@ -117,6 +118,21 @@ def installed_version(environ: Mapping[str, str]) -> str | None:
     except (OSError, ValueError):
         return None
     return _version_of(real, stat.st_mtime_ns, stat.st_size)
+
+
+_FOUND_FOR_SECONDS = 2.0
+_found: dict[str, tuple[float, str | None]] = {}
+
+
+def _which_claude(path: str) -> str | None:
+    """``claude`` on ``path``, looked for again after a couple of seconds: checking a few
+    thousand files must not search ``PATH`` for each."""
+    now = time.monotonic()
+    known = _found.get(path)
+    if known is None or now - known[0] > _FOUND_FOR_SECONDS:
+        known = (now, shutil.which("claude", path=path))
+        _found[path] = known
+    return known[1]
 
 
 @lru_cache(maxsize=8)
