@@ -11,6 +11,7 @@ sample and real transcript at many lines and compare the two).
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import orjson
@@ -26,6 +27,11 @@ from inspector.core.verdict import require_transcript
 
 KEEP_MIN_BYTES = 512 * 1024
 """Below this a file is read again whole: as quick as decoding a checkpoint."""
+KEEP_WRITTEN_WITHIN_SECONDS = 24 * 3600.0
+"""Only a transcript written this recently gets a checkpoint: a live session, or one just
+resumed. Most of a config root is finished sessions, and a checkpoint costs a tenth of
+the read (encoding it, and its room in the cache); one that grows again after a day is
+read whole once, and has a checkpoint from then on."""
 _SEPARATOR = b"\n"
 """Between the entries frame and the last frame (compact JSON holds no line break)."""
 _TAIL_BYTES = 4096
@@ -70,10 +76,10 @@ def _continue(path: Path, checkpoint: Checkpoint) -> ClaudeCodeTranscript | None
 def _keep(
     path: Path, transcript: ClaudeCodeTranscript, before: os.stat_result
 ) -> Checkpoint | None:
-    """A checkpoint of everything read, if the file did not change while it was read,
-    is big enough to be worth one, and ends with a whole line that is not blank."""
+    """A checkpoint of everything read, if the file did not change while it was read, is
+    big and recent enough to be worth one, and ends with a whole line that is not blank."""
     size = before.st_size
-    if size < KEEP_MIN_BYTES:
+    if size < KEEP_MIN_BYTES or time.time() - before.st_mtime > KEEP_WRITTEN_WITHIN_SECONDS:
         return None
     with open_regular(path) as handle:
         after = os.fstat(handle.fileno())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,15 @@ def test_small_files_are_read_whole_again(tmp_path: Path, monkeypatch: pytest.Mo
     assert load_from(path, None).checkpoint is None
 
 
+def test_no_checkpoint_for_a_session_untouched_for_a_day(tmp_path: Path) -> None:
+    path = tmp_path / "old.jsonl"
+    path.write_bytes((Path("sample_sessions") / "healthy-parallel.jsonl").read_bytes())
+    assert load_from(path, None).checkpoint is not None
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(path, (two_days_ago, two_days_ago))
+    assert load_from(path, None).checkpoint is None
+
+
 def test_no_checkpoint_without_a_finished_last_line(tmp_path: Path) -> None:
     source = Path("sample_sessions") / "healthy-parallel.jsonl"
     path = tmp_path / "cut.jsonl"
@@ -74,7 +84,8 @@ def test_no_checkpoint_without_a_finished_last_line(tmp_path: Path) -> None:
     assert load_from(path, None).checkpoint is None  # a blank last line
     path.write_bytes(source.read_bytes())
     kept = load_from(path, None).checkpoint
-    assert kept is not None and kept.size == os.path.getsize(path)
+    assert kept is not None
+    assert kept.size == os.path.getsize(path)
 
 
 @pytest.mark.parametrize("data", [b"", b"{}", b"not json\n{}", b'{"entries": 1}\n{}'])
