@@ -107,9 +107,7 @@ def release_for(choice: ClientChoice) -> ClientRelease:
 def installed_version(environ: Mapping[str, str]) -> str | None:
     """The version of the installed Claude Code (``$INSPECTOR_CLAUDE_BIN`` first, else
     ``claude`` on ``PATH``), or None when there is none or it does not say."""
-    binary = environ.get("INSPECTOR_CLAUDE_BIN") or _which_claude(
-        environ.get("PATH", os.defpath)
-    )
+    binary = environ.get("INSPECTOR_CLAUDE_BIN") or _which_claude(environ.get("PATH", os.defpath))
     if not binary:
         return None
     try:
