@@ -154,7 +154,7 @@ class FileChecker:
             return None, 0  # said when it is checked
         if self.cache is None:
             return None, now.size
-        stored = self.cache.lookup(path, now)
+        stored = self.cache.lookup(path, now, grown=False)
         if stored is None or not stored.fresh or stored.context != self.context(stored.format):
             return None, now.size
         return _outcome(path, stored.result), now.size

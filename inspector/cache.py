@@ -106,15 +106,16 @@ class ResultCache:
         key = os.fsencode(os.path.abspath(path))
         return self.folder / (hashlib.blake2b(key, digest_size=16).hexdigest() + ".entry")
 
-    def lookup(self, path: Path, now: Stamp) -> Stored | None:
-        """What is stored for the file whose stamp is ``now`` (None: nothing usable)."""
+    def lookup(self, path: Path, now: Stamp, *, grown: bool = True) -> Stored | None:
+        """What is stored for the file whose stamp is ``now`` (None: nothing usable).
+        ``grown=False``: only a fresh result is wanted, not a checkpoint."""
         try:
             with open(self.entry_path(path), "rb") as entry:
-                return self._read(entry, path, now)
+                return self._read(entry, path, now, grown)
         except (OSError, ValueError, TypeError, KeyError, IndexError, orjson.JSONDecodeError):
             return None
 
-    def _read(self, entry: Any, path: Path, now: Stamp) -> Stored | None:
+    def _read(self, entry: Any, path: Path, now: Stamp, grown: bool) -> Stored | None:
         data = entry.read(_FIRST_READ)
         if not data.startswith(LAYOUT):
             return None
@@ -124,7 +125,7 @@ class ResultCache:
             return None  # two paths with one hash: as good as never, but never a wrong answer
         then = Stamp(*header["stamp"])
         fresh = then == now
-        if not fresh and not (now.same_file(then) and now.size > then.size):
+        if not fresh and not (grown and now.same_file(then) and now.size > then.size):
             return None
         checkpoint_size = header["checkpoint_size"]
         if not fresh and checkpoint_size is None:
