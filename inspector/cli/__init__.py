@@ -24,8 +24,9 @@ from inspector.core.safe_text import escaped
 EXIT_OK = 0
 EXIT_UNCHECKABLE = 2
 
-COMMANDS = ("check", "messages", "rewind", "repair")
-_READ_ONLY_COMMANDS = ("check", "messages")
+COMMANDS = ("check", "messages", "rewind", "repair", "hook")
+_LEAVE_AT_ONCE = ("check", "messages", "hook")
+"""Commands that have written all they write (the result cache) when :func:`main` returns."""
 
 
 class UsageError(Exception):
@@ -35,7 +36,7 @@ class UsageError(Exception):
 def entry() -> NoReturn:
     """The console script and ``python -m inspector``: :func:`main`, then exit."""
     code = main()
-    if sys.argv[1:2] and sys.argv[1] in _READ_ONLY_COMMANDS:
+    if sys.argv[1:2] and sys.argv[1] in _LEAVE_AT_ONCE:
         # Freeing the structure of a 100 MB transcript object by object takes a third of
         # the time reading it did, and nothing is left to do: flush and leave at once.
         for stream in (sys.stdout, sys.stderr):
@@ -111,6 +112,14 @@ def _command_parser() -> argparse.ArgumentParser:
     )
     _add_client_version(check)
 
+    commands.add_parser(
+        "hook",
+        help="answer Claude Code as one of its hooks (reads the hook input on stdin)",
+        description="Run by Claude Code on SessionStart (resume), Stop, SubagentStop and "
+        "PreCompact: tells the model which calls lost their results at resume, and you "
+        "when the session breaks. Never blocks: exit 0, or 1 on an internal failure.",
+    )
+
     messages = commands.add_parser(
         "messages",
         help="print the conversation as the client will send it to the API",
@@ -149,6 +158,10 @@ def _command_parser() -> argparse.ArgumentParser:
 
 def _run_command(arguments: list[str]) -> int:
     options = _command_parser().parse_args(arguments)
+    if options.command == "hook":
+        from inspector.cli.hook import run_hook
+
+        return run_hook(sys.stdin.buffer, sys.stdout)
     if options.command == "check":
         options.paths = [_session_or_path(path) for path in options.paths]
     else:

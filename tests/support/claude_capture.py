@@ -482,13 +482,15 @@ def capture_resume_request(
     prompt: str = "ping",
     extra_args: Sequence[str] = (),
     keep_dir: Path | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> CapturedRequest:
     """Resume ``transcript`` with the real Claude Code, offline, and return what it sent.
 
     ``session_id`` defaults to the first ``sessionId`` in the file's lines, else the file's
     stem when it is a UUID; the copy is named ``<session_id>.jsonl`` whatever the original
     name (``full.jsonl`` checkpoints). ``keep_dir``: do the work there and leave it in place
-    (for debugging) instead of a deleted temporary directory.
+    (for debugging) instead of a deleted temporary directory. ``settings``: written as the
+    client's user ``settings.json`` (hooks, say).
 
     Raises ``CaptureError`` (``.run`` holds stdout, stderr, exit code and every request
     seen; ``.no_conversation`` tells "No conversation found") when no conversation request
@@ -512,6 +514,8 @@ def capture_resume_request(
         home, config, tmp = work / "home", work / "config", work / "tmp"
         for directory in (home, config, tmp):
             directory.mkdir(parents=True, exist_ok=True)
+        if settings is not None:
+            (config / "settings.json").write_bytes(orjson.dumps(dict(settings)))
 
         cwd = _mirror_cwd(work / "root", info.cwd)
         cwd.mkdir(parents=True, exist_ok=True)
