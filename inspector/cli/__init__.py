@@ -24,7 +24,7 @@ from inspector.core.safe_text import escaped
 EXIT_OK = 0
 EXIT_UNCHECKABLE = 2
 
-COMMANDS = ("check", "messages", "rewind", "repair", "hook")
+COMMANDS = ("check", "messages", "rewind", "repair", "hook", "hooks")
 _LEAVE_AT_ONCE = ("check", "messages", "hook")
 """Commands that have written all they write (the result cache) when :func:`main` returns."""
 
@@ -120,6 +120,8 @@ def _command_parser() -> argparse.ArgumentParser:
         "when the session breaks. Never blocks: exit 0, or 1 on an internal failure.",
     )
 
+    _add_hooks(commands)
+
     messages = commands.add_parser(
         "messages",
         help="print the conversation as the client will send it to the API",
@@ -156,12 +158,55 @@ def _command_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_hooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    hooks = commands.add_parser(
+        "hooks",
+        help="install, remove or show our hooks in Claude Code's settings.json",
+        description="Merge `inspector hook` into Claude Code's settings (SessionStart on "
+        "resume, Stop, SubagentStop, PreCompact) without touching the user's own hooks: "
+        "a backup first, an atomic write, the file's style kept.",
+    )
+    actions = hooks.add_subparsers(dest="action", required=True)
+    for name, summary in (
+        ("install", "add our hooks (again: updates them; a second run changes nothing)"),
+        ("uninstall", "remove our hooks, and only ours"),
+        ("status", "which events have our hook (exit 0 all, 1 not, 2 unreadable)"),
+    ):
+        action = actions.add_parser(name, help=summary, description=summary)
+        where = action.add_mutually_exclusive_group()
+        where.add_argument(
+            "--user",
+            dest="scope",
+            action="store_const",
+            const="user",
+            default="user",
+            help="$CLAUDE_CONFIG_DIR/settings.json, else ~/.claude/settings.json (default)",
+        )
+        where.add_argument(
+            "--project",
+            dest="scope",
+            action="store_const",
+            const="project",
+            help="./.claude/settings.json",
+        )
+        if name == "status":
+            action.add_argument("--json", action="store_true", help="print one JSON object")
+        else:
+            action.add_argument(
+                "--dry-run", action="store_true", help="show what would change; write nothing"
+            )
+
+
 def _run_command(arguments: list[str]) -> int:
     options = _command_parser().parse_args(arguments)
     if options.command == "hook":
         from inspector.cli.hook import run_hook
 
         return run_hook(sys.stdin.buffer, sys.stdout)
+    if options.command == "hooks":
+        from inspector.cli.hooks import run_hooks
+
+        return run_hooks(options)
     if options.command == "check":
         options.paths = [_session_or_path(path) for path in options.paths]
     else:
@@ -258,7 +303,7 @@ def _app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inspector",
         description="Open the session inspector. Commands: "
-        "check, messages, rewind, repair (inspector COMMAND --help).",
+        "check, messages, rewind, repair, hook, hooks (inspector COMMAND --help).",
     )
     parser.add_argument("--version", action="version", version=f"inspector {__version__}")
     parser.add_argument(

@@ -349,18 +349,27 @@ def write_backup(source: Path, data: bytes, *, when: datetime | None = None) -> 
     raise WriteFailed(f"no free backup name next to {source}")
 
 
+def backups_of(source: Path) -> list[Path]:
+    """The backups :func:`write_backup` made of ``source`` (by name), newest first."""
+    pattern = re.compile(re.escape(source.name) + r"\.[0-9]{8}T[0-9]{6}Z(?:-[0-9]+)?\.bak")
+    try:
+        names = [name for name in os.listdir(source.parent) if pattern.fullmatch(name)]
+    except OSError:
+        return []
+    # the stamp sorts by time; ``-N`` (a second backup in the same second) after it
+    return [source.parent / name for name in sorted(names, key=_backup_order, reverse=True)]
+
+
+def _backup_order(name: str) -> tuple[str, int]:
+    stem = name.removesuffix(BACKUP_SUFFIX)
+    stamp, _, attempt = stem.rpartition("Z")
+    return stamp, int(attempt.lstrip("-") or 0)
+
+
 def existing_backup(source: Path, data: bytes) -> Path | None:
     """The newest backup of ``source`` (our name pattern, a regular file of this user)
     that holds exactly ``data``, or None."""
-    pattern = re.compile(re.escape(source.name) + r"\.[0-9]{8}T[0-9]{6}Z(?:-[0-9]+)?\.bak")
-    try:
-        names = sorted(
-            (name for name in os.listdir(source.parent) if pattern.fullmatch(name)), reverse=True
-        )
-    except OSError:
-        return None
-    for name in names:
-        path = source.parent / name
+    for path in backups_of(source):
         try:
             info = os.lstat(path)
             if not (stat.S_ISREG(info.st_mode) and _ours(info) and info.st_size == len(data)):

@@ -20,7 +20,7 @@ from pathlib import Path
 from tests.conftest import REPO, SAMPLES
 
 PACKAGE = REPO / "inspector"
-DOMAIN = ("core", "rules", "agents", "rewrite", "check", "live", "summaries", "cli")
+DOMAIN = ("core", "rules", "agents", "rewrite", "check", "live", "summaries", "hooks", "cli")
 """Everything but the Textual front end (``inspector.tui``)."""
 FRONT_ENDS = ("inspector.cli", "inspector.tui")
 
