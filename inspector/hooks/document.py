@@ -30,7 +30,8 @@ DEPTH_LIMIT = 64
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
-_COMMENT = re.compile(r"^\s*(//|/\*)", re.MULTILINE)
+_COMMENT = re.compile(r"//|/\*")
+"""Outside strings, where JSON never has a ``/``."""
 _WHITESPACE = " \t\r\n"
 """JSON's whitespace (str.strip's default takes more)."""
 _BOM = "\ufeff"
