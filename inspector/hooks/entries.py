@@ -139,6 +139,20 @@ def without_ours(settings: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return result, removed
 
 
+def pruned(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` without empty event arrays in ``hooks``, nor a ``hooks`` left empty:
+    compared so, a file as it was before the install (an empty ``Stop`` of the user's)
+    is found again after :func:`without_ours` removed the containers ours left empty."""
+    hooks = settings.get("hooks")
+    if not isinstance(hooks, dict):
+        return settings
+    kept = {event: groups for event, groups in hooks.items() if groups != []}
+    result = {**settings, "hooks": kept}
+    if not kept:
+        del result["hooks"]
+    return result
+
+
 def _without_ours(groups: list[Any]) -> list[Any]:
     kept: list[Any] = []
     for group in groups:

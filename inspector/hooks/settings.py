@@ -39,7 +39,7 @@ from inspector.hooks.document import (
     render,
     same,
 )
-from inspector.hooks.entries import State, states, with_ours, without_ours
+from inspector.hooks.entries import State, pruned, states, with_ours, without_ours
 from inspector.rewrite.safe_write import StagedFile, backups_of, existing_backup, write_backup
 
 BACKUPS_COMPARED = 50
@@ -182,13 +182,14 @@ def _refuse_changed(file: SettingsFile) -> None:
 
 
 def _backup_holding(target: Path, value: dict[str, Any]) -> tuple[Path, bytes] | None:
-    """The newest backup of ``target`` that holds ``value`` (key order included)."""
+    """The newest backup of ``target`` that holds ``value`` (key order included), empty
+    hook containers aside (:func:`~inspector.hooks.entries.pruned`)."""
     for backup in backups_of(target)[:BACKUPS_COMPARED]:
         try:
             data, _ = read_whole(backup, SIZE_LIMIT)
             held, _ = parse(data, str(backup))
         except (OSError, SettingsRefused):
             continue
-        if same(held, value):
+        if same(pruned(held), pruned(value)):
             return backup, data
     return None

@@ -79,8 +79,8 @@ STYLES: dict[str, Callable[[Any], bytes]] = {
     "tabs": lambda v: (json.dumps(v, indent="\t", ensure_ascii=False) + "\n").encode(),
     "compact": lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode(),
     "one spaced line": lambda v: (json.dumps(v, ensure_ascii=False) + "\n").encode(),
-    "CRLF": lambda v: (json.dumps(v, indent=2, ensure_ascii=False) + "\n").encode().replace(
-        b"\n", b"\r\n"
+    "CRLF": lambda v: (
+        (json.dumps(v, indent=2, ensure_ascii=False) + "\n").encode().replace(b"\n", b"\r\n")
     ),
     "BOM, no final newline": lambda v: b"\xef\xbb\xbf" + json.dumps(v, indent=2).encode(),
     "ASCII escapes": lambda v: (json.dumps(v, indent=2, ensure_ascii=True) + "\n").encode(),
@@ -125,6 +125,40 @@ def test_uninstall_without_a_backup_writes_the_users_style_back(
     path.write_bytes(dump(merged(USER_SETTINGS)))
     assert hooks("uninstall", capsys=capsys)[0] == 0
     assert path.read_bytes() == dump(USER_SETTINGS)
+
+
+ODD = b'  { "model" :"opus",  "effort":1.50,\n"hooks":{ "Stop" : [ ] },\t"e": "\\u00e9\\/" }  \n\n'
+
+
+def test_odd_formatting_comes_back_byte_for_byte(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Irregular spacing, ``1.50``, ``\\/``, an empty ``Stop`` of the user's: the install
+    writes the same values in a regular style; the uninstall restores the bytes."""
+    config.mkdir()
+    path = config / "settings.json"
+    path.write_bytes(ODD)
+    assert hooks("install", capsys=capsys)[0] == 0
+    written = json.loads(path.read_bytes())
+    assert written == merged(json.loads(ODD))
+    code, out, _ = hooks("uninstall", capsys=capsys)
+    assert code == 0
+    assert "its bytes become those of" in out
+    assert path.read_bytes() == ODD
+
+
+def test_a_change_of_the_users_since_the_install_is_kept_at_uninstall(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config.mkdir()
+    path = config / "settings.json"
+    path.write_bytes(two_spaces(USER_SETTINGS))
+    hooks("install", capsys=capsys)
+    edited = json.loads(path.read_bytes())
+    edited["model"] = "sonnet"
+    path.write_bytes(two_spaces(edited))
+    assert hooks("uninstall", capsys=capsys)[0] == 0
+    assert path.read_bytes() == two_spaces({**USER_SETTINGS, "model": "sonnet"})
 
 
 def test_the_users_hooks_stay_first_and_untouched(
@@ -192,7 +226,7 @@ def test_uninstall_takes_only_ours_even_inside_a_users_group(
     config.mkdir()
     path = config / "settings.json"
     path.write_bytes(two_spaces(settings))
-    code, out, _ = hooks("uninstall", capsys=capsys)
+    code, _, _ = hooks("uninstall", capsys=capsys)
     assert code == 0
     assert path.read_bytes() == two_spaces({"hooks": {"Stop": [{"hooks": [theirs]}]}})
 
@@ -283,7 +317,7 @@ def test_what_we_cannot_round_trip_is_refused_untouched(
     config.mkdir()
     path = config / "settings.json"
     path.write_bytes(data)
-    code, out, err = hooks(action, capsys=capsys)
+    code, _, err = hooks(action, capsys=capsys)
     if action == "uninstall" and case in ("hooks is a list", "event is an object"):
         assert (code, err) == (0, "")  # nothing of ours in it: nothing to do
     else:
