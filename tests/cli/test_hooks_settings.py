@@ -22,6 +22,7 @@ import pytest
 from inspector.cli import main
 from inspector.hooks import settings as settings_module
 from inspector.hooks.entries import EVENTS, TIMEOUT, hook_command, is_ours
+from inspector.rewrite.safe_write import write_backup as real_backup
 
 USER_STOP = {"hooks": [{"type": "command", "command": "notify-send 'done'"}]}
 USER_START = {"matcher": "startup|resume", "hooks": [{"type": "command", "command": "echo hi"}]}
@@ -58,7 +59,7 @@ def ours(command: str | None = None) -> dict[str, list[dict[str, Any]]]:
 
 def merged(settings: dict[str, Any], command: str | None = None) -> dict[str, Any]:
     """``settings`` with our groups appended after the user's, keys in order."""
-    result = json.loads(json.dumps(settings))
+    result: dict[str, Any] = json.loads(json.dumps(settings))
     hooks = result.setdefault("hooks", {})
     for event, groups in ours(command).items():
         hooks.setdefault(event, []).extend(groups)
@@ -400,7 +401,6 @@ def test_a_file_changed_while_we_write_is_not_overwritten(
     path = config / "settings.json"
     path.write_bytes(two_spaces(USER_SETTINGS))
     edited = two_spaces({**USER_SETTINGS, "model": "sonnet"})
-    real_backup = settings_module.write_backup
 
     def backup_then_edit(source: Path, data: bytes) -> Path:
         written = real_backup(source, data)
