@@ -17,7 +17,7 @@ from inspector.batch import FileChecker, Settings
 from inspector.cache import cache_root
 from inspector.core.client import ClientChoice
 from inspector.core.safe_text import one_line
-from inspector.hook import HookInput, answer
+from inspector.hooks.respond import HookInput, answer
 
 INPUT_LIMIT = 1 << 20
 """A hook input is a few hundred bytes; more is not one."""

@@ -4,5 +4,5 @@
 :mod:`~inspector.hooks.document` reads and writes a settings file in its own style,
 :mod:`~inspector.hooks.entries` knows our entries, :mod:`~inspector.hooks.settings`
 finds the file and changes it safely. The command they install, ``inspector hook``, is
-:mod:`inspector.hook`.
+:mod:`~inspector.hooks.respond`.
 """

@@ -1,20 +1,23 @@
 """Our hook, run by the real Claude Code: what it adds reaches the model.
 
-The client resumes a session with an orphan call (offline, against the loopback server of
-``tests/support/claude_capture.py``) with ``inspector hook`` as its ``SessionStart`` hook;
+Our hooks are installed into the client's config folder with ``inspector hooks install``;
+the client resumes a session with an orphan call (offline, against the loopback server of
+``tests/support/claude_capture.py``);
 the request it sends carries our note naming the call whose result it dropped. Checked with
 Claude Code 2.1.332 (the newest in ``tests/claude_versions.txt``); skipped without a client.
 """
 
 from __future__ import annotations
 
-import shlex
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import orjson
 import pytest
 
-from inspector.hook import SESSION_START
+from inspector.hooks.respond import SESSION_START
 from tests.conftest import SAMPLES
 from tests.support.claude_capture import capture_resume_request, find_claude
 
@@ -27,16 +30,24 @@ pytestmark = [
 ]
 
 
-def hook_settings() -> dict[str, object]:
-    command = f"{shlex.quote(sys.executable)} -m inspector hook"
-    entry = {"type": "command", "command": command, "timeout": 60}
-    return {"hooks": {SESSION_START: [{"matcher": "resume", "hooks": [entry]}]}}
+def install_hooks(config: Path) -> None:
+    """``inspector hooks install`` into the client's config folder, as a user would."""
+    done = subprocess.run(
+        [sys.executable, "-m", "inspector", "hooks", "install", "--user"],
+        env={**os.environ, "CLAUDE_CONFIG_DIR": str(config)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    settings = orjson.loads((config / "settings.json").read_bytes())
+    assert [group["matcher"] for group in settings["hooks"][SESSION_START]] == ["resume"]
 
 
 def test_the_resumed_request_names_the_call_that_lost_its_result() -> None:
     assert CLAUDE is not None
     captured = capture_resume_request(
-        SAMPLES / "orphan-tool-use.jsonl", claude_bin=CLAUDE, settings=hook_settings()
+        SAMPLES / "orphan-tool-use.jsonl", claude_bin=CLAUDE, configure=install_hooks
     )
     last = captured.messages[-1]
     texts = [block.get("text", "") for block in last["content"] if isinstance(block, dict)]

@@ -41,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -482,15 +482,15 @@ def capture_resume_request(
     prompt: str = "ping",
     extra_args: Sequence[str] = (),
     keep_dir: Path | None = None,
-    settings: Mapping[str, Any] | None = None,
+    configure: Callable[[Path], None] | None = None,
 ) -> CapturedRequest:
     """Resume ``transcript`` with the real Claude Code, offline, and return what it sent.
 
     ``session_id`` defaults to the first ``sessionId`` in the file's lines, else the file's
     stem when it is a UUID; the copy is named ``<session_id>.jsonl`` whatever the original
     name (``full.jsonl`` checkpoints). ``keep_dir``: do the work there and leave it in place
-    (for debugging) instead of a deleted temporary directory. ``settings``: written as the
-    client's user ``settings.json`` (hooks, say).
+    (for debugging) instead of a deleted temporary directory. ``configure``: called with the
+    client's config folder before it starts (to install hooks there, say).
 
     Raises ``CaptureError`` (``.run`` holds stdout, stderr, exit code and every request
     seen; ``.no_conversation`` tells "No conversation found") when no conversation request
@@ -514,8 +514,8 @@ def capture_resume_request(
         home, config, tmp = work / "home", work / "config", work / "tmp"
         for directory in (home, config, tmp):
             directory.mkdir(parents=True, exist_ok=True)
-        if settings is not None:
-            (config / "settings.json").write_bytes(orjson.dumps(dict(settings)))
+        if configure is not None:
+            configure(config)
 
         cwd = _mirror_cwd(work / "root", info.cwd)
         cwd.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,20 @@ from pathlib import Path
 from tests.conftest import REPO, SAMPLES
 
 PACKAGE = REPO / "inspector"
-DOMAIN = ("core", "rules", "agents", "rewrite", "check", "live", "summaries", "hooks", "cli")
+DOMAIN = (
+    "core",
+    "rules",
+    "agents",
+    "rewrite",
+    "check",
+    "live",
+    "summaries",
+    "resume",
+    "batch",
+    "cache",
+    "hooks",
+    "cli",
+)
 """Everything but the Textual front end (``inspector.tui``)."""
 FRONT_ENDS = ("inspector.cli", "inspector.tui")
 
