@@ -24,7 +24,7 @@ from inspector.core.safe_text import escaped
 EXIT_OK = 0
 EXIT_UNCHECKABLE = 2
 
-COMMANDS = ("check", "messages", "rewind", "repair", "hook", "hooks")
+COMMANDS = ("check", "messages", "rewind", "repair", "hook", "watch", "hooks")
 _LEAVE_AT_ONCE = ("check", "messages", "hook")
 """Commands that have written all they write (the result cache) when :func:`main` returns."""
 
@@ -122,6 +122,49 @@ def _command_parser() -> argparse.ArgumentParser:
 
     _add_hooks(commands)
 
+    watch = commands.add_parser(
+        "watch",
+        help="follow every live session and print one JSON line per event",
+        description="Follow the sessions written recently (under the paths, else every "
+        "agent's storage) and print one JSON line per event: broke, healed, client_patched, "
+        "api_error, stalled, ended.",
+    )
+    watch.add_argument("paths", nargs="*", type=Path, help="session files or folders")
+    watch.add_argument(
+        "--exec",
+        dest="exec_command",
+        metavar="CMD",
+        help="run CMD per event (the event as JSON on its stdin and in $INSPECTOR_EVENT)",
+    )
+    watch.add_argument("--bell", action="store_true", help="ring the terminal bell on broke")
+    watch.add_argument(
+        "--interval", type=float, default=0.5, metavar="S", help="seconds between looks (0.5)"
+    )
+    watch.add_argument(
+        "--recent",
+        type=float,
+        default=3600.0,
+        metavar="S",
+        help="follow files written within S seconds (3600)",
+    )
+    watch.add_argument(
+        "--stall",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="stalled: calls without results for S seconds (300)",
+    )
+    watch.add_argument(
+        "--idle",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="ended: nothing written for S seconds (600)",
+    )
+    watch.add_argument(
+        "--for", dest="run_for", type=float, metavar="S", help="stop after S seconds"
+    )
+
     messages = commands.add_parser(
         "messages",
         help="print the conversation as the client will send it to the API",
@@ -199,6 +242,19 @@ def _add_hooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _run_command(arguments: list[str]) -> int:
     options = _command_parser().parse_args(arguments)
+    if options.command == "watch":
+        from inspector.cli.watch import run_watch
+
+        return run_watch(
+            options.paths,
+            interval=options.interval,
+            recent=options.recent,
+            idle=options.idle,
+            stall=options.stall,
+            run_for=options.run_for,
+            exec_command=options.exec_command,
+            bell=options.bell,
+        )
     if options.command == "hook":
         from inspector.cli.hook import run_hook
 

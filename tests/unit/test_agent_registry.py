@@ -44,6 +44,7 @@ IMPORT_EXCEPTIONS = {
     "tui/conversation_view.py": "Claude Code's subagent files beside a session",
     "tui/widgets/status_bar.py": "Claude Code's pid wording",
     "cli/check.py": "Claude Code's config root, listed project by project",
+    "cli/watch.py": "Claude Code's projects folder, watched by default with other agents' storage",
     "hooks/settings.py": "Claude Code's config root, where its settings.json is",
 }
 

@@ -1,0 +1,276 @@
+"""Following many live sessions at once and saying what happens to them, as events.
+
+A :class:`Watcher` keeps one :class:`~inspector.live.LiveSession` per session file written
+recently (a followed Claude Code transcript is read by its tail: an append costs what it
+appends) and, on each :meth:`Watcher.poll`, refreshes the files whose stamp changed and
+compares what they hold with what they held:
+
+* ``broke``: an error the API rejects appeared (new errors of a session are one event);
+* ``healed``: a session that had errors has none (a rewind or repair, say);
+* ``client_patched``: the client recorded a result it made up (``MADEUP``);
+* ``api_error``: the client stored an API error (``APIERROR``), with the cause it links to;
+* ``stalled``: the last turn's calls have had no result for ``stall_after`` seconds while
+  nothing was written;
+* ``ended``: nothing was written for ``idle_after`` seconds (it is watched again when it
+  changes).
+
+Plain domain code: ``inspector watch`` prints the events, the app may show them.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from inspector.agents import FORMATS, NotATranscript, agent_of
+from inspector.core.json_out import path_text
+from inspector.core.model import TOOL_USE, Conversation
+from inspector.core.safe_text import one_line
+from inspector.live import LiveSession
+from inspector.rules import Finding, Report, Rule
+
+BROKE = "broke"
+HEALED = "healed"
+CLIENT_PATCHED = "client_patched"
+API_ERROR = "api_error"
+STALLED = "stalled"
+ENDED = "ended"
+
+SESSION_SUFFIXES = (".jsonl", ".json")
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEvent:
+    kind: str
+    path: Path
+    session_id: str | None
+    agent: str | None
+    at: float
+    text: str
+    findings: tuple[Finding, ...] = ()
+    fix: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event": self.kind,
+            "time": datetime.fromtimestamp(self.at, UTC).isoformat(timespec="milliseconds"),
+            "path": path_text(self.path),
+            "session_id": self.session_id,
+            "agent": self.agent,
+            "text": self.text,
+            "findings": [
+                {
+                    "rule": finding.rule.value,
+                    "severity": finding.severity.value,
+                    "line": finding.line,
+                    "ids": list(finding.ids),
+                    "text": finding.text,
+                    "cause": finding.cause,
+                }
+                for finding in self.findings
+            ],
+            "fix": self.fix,
+        }
+
+
+@dataclass(slots=True)
+class _Followed:
+    live: LiveSession
+    stamp: tuple[int, int, int] | None = None
+    changed_at: float = 0.0
+    errors: frozenset[str] = frozenset()
+    told: set[str] = field(default_factory=set)
+    """Keys of made-up results and API errors already reported."""
+    pending: frozenset[str] = frozenset()
+    stalled: bool = False
+    ended: bool = False
+    unreadable: bool = False
+
+
+class Watcher:
+    """Sessions under some paths (files or folders), followed while they are written."""
+
+    def __init__(
+        self,
+        paths: Iterable[Path],
+        *,
+        recent_within: float = 3600.0,
+        idle_after: float = 600.0,
+        stall_after: float = 300.0,
+    ) -> None:
+        self.paths = list(paths)
+        self.recent_within = recent_within
+        self.idle_after = idle_after
+        self.stall_after = stall_after
+        self._sessions: dict[Path, _Followed] = {}
+
+    @property
+    def followed(self) -> list[Path]:
+        return list(self._sessions)
+
+    def discover(self, now: float | None = None) -> None:
+        """Follow every session file under the paths written within ``recent_within``
+        seconds (a file named directly: whatever its age)."""
+        now = time.time() if now is None else now
+        for path in self.paths:
+            if path.is_file():
+                self._follow(path, now)
+                continue
+            for folder, _, names in os.walk(path):
+                for name in names:
+                    if not name.endswith(SESSION_SUFFIXES):
+                        continue
+                    found = Path(folder, name)
+                    if found in self._sessions:
+                        continue
+                    try:
+                        written = os.stat(found).st_mtime
+                    except OSError:
+                        continue
+                    if now - written <= self.recent_within:
+                        self._follow(found, now)
+
+    def _follow(self, path: Path, now: float) -> None:
+        if path not in self._sessions:
+            self._sessions[path] = _Followed(LiveSession(path), changed_at=now)
+
+    def poll(self, now: float | None = None) -> list[WatchEvent]:
+        """Refresh what changed; the events since the last poll."""
+        now = time.time() if now is None else now
+        events: list[WatchEvent] = []
+        for path, followed in list(self._sessions.items()):
+            events.extend(self._poll_one(path, followed, now))
+        return events
+
+    def _poll_one(self, path: Path, followed: _Followed, now: float) -> list[WatchEvent]:
+        try:
+            found = os.stat(path)
+        except OSError:
+            del self._sessions[path]  # removed: nothing more to say of it
+            return []
+        stamp = (found.st_ino, found.st_size, found.st_mtime_ns)
+        if stamp == followed.stamp:
+            return self._quiet(path, followed, now)
+        followed.stamp = stamp
+        followed.changed_at = now
+        followed.ended = False
+        followed.stalled = False
+        try:
+            snapshot = followed.live.refresh()
+        except (OSError, NotATranscript):
+            followed.unreadable = True
+            return []
+        if snapshot is None:
+            return []
+        followed.unreadable = False
+        return self._compare(path, followed, snapshot.report, now)
+
+    def _compare(
+        self, path: Path, followed: _Followed, report: Report, now: float
+    ) -> list[WatchEvent]:
+        conversation = report.conversation
+        agent = conversation.format
+        session = conversation.session_id
+
+        def event(
+            kind: str, text: str, findings: Iterable[Finding] = (), fix: bool = False
+        ) -> WatchEvent:
+            return WatchEvent(
+                kind,
+                path,
+                session,
+                agent,
+                now,
+                one_line(text, 300),
+                tuple(findings),
+                _fix(path, conversation) if fix else None,
+            )
+
+        events: list[WatchEvent] = []
+        errors = [f for f in report.errors if f.rule is not Rule.APIERROR]
+        keys = frozenset(_key(f) for f in errors)
+        new = [f for f in errors if _key(f) not in followed.errors]
+        if new:
+            events.append(event(BROKE, f"broke: {new[0].headline}", new, fix=True))
+        elif followed.errors and not keys:
+            events.append(event(HEALED, "no error left: the API accepts this conversation"))
+        followed.errors = keys
+        for finding in report.findings:
+            if finding.rule not in (Rule.MADEUP, Rule.APIERROR):
+                continue
+            key = _key(finding)
+            if key in followed.told:
+                continue
+            followed.told.add(key)
+            if finding.rule is Rule.MADEUP:
+                events.append(event(CLIENT_PATCHED, finding.text, [finding]))
+            else:
+                cause = f" (cause: {finding.cause})" if finding.cause else ""
+                events.append(event(API_ERROR, finding.text + cause, [finding], fix=True))
+        followed.pending = _pending_calls(report)
+        return events
+
+    def _quiet(self, path: Path, followed: _Followed, now: float) -> list[WatchEvent]:
+        """Nothing was written since the last poll: stalled, or ended."""
+        snapshot = followed.live.snapshot
+        if snapshot is None or followed.unreadable:
+            return []
+        conversation = snapshot.report.conversation
+        quiet_for = now - followed.changed_at
+        events: list[WatchEvent] = []
+        if followed.pending and not followed.stalled and quiet_for >= self.stall_after:
+            followed.stalled = True
+            events.append(
+                WatchEvent(
+                    STALLED,
+                    path,
+                    conversation.session_id,
+                    conversation.format,
+                    now,
+                    f"{len(followed.pending)} call(s) without a result for {quiet_for:.0f} s: "
+                    + ", ".join(sorted(followed.pending)[:5]),
+                )
+            )
+        if not followed.ended and quiet_for >= self.idle_after:
+            followed.ended = True
+            events.append(
+                WatchEvent(
+                    ENDED,
+                    path,
+                    conversation.session_id,
+                    conversation.format,
+                    now,
+                    f"nothing written for {quiet_for:.0f} s",
+                )
+            )
+        return events
+
+
+def _key(finding: Finding) -> str:
+    return f"{finding.rule.value}:{','.join(finding.ids)}:{finding.line}"
+
+
+def _pending_calls(report: Report) -> frozenset[str]:
+    """Ids of the calls of the last assistant message that no result answers yet."""
+    messages = report.conversation.messages
+    if not messages or messages[-1].role != "assistant":
+        return frozenset()
+    return frozenset(
+        block.tool_id
+        for block in messages[-1].blocks
+        if block.type == TOOL_USE and block.tool_id is not None
+    )
+
+
+def _fix(path: Path, conversation: Conversation) -> str:
+    command = f"inspector repair {shlex.quote(str(path))}"
+    resume = None
+    if conversation.session_id and conversation.format in FORMATS:
+        resume = agent_of(conversation).resume_command(conversation.session_id)
+    return command + (f", or {resume} (the client heals some of it, silently)" if resume else "")
