@@ -1,3 +1,3 @@
-from inspector.cli import entry
+from inspector.start import entry
 
 entry()

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Final
@@ -38,7 +36,6 @@ import orjson
 from inspector.core.agent import Checkpoint
 from inspector.core.safe_read import open_regular
 
-APP_FOLDER: Final = "agent-session-inspector"
 LAYOUT: Final = b"inspector-check-cache 1\n"
 """The first line of every entry; a new layout gets a new line (and a new folder)."""
 ENTRIES_FOLDER: Final = "checks-1"
@@ -48,21 +45,6 @@ _FIRST_READ = 64 * 1024
 """Bytes read at once to find an entry's header and result (most fit)."""
 _TEMPORARY_SUFFIX = ".tmp"
 _STALE_TEMPORARY_SECONDS = 3600.0
-
-
-def cache_root(environ: Mapping[str, str] | None = None, platform: str = sys.platform) -> Path:
-    """The inspector's cache folder: ``$INSPECTOR_CACHE_DIR``, else the platform's own
-    (``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux, ``~/Library/Caches`` on macOS,
-    ``%LOCALAPPDATA%`` on Windows) with a folder of ours in it."""
-    env = os.environ if environ is None else environ
-    if env.get("INSPECTOR_CACHE_DIR"):
-        return Path(env["INSPECTOR_CACHE_DIR"]).expanduser()
-    if platform == "win32" and env.get("LOCALAPPDATA"):
-        return Path(env["LOCALAPPDATA"], APP_FOLDER, "Cache")
-    if platform == "darwin":
-        return Path.home() / "Library" / "Caches" / APP_FOLDER
-    base = env.get("XDG_CACHE_HOME")
-    return (Path(base) if base and os.path.isabs(base) else Path.home() / ".cache") / APP_FOLDER
 
 
 @dataclass(frozen=True, slots=True)

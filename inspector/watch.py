@@ -140,6 +140,16 @@ class Watcher:
         if path not in self._sessions:
             self._sessions[path] = _Followed(LiveSession(path), changed_at=now)
 
+    def query(self, path: Path, now: float | None = None) -> tuple[Report | None, list[WatchEvent]]:
+        """The session's report as of now (followed from now on, if it was not), and the
+        events its refresh gave."""
+        now = time.time() if now is None else now
+        self._follow(path, now)
+        events = self._poll_one(path, self._sessions[path], now)
+        followed = self._sessions.get(path)
+        snapshot = None if followed is None else followed.live.snapshot
+        return (None if snapshot is None else snapshot.report), events
+
     def poll(self, now: float | None = None) -> list[WatchEvent]:
         """Refresh what changed; the events since the last poll."""
         now = time.time() if now is None else now

@@ -268,8 +268,8 @@ def _run_command(arguments: list[str]) -> int:
     else:
         options.path = _session_or_path(options.path)
     if options.command == "check":
-        from inspector.cache import cache_root
         from inspector.cli.check import run_check
+        from inspector.core.cache_folder import cache_root
 
         return run_check(
             options.paths,

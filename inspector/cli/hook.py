@@ -14,14 +14,13 @@ from typing import BinaryIO, TextIO
 import orjson
 
 from inspector.batch import FileChecker, Settings
-from inspector.cache import cache_root
+from inspector.core.cache_folder import cache_root
 from inspector.core.client import ClientChoice
 from inspector.core.safe_text import one_line
-from inspector.hooks.respond import HookInput, answer
+from inspector.hooks.respond import STATE_FOLDER, HookInput, answer
 
 INPUT_LIMIT = 1 << 20
 """A hook input is a few hundred bytes; more is not one."""
-HOOK_STATE_FOLDER = "hooks-1"
 
 
 def run_hook(stdin: BinaryIO, stdout: TextIO) -> int:
@@ -31,7 +30,7 @@ def run_hook(stdin: BinaryIO, stdout: TextIO) -> int:
             return 0  # not an event we answer: nothing to say
         root = cache_root()
         checker = FileChecker(Settings(client=ClientChoice(environ=os.environ), cache_root=root))
-        reply = answer(hook, checker, root / HOOK_STATE_FOLDER)
+        reply = answer(hook, checker, root / STATE_FOLDER)
         if reply is not None:
             stdout.write(orjson.dumps(reply.wire(hook.event)).decode() + "\n")
         return 0

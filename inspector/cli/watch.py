@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -13,7 +16,12 @@ import orjson
 
 from inspector.agents import HOME_AGENT, stored_sessions
 from inspector.agents.claude_code.layout import config_root
+from inspector.check import report_dict
+from inspector.core.cache_folder import cache_root
 from inspector.core.safe_text import escaped
+from inspector.hooks.resident import HookServer
+from inspector.hooks.respond import STATE_FOLDER, HookInput, answer_from, needs_resume_preview
+from inspector.resume import preview_resume
 from inspector.watch import API_ERROR, BROKE, Watcher, WatchEvent
 
 DISCOVER_EVERY = 5.0
@@ -30,24 +38,56 @@ def run_watch(
     run_for: float | None,
     exec_command: str | None,
     bell: bool,
+    serve_hooks: bool = True,
     out: TextIO | None = None,
 ) -> int:
     stream = out or sys.stdout
     watcher = Watcher(
         paths or _every_agents_storage(), recent_within=recent, idle_after=idle, stall_after=stall
     )
+    server = HookServer.start() if serve_hooks else None
     started = time.monotonic()
     next_look = 0.0
     children: list[subprocess.Popen[bytes]] = []
-    while run_for is None or time.monotonic() - started < run_for:
-        if time.monotonic() >= next_look:
-            watcher.discover()
-            next_look = time.monotonic() + DISCOVER_EVERY
-        for event in watcher.poll():
-            _emit(event, stream, exec_command, bell, children)
-        children = [child for child in children if child.poll() is None]
-        time.sleep(interval)
+
+    def emit(event: WatchEvent) -> None:
+        _emit(event, stream, exec_command, bell, children)
+
+    try:
+        while run_for is None or time.monotonic() - started < run_for:
+            if time.monotonic() >= next_look:
+                watcher.discover()
+                next_look = time.monotonic() + DISCOVER_EVERY
+            for event in watcher.poll():
+                emit(event)
+            children[:] = [child for child in children if child.poll() is None]
+            if server is None:
+                time.sleep(interval)
+            elif select.select([server], [], [], interval)[0]:
+                server.serve_waiting(partial(_answer_hook, watcher, emit))
+    finally:
+        if server is not None:
+            server.close()
     return 0
+
+
+def _answer_hook(watcher: Watcher, emit: Callable[[WatchEvent], None], request: bytes) -> bytes:
+    """A hook's answer from the session as followed here (``{}``: nothing to say)."""
+    try:
+        hook = HookInput.parse(request)
+        if hook is None:
+            return b"{}"
+        report, events = watcher.query(hook.transcript)
+        for event in events:
+            emit(event)
+        if report is None:
+            return b"{}"
+        preview = preview_resume(report) if needs_resume_preview(hook) else None
+        reply = answer_from(hook, report_dict(report, preview), cache_root() / STATE_FOLDER)
+        return orjson.dumps({} if reply is None else reply.wire(hook.event))
+    except Exception as error:  # a hook's question never stops the watch
+        print(f"inspector watch: answering a hook: {escaped(repr(error))}", file=sys.stderr)
+        return b"{}"
 
 
 def _every_agents_storage() -> list[Path]:

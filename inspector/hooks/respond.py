@@ -40,6 +40,8 @@ EVENTS: Final = (SESSION_START, STOP, SUBAGENT_STOP, PRE_COMPACT)
 _LOST_STEPS = {"dropped_call", "dropped_repeat", "faked_result"}
 """Resume steps after which the model no longer has a call's real result."""
 _MADE_UP = "MADEUP"
+STATE_FOLDER: Final = "hooks-1"
+"""In the cache folder: what each session's hook has told the user already."""
 _LISTED = 8
 """Calls named one by one in a message; the rest are counted."""
 
@@ -93,17 +95,26 @@ class HookAnswer:
 
 
 def answer(hook: HookInput, checker: FileChecker, state_folder: Path | None) -> HookAnswer | None:
-    """What to tell Claude Code (None: nothing to say). Raises OSError when the
-    transcript cannot be read."""
-    checked = checker.check(hook.transcript)
-    result = checked.result
-    if result is None:
-        return None
+    """What to tell Claude Code (None: nothing to say), the transcript checked through
+    ``checker`` (the result cache)."""
+    result = checker.check(hook.transcript).result
+    return None if result is None else answer_from(hook, result, state_folder)
+
+
+def answer_from(
+    hook: HookInput, result: dict[str, Any], state_folder: Path | None
+) -> HookAnswer | None:
+    """What to tell Claude Code, from the transcript's ``check --json`` result (its
+    ``resume`` is only read on a resume)."""
     if hook.event == SESSION_START:
         return _on_resume(result) if hook.source == "resume" else None
     if hook.event == PRE_COMPACT:
         return _before_compaction(result)
     return _on_stop(hook, result, state_folder)
+
+
+def needs_resume_preview(hook: HookInput) -> bool:
+    return hook.event == SESSION_START and hook.source == "resume"
 
 
 def _on_resume(result: dict[str, Any]) -> HookAnswer | None:

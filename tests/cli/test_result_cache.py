@@ -19,7 +19,8 @@ import pytest
 from inspector import batch
 from inspector.agents.claude_code import checkpoints
 from inspector.batch import CONTINUED, FROM_CACHE, READ, Checked, Settings, check_many
-from inspector.cache import ResultCache, Stamp, cache_root
+from inspector.cache import ResultCache, Stamp
+from inspector.core.cache_folder import cache_root
 from inspector.core.client import ClientChoice
 from tests.conftest import REPO, SAMPLES
 from tests.support.synthetic import SessionWriter, bash_call, read_call
