@@ -24,7 +24,7 @@ def test_the_distribution_is_not_the_unrelated_pypi_inspector() -> None:
     project = PYPROJECT["project"]
     assert project["name"] != "inspector"  # taken on PyPI by an unrelated package
     assert f"`{project['name']}`" in README
-    assert project["scripts"] == {"inspector": "inspector.cli:entry"}
+    assert project["scripts"] == {"inspector": "inspector.start:entry"}
     assert PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == ["inspector"]
 
 
