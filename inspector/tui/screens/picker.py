@@ -56,7 +56,7 @@ BADGE_WIDTH = 18
 PROJECT_WIDTH = 18
 TITLE_MIN = 16
 ID_WIDTH = 8
-ROWS_PER_TICK = 400
+ROWS_PER_TICK = 250
 """Rows added to the table per tick (measuring a row's cells is what costs)."""
 CELLS_PER_TICK = 1000
 """Titles and badges put in the table per tick, at most."""
@@ -357,8 +357,14 @@ class SessionPicker(Screen[Path | None]):
         self.live = live
         self._keep_cursor()
         self._refill()
-        self.feed = HealthFeed(sessions, self.health).start()
+        self.feed = HealthFeed(sessions, self.health)
         self._show_heading()
+        # The feed's thread shares the interpreter: the first rows are drawn before it runs.
+        self.call_after_refresh(self._start_feed, self.feed)
+
+    def _start_feed(self, feed: HealthFeed) -> None:
+        if feed is self.feed:
+            feed.start()
 
     def _stop_feed(self) -> None:
         if self.feed is not None:
