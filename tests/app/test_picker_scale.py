@@ -191,3 +191,18 @@ async def test_a_pool_ends_with_the_picker(tmp_path: Path, monkeypatch: pytest.M
         await wait_for(pilot, feed.done.is_set, "the feed's end")
     await_children = [p for p in multiprocessing.active_children() if p.is_alive()]
     assert not await_children
+
+
+async def test_the_palette_and_the_footer_offer_the_filters(tmp_path: Path) -> None:
+    root = tmp_path / "claude"
+    write_root(root, 3)
+    app = make_app(str(root), follow=False, root=root)
+    async with app.run_test(size=SIZE) as pilot:
+        picker = await open_picker(app, pilot)
+        commands = {command.title: command for command in app.get_system_commands(picker)}
+        assert {"Filter", "Health"} <= set(commands)
+        assert "Clear filter" not in commands  # nothing to clear yet
+        commands["Health"].callback()
+        await pilot.pause()
+        assert "health rejected" in heading(picker)
+        assert "Clear filter" in {c.title for c in app.get_system_commands(picker)}

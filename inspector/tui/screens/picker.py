@@ -19,6 +19,7 @@ terminal the agent, session id and size go first; the health badge is never cut.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -27,7 +28,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
@@ -108,6 +109,7 @@ class SessionPicker(Screen[Path | None]):
         "filter": "Filter sessions by project, agent, title or id",
         "cycle_health": "Show all sessions, or only the rejected, with warnings, or ok",
         "toggle_scope": "List every project, or only this folder",
+        "clear_filter": "Show every session again",
     }
     """The command palette's line for the picker's own actions (see the app's)."""
 
@@ -147,6 +149,15 @@ class SessionPicker(Screen[Path | None]):
         self.filter_field = Input(
             placeholder="filter: project, agent, title or id", id="picker-filter"
         )
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """The picker's own actions that work now, named as the footer names them."""
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)  # BINDINGS above holds Binding objects only
+            help_text = self.PALETTE.get(binding.action)
+            if help_text is not None and self.check_action(binding.action, ()):
+                action = getattr(self, f"action_{binding.action}")
+                yield SystemCommand(binding.description, help_text, action)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="picker-title", markup=False)
