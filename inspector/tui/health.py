@@ -44,7 +44,8 @@ class Health(Enum):
 class Badge:
     text: str
     style: str
-    health: Health
+    health: Health = Health.UNKNOWN
+    """What the health filter sorts it under."""
 
 
 PENDING = Badge("…", "dim", Health.PENDING)

@@ -199,10 +199,10 @@ async def test_the_palette_and_the_footer_offer_the_filters(tmp_path: Path) -> N
     app = make_app(str(root), follow=False, root=root)
     async with app.run_test(size=SIZE) as pilot:
         picker = await open_picker(app, pilot)
-        commands = {command.title: command for command in app.get_system_commands(picker)}
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
         assert {"Filter", "Health"} <= set(commands)
         assert "Clear filter" not in commands  # nothing to clear yet
         commands["Health"].callback()
         await pilot.pause()
         assert "health rejected" in heading(picker)
-        assert "Clear filter" in {c.title for c in app.get_system_commands(picker)}
+        assert "Clear filter" in {c.title for c in app.get_system_commands(app.screen)}

@@ -274,8 +274,9 @@ class SessionPicker(Screen[Path | None]):
     # ------------------------------------------------------------------ filters
 
     def action_filter(self) -> None:
-        self.filter_field.add_class("visible")
-        self.filter_field.focus()
+        self.filter_field.display = True  # now, not at the next style update: keys typed
+        # right after the slash go to the field
+        self.set_focus(self.filter_field)  # at once: focus() waits behind queued keys
         self.refresh_bindings()
 
     @on(Input.Changed, "#picker-filter")
@@ -301,11 +302,11 @@ class SessionPicker(Screen[Path | None]):
         self.refresh_bindings()
 
     def _filtering(self) -> bool:
-        return bool(self.words or self.health_filter) or self.filter_field.has_class("visible")
+        return bool(self.words or self.health_filter) or self.filter_field.display
 
     def action_clear_filter(self) -> None:
         self.filter_field.value = ""
-        self.filter_field.remove_class("visible")
+        self.filter_field.display = False
         self.words = ()
         self.health_filter = None
         self._keep_cursor()
@@ -385,12 +386,8 @@ class SessionPicker(Screen[Path | None]):
     def _show_heading(self) -> None:
         """The title line: where, how many, the filters, and the badges still to come."""
         scope = self.scope if self.showing_scope else None
-        title = styled("Sessions ", "bold")
-        where = str(scope) if scope is not None else str(self.root / "projects")
-        title.append(f"in {escaped(where)}", style="dim")
-        title.append(f"  ({len(self.listed)}, newest first)", style="dim")
-        if scope is not None and not any(s.path != self.current for s in self.listed):
-            title.append("  nothing else in this folder", style="yellow")
+        title = styled("Sessions", "bold")
+        title.append(f" ({len(self.listed)}, newest first)", style="dim")
         if self.words or self.health_filter is not None:
             shown = self.query_one(DataTable).row_count
             title.append(f"  {shown} shown:", style="bold")
@@ -401,6 +398,10 @@ class SessionPicker(Screen[Path | None]):
         left = self.feed.badges_left if self.feed is not None else 0
         if left:
             title.append(f"  {left} badges to come", style="dim")
+        where = str(scope) if scope is not None else str(self.root / "projects")
+        title.append(f"  in {escaped(where)}", style="dim")
+        if scope is not None and not any(s.path != self.current for s in self.listed):
+            title.append("  nothing else in this folder", style="yellow")
         if self.scope is not None:
             title.append("  a: " + ("all projects" if self.showing_scope else "this folder"))
         if title != self._heading:
