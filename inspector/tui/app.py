@@ -217,6 +217,8 @@ class InspectorApp(App[None]):
             if help_text is not None and self._offered(binding.action):
                 action = getattr(self, f"action_{binding.action}")
                 yield SystemCommand(binding.description, help_text, action)
+        if isinstance(screen, SessionPicker):
+            yield from screen.palette_commands()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that would do nothing on this page are neither run nor in the footer."""

@@ -13,9 +13,11 @@ import pytest
 import inspector.tui.app
 import inspector.tui.health
 import inspector.tui.screens.picker
+from inspector.agents import NotATranscript
+from inspector.batch import Checked
 from inspector.tui.app import InspectorApp
 from inspector.tui.conversation_view import NodeKind
-from inspector.tui.health import Badge, compute_badge
+from inspector.tui.health import Badge, Health, badge_of
 from inspector.tui.labels import clock
 from inspector.tui.screens.picker import SessionPicker
 from tests.app.helpers import SIZE, copy_sample, labels, loaded, nodes_of, open_app, wait_for
@@ -96,14 +98,12 @@ async def test_a_failing_picker_is_reported(
         assert app.is_running
 
 
-def test_an_unexpected_file_gets_an_unreadable_badge(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(path: Path) -> Any:
-        raise RecursionError("too deep")
-
-    monkeypatch.setattr(inspector.tui.health, "check_file", broken)
-    assert compute_badge(copy_sample("orphan-tool-use", tmp_path)) == Badge("? unreadable", "dim")
+def test_an_unexpected_file_gets_an_unreadable_badge(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    failure = f"{path}: internal error: RecursionError: too deep"
+    assert badge_of(Checked(path, None, failure)) == Badge("? unreadable", "dim", Health.UNKNOWN)
+    not_one = str(NotATranscript(path, "no line is a message"))
+    assert badge_of(Checked(path, None, not_one)).text == "? not a transcript"
 
 
 def test_sizes_are_named_in_binary_units() -> None:

@@ -21,6 +21,7 @@ KEYS = (
     ("/", "filter by tool name, id or text (escape clears)"),
     ("e", "show a folded output in full (and fold it again)"),
     ("s", "session picker (every project and session, with health badges)"),
+    ("/ · h", "in the picker: filter by project, agent, title or id · by health"),
     ("r / R", "rewind to the last valid turn / repair what the API rejects"),
     ("→ / ←", "expand / collapse (or go to child / parent)"),
     ("enter", "expand a row, or load earlier messages on the ⋯ row"),

@@ -1,10 +1,17 @@
 """The session picker: every session under the config root (or a folder), newest first.
 
 Each row is a session's title (its client's own, else its first prompt), project, last
-write and health. Titles, then health badges, are computed one file at a time in an async
-worker that awaits a daemon thread per file, and cached by (path, size, mtime) on the
-app, so the picker opens instantly the second time and unchanged files are never read
-again. A failure of that worker is reported, never a reason to stop the app.
+write and health. The list is shown as soon as the folders are listed; the rows go into
+the table a few hundred per tick, so thousands of sessions never hold the keys. Titles,
+then health badges, come from a :class:`HealthFeed` thread (the result cache, then a
+pool of worker processes, newest first) and are put in the table by a timer, many cells
+per tick. They are kept by (path, size, mtime) on the app: the picker opens instantly the
+second time. A failure of the listing or the feed is reported, never a reason to stop.
+
+``/`` filters the rows by project, agent, title or session id (every word must match),
+``h`` by health (all, rejected, with warnings, ok); escape clears the filters first.
+A row is added once it is known to match, in the order of the list: under a health
+filter the rows follow the badges as they arrive.
 
 The columns follow the terminal's width: the title takes what is left, and on a narrow
 terminal the agent, session id and size go first; the health badge is never cut.
@@ -12,6 +19,7 @@ terminal the agent, session id and size go first; the health badge is never cut.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -20,17 +28,26 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from inspector.agents import HOME_AGENT, session_title, stored_sessions
+from inspector.agents import HOME_AGENT, stored_sessions
 from inspector.agents.claude_code.layout import live_session_ids
 from inspector.core.agent import SessionFile, newest_first
 from inspector.core.safe_text import escaped, one_line
-from inspector.tui.health import PENDING, Badge, HealthCache, compute_badge
+from inspector.tui.health import (
+    HEALTH,
+    PENDING,
+    TITLE,
+    Badge,
+    Health,
+    HealthCache,
+    HealthFeed,
+)
 from inspector.tui.labels import byte_size, styled
 from inspector.tui.launch import sessions_under
 from inspector.tui.threads import failure_text, in_daemon_thread
@@ -40,6 +57,14 @@ BADGE_WIDTH = 18
 PROJECT_WIDTH = 18
 TITLE_MIN = 16
 ID_WIDTH = 8
+ROWS_PER_TICK = 250
+"""Rows added to the table per tick (measuring a row's cells is what costs)."""
+CELLS_PER_TICK = 1000
+"""Titles and badges put in the table per tick, at most."""
+TICK = 0.1
+HEALTH_FILTERS = (None, Health.REJECTED, Health.WARNINGS, Health.OK)
+"""What ``h`` cycles through (None: every session)."""
+HEALTH_WORDS = {Health.REJECTED: "rejected", Health.WARNINGS: "warnings", Health.OK: "ok"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +96,22 @@ class SessionPicker(Screen[Path | None]):
     """Choose a session; dismissed with its path (or None)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear_filter", "Clear filter", id="picker.clear"),
         Binding("escape", "back", "Back", id="picker.back"),
         Binding("escape", "leave", "Quit", id="picker.leave"),
+        Binding("slash", "filter", "Filter", id="picker.filter"),
+        Binding("h", "cycle_health", "Health", id="picker.health"),
         Binding("a", "toggle_scope", "All projects", id="picker.all"),
         Binding("q", "app.quit", "Quit", id="picker.quit"),
     ]
+    AUTO_FOCUS = "#sessions"  # not the filter field, hidden until /
+    PALETTE: ClassVar[dict[str, str]] = {
+        "filter": "Filter sessions by project, agent, title or id",
+        "cycle_health": "Show all sessions, or only the rejected, with warnings, or ok",
+        "toggle_scope": "List every project, or only this folder",
+        "clear_filter": "Show every session again",
+    }
+    """The command palette's line for the picker's own actions (see the app's)."""
 
     def __init__(
         self,
@@ -94,18 +130,48 @@ class SessionPicker(Screen[Path | None]):
         self.showing_scope = scope is not None
         self.health = health
         self.current = current
+        self.listed: list[SessionFile] = []
+        """Every session listed, newest first."""
         self.sessions: dict[str, SessionFile] = {}
         self.live: dict[str, int] = {}
         self.columns: tuple[Column, ...] = ()
+        self.words: tuple[str, ...] = ()
+        """The text filter's words, casefolded (empty: no text filter)."""
+        self.health_filter: Health | None = None
+        self.feed: HealthFeed | None = None
+        self.frontier = 0
+        """The rows of :attr:`listed` before this one are decided (in the table or not)."""
+        self._cursor_to: str | None = None if current is None else str(current)
+        """The row to put the cursor on once it is in the table."""
+        self._heading: Text | None = None
+        self._failure_said = False
+        self._timer: Timer | None = None
+        self.filter_field = Input(
+            placeholder="filter: project, agent, title or id", id="picker-filter"
+        )
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """The picker's own actions that work now, named as the footer names them."""
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)  # BINDINGS above holds Binding objects only
+            help_text = self.PALETTE.get(binding.action)
+            if help_text is not None and self.check_action(binding.action, ()):
+                action = getattr(self, f"action_{binding.action}")
+                yield SystemCommand(binding.description, help_text, action)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="picker-title", markup=False)
+        yield self.filter_field
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self._lay_out(self.app.size.width)
+        self._timer = self.set_interval(TICK, self._tick)
         self.load_sessions()
+
+    def on_unmount(self) -> None:
+        self._stop_feed()
 
     def on_resize(self, event: events.Resize) -> None:
         self._lay_out(event.size.width)
@@ -117,24 +183,139 @@ class SessionPicker(Screen[Path | None]):
             return
         self.columns = columns
         table = self.query_one(DataTable)
+        self._keep_cursor()
         table.clear(columns=True)
         for column in columns:
             table.add_column(column.label, key=column.key, width=column.width)
-        self._fill()
+        self._refill()
 
-    def _fill(self) -> None:
+    # ------------------------------------------------------------------ rows
+
+    def _refill(self) -> None:
+        """Empty the table and add the rows that match, from the first."""
+        self.query_one(DataTable).clear()
+        self.frontier = 0
+        self._advance()
+
+    def _advance(self) -> None:
+        """Add the next rows known to match, in the order of the list; stop at a row that
+        is not decided yet (its badge or title is still to come)."""
         table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for session in self.sessions.values():
-            table.add_row(*self._cells(session), key=str(session.path))
-        if cursor:
-            table.move_cursor(row=cursor)
+        added = 0
+        while self.frontier < len(self.listed) and added < ROWS_PER_TICK:
+            session = self.listed[self.frontier]
+            verdict = self._matches(session)
+            if verdict is None:
+                break
+            self.frontier += 1
+            if verdict:
+                table.add_row(*self._cells(session), key=str(session.path))
+                added += 1
+        target = self._cursor_to
+        if added and target is not None and target in table.rows:
+            table.move_cursor(row=table.get_row_index(target))
+            self._cursor_to = None
+
+    def _matches(self, session: SessionFile) -> bool | None:
+        """Whether the filters keep ``session`` (None: not known until its badge or
+        title is there). A title or badge arriving only ever adds matches."""
+        if self.health_filter is not None:
+            badge = self.health.get(session)
+            if badge is None:
+                return None
+            if badge.health is not self.health_filter:
+                return False
+        if not self.words:
+            return True
+        title = self.health.title(session)
+        text = f"{session.project} {session.agent} {session.session_id} {title or ''}".casefold()
+        if all(word in text for word in self.words):
+            return True
+        return None if title is None else False
 
     def _cells(self, session: SessionFile) -> list[Text]:
         live = session.session_id in self.live
         badge = self.health.get(session) or PENDING
         return row_cells(session, self.columns, live, badge, self.health.title(session))
+
+    def _keep_cursor(self) -> None:
+        """Put the cursor back on the row it is on once the rows are added again."""
+        table = self.query_one(DataTable)
+        if self._cursor_to is None and table.row_count:
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            self._cursor_to = str(row_key.value)
+
+    def _tick(self) -> None:
+        """Put what the feed found in the table, add the next rows, say where it is."""
+        feed = self.feed
+        if feed is not None:
+            table = self.query_one(DataTable)
+            for kind, session in feed.drain(CELLS_PER_TICK):
+                key = str(session.path)
+                if key not in table.rows or self.sessions.get(key) is not session:
+                    continue
+                if kind == TITLE:
+                    found = self.health.title(session)
+                    self._update(
+                        key, TITLE, title_text(session, found, _width(self.columns, TITLE))
+                    )
+                elif kind == HEALTH:
+                    self._update(key, HEALTH, _badge_text(self.health.get(session) or PENDING))
+            if feed.failure is not None and not self._failure_said:
+                self._failure_said = True
+                self.app.notify(feed.failure, severity="error", timeout=8, markup=False)
+        self._advance()
+        self._show_heading()
+
+    def _update(self, key: str, column: str, text: Text) -> None:
+        if any(c.key == column for c in self.columns):
+            self.query_one(DataTable).update_cell(key, column, text)
+
+    # ------------------------------------------------------------------ filters
+
+    def action_filter(self) -> None:
+        self.filter_field.display = True  # now, not at the next style update: keys typed
+        # right after the slash go to the field
+        self.set_focus(self.filter_field)  # at once: focus() waits behind queued keys
+        self.refresh_bindings()
+
+    @on(Input.Changed, "#picker-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        words = tuple(event.value.casefold().split())
+        if words != self.words:
+            self.words = words
+            self._keep_cursor()
+            self._refill()
+            self._show_heading()
+            self.refresh_bindings()
+
+    @on(Input.Submitted, "#picker-filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_cycle_health(self) -> None:
+        at = HEALTH_FILTERS.index(self.health_filter)
+        self.health_filter = HEALTH_FILTERS[(at + 1) % len(HEALTH_FILTERS)]
+        self._keep_cursor()
+        self._refill()
+        self._show_heading()
+        self.refresh_bindings()
+
+    def _filtering(self) -> bool:
+        return bool(self.words or self.health_filter) or self.filter_field.display
+
+    def action_clear_filter(self) -> None:
+        self.filter_field.value = ""
+        self.filter_field.display = False
+        self.words = ()
+        self.health_filter = None
+        self._keep_cursor()
+        self._refill()
+        self._show_heading()
+        self.query_one(DataTable).focus()
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------------ keys
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -143,11 +324,14 @@ class SessionPicker(Screen[Path | None]):
         self.dismiss(None)  # the app quits: nothing is open behind the picker
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """One escape binding shows: Back, or Quit when nothing is behind the picker."""
+        """One escape binding shows: Clear filter while one is on, else Back, or Quit
+        when nothing is behind the picker."""
+        if action == "clear_filter":
+            return self._filtering()
         if action == "back":
-            return not self.top_level
+            return not self.top_level and not self._filtering()
         if action == "leave":
-            return self.top_level
+            return self.top_level and not self._filtering()
         if action == "toggle_scope":
             return self.scope is not None  # nothing to toggle
         return True
@@ -170,47 +354,59 @@ class SessionPicker(Screen[Path | None]):
             text = failure_text(event.worker)
             self.app.notify(text, severity="error", timeout=8, markup=False)
 
+    # ------------------------------------------------------------------ listing
+
     @work(exclusive=True, group="picker", exit_on_error=False, description="list the sessions")
     async def load_sessions(self) -> None:
-        """List the sessions (off the UI thread), then compute the missing badges."""
+        """List the sessions (off the UI thread), show them, and start the feed."""
         scope = self.scope if self.showing_scope else None
         sessions, live = await in_daemon_thread(
             partial(_list_sessions, scope, self.root), name="inspector-picker"
         )
-        title = styled("Sessions ", "bold")
+        self._stop_feed()
+        self.listed = sessions
+        self.sessions = {str(session.path): session for session in sessions}
+        self.live = live
+        self._keep_cursor()
+        self._refill()
+        self.feed = HealthFeed(sessions, self.health)
+        self._show_heading()
+        # The feed's thread shares the interpreter: the first rows are drawn before it runs.
+        self.call_after_refresh(self._start_feed, self.feed)
+
+    def _start_feed(self, feed: HealthFeed) -> None:
+        if feed is self.feed:
+            feed.start()
+
+    def _stop_feed(self) -> None:
+        if self.feed is not None:
+            self.feed.stop()
+            self.feed = None
+
+    def _show_heading(self) -> None:
+        """The title line: where, how many, the filters, and the badges still to come."""
+        scope = self.scope if self.showing_scope else None
+        title = styled("Sessions", "bold")
+        title.append(f" ({len(self.listed)}, newest first)", style="dim")
+        if self.words or self.health_filter is not None:
+            shown = self.query_one(DataTable).row_count
+            title.append(f"  {shown} shown:", style="bold")
+            if self.words:
+                title.append(f" matching {escaped(' '.join(self.words), 40)}", style="bold")
+            if self.health_filter is not None:
+                title.append(f" health {HEALTH_WORDS[self.health_filter]}", style="bold")
+        left = self.feed.badges_left if self.feed is not None else 0
+        if left:
+            title.append(f"  {left} badges to come", style="dim")
         where = str(scope) if scope is not None else str(self.root / "projects")
-        title.append(f"in {escaped(where)}", style="dim")
-        title.append(f"  ({len(sessions)}, newest first)", style="dim")
-        if scope is not None and not any(s.path != self.current for s in sessions):
+        title.append(f"  in {escaped(where)}", style="dim")
+        if scope is not None and not any(s.path != self.current for s in self.listed):
             title.append("  nothing else in this folder", style="yellow")
         if self.scope is not None:
             title.append("  a: " + ("all projects" if self.showing_scope else "this folder"))
-        self.query_one("#picker-title", Static).update(title)
-        table = self.query_one(DataTable)
-        self.sessions = {str(session.path): session for session in sessions}
-        self.live = live
-        self._fill()
-        if self.current is not None and str(self.current) in self.sessions:
-            table.move_cursor(row=table.get_row_index(str(self.current)))
-        for session in sessions:  # titles first: cheap, and what tells sessions apart
-            if self.health.title(session) is None:
-                found = await in_daemon_thread(
-                    partial(session_title, session), name="inspector-title"
-                )
-                self.health.put_title(session, found)
-                text = title_text(session, found, _width(self.columns, "title"))
-                self._update(session, "title", text)
-        for session in sessions:
-            if self.health.get(session) is None:
-                badge = await in_daemon_thread(
-                    partial(compute_badge, session.path), name="inspector-health"
-                )
-                self.health.put(session, badge)
-                self._update(session, "health", _badge_text(badge))
-
-    def _update(self, session: SessionFile, key: str, text: Text) -> None:
-        if str(session.path) in self.sessions and any(c.key == key for c in self.columns):
-            self.query_one(DataTable).update_cell(str(session.path), key, text)
+        if title != self._heading:
+            self._heading = title
+            self.query_one("#picker-title", Static).update(title)
 
 
 def _list_sessions(scope: Path | None, root: Path) -> tuple[list[SessionFile], dict[str, int]]:
