@@ -23,8 +23,8 @@ from typing import cast
 
 from inspector.agents import session_title
 from inspector.batch import Checked, Settings, check_many
-from inspector.cache import cache_root
 from inspector.core.agent import SessionFile
+from inspector.core.cache_folder import cache_root
 from inspector.core.client import ClientChoice
 from inspector.core.wording import counted
 
