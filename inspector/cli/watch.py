@@ -8,12 +8,14 @@ import sys
 import time
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 import orjson
 
 from inspector.agents import HOME_AGENT, stored_sessions
 from inspector.agents.claude_code.layout import config_root
 from inspector.core.safe_text import escaped
+from inspector.otlp import OtlpSink, OtlpUnavailable
 from inspector.watch import API_ERROR, BROKE, Watcher, WatchEvent
 
 DISCOVER_EVERY = 5.0
@@ -31,7 +33,10 @@ def run_watch(
     exec_command: str | None,
     bell: bool,
     out: TextIO | None = None,
+    otlp: OtlpSink | None = None,
 ) -> int:
+    """Watch until ``run_for`` seconds passed (or forever); ``otlp`` gets every event too,
+    and is closed (what it holds sent) on the way out, interrupted or not."""
     stream = out or sys.stdout
     watcher = Watcher(
         paths or _every_agents_storage(), recent_within=recent, idle_after=idle, stall_after=stall
@@ -39,14 +44,20 @@ def run_watch(
     started = time.monotonic()
     next_look = 0.0
     children: list[subprocess.Popen[bytes]] = []
-    while run_for is None or time.monotonic() - started < run_for:
-        if time.monotonic() >= next_look:
-            watcher.discover()
-            next_look = time.monotonic() + DISCOVER_EVERY
-        for event in watcher.poll():
-            _emit(event, stream, exec_command, bell, children)
-        children = [child for child in children if child.poll() is None]
-        time.sleep(interval)
+    try:
+        while run_for is None or time.monotonic() - started < run_for:
+            if time.monotonic() >= next_look:
+                watcher.discover()
+                next_look = time.monotonic() + DISCOVER_EVERY
+            for event in watcher.poll():
+                _emit(event, stream, exec_command, bell, children)
+                if otlp is not None:
+                    otlp.send(event)
+            children = [child for child in children if child.poll() is None]
+            time.sleep(interval)
+    finally:
+        if otlp is not None:
+            otlp.close()
     return 0
 
 
@@ -85,3 +96,20 @@ def _emit(
     except OSError:
         pass  # the command does not read its input
     children.append(child)
+
+
+def otlp_sink(url: str) -> OtlpSink | None:
+    """The sink for ``--otlp URL``; None (said in one line) without the extra or a URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        print(
+            f"inspector watch --otlp: not an http(s) URL: {escaped(url)} "
+            "(the collector's OTLP/HTTP base, as http://127.0.0.1:4318)",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        return OtlpSink(url)
+    except OtlpUnavailable as error:
+        print(str(error), file=sys.stderr)
+        return None
