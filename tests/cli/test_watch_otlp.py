@@ -17,7 +17,7 @@ import pytest
 from inspector.cli import main
 from inspector.cli.watch import run_watch
 from inspector.otlp import EVENTS_METRIC, SERVICE_NAME, OtlpSink
-from inspector.watch import BROKE
+from inspector.watch import BROKE, Watcher
 from tests.conftest import SAMPLES
 
 pytest.importorskip("opentelemetry.sdk", reason="the otlp extra is not installed")
@@ -193,3 +193,27 @@ def test_a_url_that_is_not_http_is_refused(
     code = main(["watch", str(tmp_path), "--for", "0", "--otlp", "127.0.0.1:4318"])
     assert code == 2
     assert capsys.readouterr().err.startswith("inspector watch --otlp: not an http(s) URL")
+
+
+def test_a_collector_that_hangs_never_holds_the_loop_up(tmp_path: Path) -> None:
+    path = broken_session(tmp_path)
+    listening = socket.socket()  # accepts connections (the kernel does), never answers
+    listening.bind(("127.0.0.1", 0))
+    listening.listen(16)
+    watcher = Watcher([path.parent])
+    watcher.discover()
+    [event] = watcher.poll()
+    errors = (tmp_path / "errors").open("w+")
+    sink = OtlpSink(
+        f"http://127.0.0.1:{listening.getsockname()[1]}", export_every=0.05, timeout=1.0,
+        errors=errors,
+    )  # fmt: skip
+    try:
+        started = time.monotonic()
+        for _ in range(20):
+            sink.send(event)
+            time.sleep(0.01)  # the exports start meanwhile, and wait for an answer
+        assert time.monotonic() - started < 0.5
+    finally:
+        sink.close()
+        listening.close()
