@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.agents import FORMATS, NotATranscript, agent_of
+from inspector.core.client import ClientRelease
 from inspector.core.json_out import path_text
 from inspector.core.model import TOOL_USE, Conversation
 from inspector.core.safe_text import one_line
@@ -55,6 +56,8 @@ class WatchEvent:
     text: str
     findings: tuple[Finding, ...] = ()
     fix: str | None = None
+    client: ClientRelease | None = None
+    """The client release the rebuild followed, when its agent has releases."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +79,7 @@ class WatchEvent:
                 for finding in self.findings
             ],
             "fix": self.fix,
+            "client": self.client.describe() if self.client else None,
         }
 
 
@@ -200,6 +204,7 @@ class Watcher:
                 one_line(text, 300),
                 tuple(findings),
                 _fix(path, conversation) if fix else None,
+                conversation.client,
             )
 
         events: list[WatchEvent] = []
@@ -245,6 +250,7 @@ class Watcher:
                     now,
                     f"{len(followed.pending)} call(s) without a result for {quiet_for:.0f} s: "
                     + ", ".join(sorted(followed.pending)[:5]),
+                    client=conversation.client,
                 )
             )
         if not followed.ended and quiet_for >= self.idle_after:
@@ -257,6 +263,7 @@ class Watcher:
                     conversation.format,
                     now,
                     f"nothing written for {quiet_for:.0f} s",
+                    client=conversation.client,
                 )
             )
         return events

@@ -164,6 +164,12 @@ def _command_parser() -> argparse.ArgumentParser:
     watch.add_argument(
         "--for", dest="run_for", type=float, metavar="S", help="stop after S seconds"
     )
+    watch.add_argument(
+        "--otlp",
+        metavar="URL",
+        help="also send the events as OTLP logs and counts to this OTLP/HTTP collector "
+        "(its base, as http://127.0.0.1:4318; needs the otlp extra)",
+    )
 
     messages = commands.add_parser(
         "messages",
@@ -243,8 +249,13 @@ def _add_hooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _run_command(arguments: list[str]) -> int:
     options = _command_parser().parse_args(arguments)
     if options.command == "watch":
-        from inspector.cli.watch import run_watch
+        from inspector.cli.watch import otlp_sink, run_watch
 
+        sink = None
+        if options.otlp is not None:
+            sink = otlp_sink(options.otlp)
+            if sink is None:
+                return EXIT_UNCHECKABLE
         return run_watch(
             options.paths,
             interval=options.interval,
@@ -254,6 +265,7 @@ def _run_command(arguments: list[str]) -> int:
             run_for=options.run_for,
             exec_command=options.exec_command,
             bell=options.bell,
+            otlp=sink,
         )
     if options.command == "hook":
         from inspector.cli.hook import run_hook

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -21,6 +22,7 @@ from inspector.core.cache_folder import cache_root
 from inspector.core.safe_text import escaped
 from inspector.hooks.resident import HookServer
 from inspector.hooks.respond import STATE_FOLDER, HookInput, answer_from, needs_resume_preview
+from inspector.otlp import OtlpSink, OtlpUnavailable
 from inspector.resume import preview_resume
 from inspector.watch import API_ERROR, BROKE, Watcher, WatchEvent
 
@@ -40,7 +42,10 @@ def run_watch(
     bell: bool,
     serve_hooks: bool = True,
     out: TextIO | None = None,
+    otlp: OtlpSink | None = None,
 ) -> int:
+    """Watch until ``run_for`` seconds passed (or forever); ``otlp`` gets every event too,
+    and is closed (what it holds sent) on the way out, interrupted or not."""
     stream = out or sys.stdout
     watcher = Watcher(
         paths or _every_agents_storage(), recent_within=recent, idle_after=idle, stall_after=stall
@@ -52,6 +57,8 @@ def run_watch(
 
     def emit(event: WatchEvent) -> None:
         _emit(event, stream, exec_command, bell, children)
+        if otlp is not None:
+            otlp.send(event)
 
     try:
         while run_for is None or time.monotonic() - started < run_for:
@@ -68,6 +75,8 @@ def run_watch(
     finally:
         if server is not None:
             server.close()
+        if otlp is not None:
+            otlp.close()
     return 0
 
 
@@ -125,3 +134,20 @@ def _emit(
     except OSError:
         pass  # the command does not read its input
     children.append(child)
+
+
+def otlp_sink(url: str) -> OtlpSink | None:
+    """The sink for ``--otlp URL``; None (said in one line) without the extra or a URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        print(
+            f"inspector watch --otlp: not an http(s) URL: {escaped(url)} "
+            "(the collector's OTLP/HTTP base, as http://127.0.0.1:4318)",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        return OtlpSink(url)
+    except OtlpUnavailable as error:
+        print(str(error), file=sys.stderr)
+        return None

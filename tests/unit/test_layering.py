@@ -32,6 +32,8 @@ DOMAIN = (
     "batch",
     "cache",
     "hooks",
+    "otlp",
+    "watch",
     "cli",
 )
 """Everything but the Textual front end (``inspector.tui``)."""
@@ -291,12 +293,15 @@ DOMAIN_MODULES = sorted(
 
 
 def test_domain_modules_do_not_import_textual() -> None:
+    """Nor the OpenTelemetry SDK: an optional extra, imported when ``--otlp`` asks for it."""
     assert "inspector.core.jsonl" in DOMAIN_MODULES
+    assert "inspector.otlp" in DOMAIN_MODULES
     assert not [module for module in DOMAIN_MODULES if _within(module, "inspector.tui")]
     code = (
         "import importlib, sys\n"
         f"for name in {DOMAIN_MODULES!r}: importlib.import_module(name)\n"
-        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "loaded = sorted(m for m in sys.modules\n"
+        "    if m.split('.')[0] in ('textual', 'rich', 'opentelemetry'))\n"
         "print(','.join(loaded))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
