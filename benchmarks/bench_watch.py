@@ -97,7 +97,7 @@ class Session:
         data = self.sink.getvalue()
         self.sink.seek(0)
         self.sink.truncate()
-        if len(self.tool_ids) < 50:
+        if not self.tool_ids:  # the history's (a live turn's may still be in flight)
             self.tool_ids.extend(TOOL_USE_ID.findall(data[:200_000]))
         return [line + b"\n" for line in data.split(b"\n")[:-1]]
 
@@ -343,7 +343,12 @@ def report(
         session = by_path.get(event["path"])
         plan = session.planned if session else None
         ids = {tool_id for finding in event["findings"] for tool_id in finding["ids"]}
-        if plan is not None and plan.written is not None and plan.tool_id in ids:
+        if (
+            plan is not None
+            and plan.written is not None
+            and plan.written <= at
+            and (plan.tool_id in ids)
+        ):
             if plan.reported is None:
                 plan.reported = at
         else:
