@@ -321,7 +321,13 @@ def main(argv: list[str] | None = None) -> int:
             for at, event in reader.events:
                 out.write(orjson.dumps({"at": at - appends_start, **event}) + b"\n")
     return report(
-        args, sessions, reader.events, sampler.samples, appends_start, appends_end, answered
+        args,
+        sessions,
+        reader.events,
+        sampler.samples,
+        (appends_start, appends_end),
+        answered,
+        appended_mb,
     )
 
 
@@ -330,10 +336,11 @@ def report(
     sessions: list[Session],
     events: list[tuple[float, dict[str, Any]]],
     samples: list[tuple[float, float, float]],
-    start: float,
-    end: float,
+    span: tuple[float, float],
     answered: set[str],
+    appended_mb: float,
 ) -> int:
+    start, end = span
     by_path = {str(s.path): s for s in sessions}
     kinds = Counter(event["event"] for _, event in events)
     false_alarms: list[tuple[bool, str, str]] = []  # (its calls got results later, path, text)
@@ -413,7 +420,8 @@ def report(
     )
     print(
         f"  watch RSS                 start {during[0][2]:.0f} MB, max {rss_max:.0f} MB, "
-        f"end {during[-1][2]:.0f} MB"
+        f"end {during[-1][2]:.0f} MB; "
+        f"{(during[-1][2] - during[0][2]) / appended_mb:.2f} MB more per MB appended"
     )
     ok_rss = True
     if len(windows) >= 3:
