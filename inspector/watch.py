@@ -92,6 +92,9 @@ class _Followed:
     told: set[str] = field(default_factory=set)
     """Keys of made-up results and API errors already reported."""
     pending: frozenset[str] = frozenset()
+    """Calls of the last response without a result yet (running, as far as we know)."""
+    held: list[Finding] = field(default_factory=list)
+    """Errors about those calls, said only if the session goes quiet without their results."""
     stalled: bool = False
     ended: bool = False
     unreadable: bool = False
@@ -208,7 +211,11 @@ class Watcher:
             )
 
         events: list[WatchEvent] = []
-        errors = [f for f in report.errors if f.rule is not Rule.APIERROR]
+        followed.pending = _pending_calls(report)
+        followed.held = [f for f in report.errors if _in_flight(f, followed.pending)]
+        errors = [
+            f for f in report.errors if f.rule is not Rule.APIERROR and f not in followed.held
+        ]
         keys = frozenset(_key(f) for f in errors)
         new = [f for f in errors if _key(f) not in followed.errors]
         if new:
@@ -228,7 +235,6 @@ class Watcher:
             else:
                 cause = f" (cause: {finding.cause})" if finding.cause else ""
                 events.append(event(API_ERROR, finding.text + cause, [finding], fix=True))
-        followed.pending = _pending_calls(report)
         return events
 
     def _quiet(self, path: Path, followed: _Followed, now: float) -> list[WatchEvent]:
@@ -255,6 +261,22 @@ class Watcher:
             )
         if not followed.ended and quiet_for >= self.idle_after:
             followed.ended = True
+            settled = [f for f in followed.held if _key(f) not in followed.errors]
+            if settled:  # it ended with calls that never got their results
+                followed.errors = followed.errors | {_key(f) for f in settled}
+                events.append(
+                    WatchEvent(
+                        BROKE,
+                        path,
+                        conversation.session_id,
+                        conversation.format,
+                        now,
+                        one_line(f"broke: {settled[0].headline}", 300),
+                        tuple(settled),
+                        _fix(path, conversation),
+                        conversation.client,
+                    )
+                )
             events.append(
                 WatchEvent(
                     ENDED,
@@ -274,15 +296,30 @@ def _key(finding: Finding) -> str:
 
 
 def _pending_calls(report: Report) -> frozenset[str]:
-    """Ids of the calls of the last assistant message that no result answers yet."""
+    """Ids of the calls of the last response that no result answers yet: still running
+    while the client writes (their results come one by one, after the calls or between
+    them), so a missing one is no break until the session goes quiet."""
     messages = report.conversation.messages
-    if not messages or messages[-1].role != "assistant":
+    last = len(messages) - 1
+    if (
+        last >= 1
+        and messages[last].role == "user"
+        and all(block.is_result for block in messages[last].blocks)
+    ):
+        last -= 1  # the results written so far
+    if last < 0 or messages[last].role != "assistant":
         return frozenset()
+    answered = {block.tool_id for message in messages[last + 1 :] for block in message.blocks}
     return frozenset(
         block.tool_id
-        for block in messages[-1].blocks
-        if block.type == TOOL_USE and block.tool_id is not None
+        for block in messages[last].blocks
+        if block.type == TOOL_USE and block.tool_id is not None and block.tool_id not in answered
     )
+
+
+def _in_flight(finding: Finding, pending: frozenset[str]) -> bool:
+    """A missing result of a call still running (R1 on the last response)."""
+    return finding.rule is Rule.R1 and bool(finding.ids) and set(finding.ids) <= pending
 
 
 def _fix(path: Path, conversation: Conversation) -> str:

@@ -62,15 +62,17 @@ def run_watch(
 
     try:
         while run_for is None or time.monotonic() - started < run_for:
-            if time.monotonic() >= next_look:
+            looked = time.monotonic()
+            if looked >= next_look:
                 watcher.discover()
                 next_look = time.monotonic() + DISCOVER_EVERY
             for event in watcher.poll():
                 emit(event)
             children[:] = [child for child in children if child.poll() is None]
+            rest = max(0.0, interval - (time.monotonic() - looked))  # a slow poll waits less
             if server is None:
-                time.sleep(interval)
-            elif select.select([server], [], [], interval)[0]:
+                time.sleep(rest)
+            elif select.select([server], [], [], rest)[0]:
                 server.serve_waiting(partial(_answer_hook, watcher, emit))
     finally:
         if server is not None:

@@ -21,6 +21,7 @@ from inspector.watch import (
     Watcher,
 )
 from tests.conftest import REPO, SAMPLES
+from tests.support.synthetic import SessionWriter, read_call
 
 HEALTHY = (SAMPLES / "healthy-parallel.jsonl").read_bytes()
 ORPHAN = (SAMPLES / "orphan-tool-use.jsonl").read_bytes()
@@ -133,3 +134,39 @@ def test_files_it_cannot_read_are_no_failure(tmp_path: Path, content: bytes) -> 
     (tmp_path / "odd.jsonl").write_bytes(content)
     watcher = watcher_on(tmp_path)
     assert kinds(watcher) == []
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+def test_a_batch_being_written_is_no_break(tmp_path: Path, streaming: bool) -> None:
+    """Calls wait for their results while the client runs them: written line by line (the
+    results between the calls, or after all of them), the batch raises no event."""
+    writer = SessionWriter(seed=1)
+    writer.prompt("look at the files")
+    writer.tool_batch(
+        [read_call(f"/srv/a{i}.py", "x = 1\n") for i in range(3)], streaming=streaming
+    )
+    writer.assistant_text("done")
+    path = tmp_path / "session.jsonl"
+    path.write_bytes(b"")
+    watcher = watcher_on(tmp_path)
+    with path.open("ab") as handle:
+        for line in writer.lines():
+            handle.write(line + b"\n")
+            handle.flush()
+            assert kinds(watcher) == []
+
+
+def test_calls_that_never_get_their_results_break_when_the_session_ends(tmp_path: Path) -> None:
+    writer = SessionWriter(seed=1)
+    writer.prompt("look at the files")
+    writer.tool_batch([read_call(f"/srv/a{i}.py", "x = 1\n") for i in range(3)], streaming=True)
+    lines = writer.lines()
+    path = tmp_path / "session.jsonl"
+    path.write_bytes(b"\n".join(lines[:-1]) + b"\n")  # the last result never comes
+    watcher = watcher_on(tmp_path, stall_after=60, idle_after=120)
+    start = time.time()
+    assert kinds(watcher, start) == []
+    assert kinds(watcher, start + 61) == [STALLED]
+    [broke, ended] = watcher.poll(start + 121)
+    assert (broke.kind, ended.kind) == (BROKE, ENDED)
+    assert [finding.rule.value for finding in broke.findings] == ["R1"]
