@@ -17,7 +17,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 from multiprocessing.pool import Pool
@@ -78,7 +78,7 @@ def check_many(
     *,
     jobs: int | None = None,
     biggest_first: bool = True,
-) -> Iterator[Checked]:
+) -> Generator[Checked, None, None]:
     """Check every file; yield each outcome as soon as it is known (cached ones first).
 
     ``jobs``: worker processes (default: one per core this process may use).

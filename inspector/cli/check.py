@@ -15,7 +15,7 @@ import orjson
 
 from inspector.agents import HOME_AGENT, stored_sessions
 from inspector.agents.claude_code.layout import config_root, transcript_files
-from inspector.batch import Settings, check_many
+from inspector.batch import Checked, Settings, check_many
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.os_errors import describe_failure
 from inspector.core.safe_read import regular_file_problem
@@ -67,7 +67,7 @@ def run_check(
         exit_code = EXIT_UNCHECKABLE
     tally = _Tally()
     settings = Settings(format_name, client, cache_root)
-    outcomes = check_many(files, settings, jobs=jobs)
+    outcomes: Iterator[Checked] = check_many(files, settings, jobs=jobs)
     if not stream:
         order = {path: position for position, path in enumerate(files)}
         outcomes = iter(sorted(outcomes, key=lambda checked: order[checked.path]))

@@ -14,12 +14,11 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from multiprocessing import resource_tracker
 from pathlib import Path
-from typing import cast
 
 from inspector.agents import session_title
 from inspector.batch import Checked, Settings, check_many
@@ -173,11 +172,7 @@ class HealthFeed:
             return
         settings = Settings(client=ClientChoice(environ=os.environ), cache_root=cache_root())
         jobs = None if self.in_pool else 1
-        # A generator (typed as an iterator): closing it ends the worker processes.
-        results = cast(
-            Generator[Checked, None, None],
-            check_many(list(missing), settings, jobs=jobs, biggest_first=False),
-        )
+        results = check_many(list(missing), settings, jobs=jobs, biggest_first=False)
         try:
             for checked in results:
                 session = missing[checked.path]
