@@ -288,6 +288,10 @@ class Watcher:
                     client=conversation.client,
                 )
             )
+            # What was read goes: an ended session costs a stamp and the findings said,
+            # and is read again whole if it is written to again (resumed, say).
+            followed.live = LiveSession(path)
+            followed.pending, followed.held = frozenset(), []
         return events
 
 

@@ -80,6 +80,7 @@ def test_stalled_and_ended_when_nothing_is_written(tmp_path: Path) -> None:
     assert kinds(watcher, start + 30) == []
     assert kinds(watcher, start + 61) == [STALLED]
     assert kinds(watcher, start + 121) == [ENDED]
+    assert watcher._sessions[path].live.snapshot is None  # what was read is let go
     assert kinds(watcher, start + 500) == []
     path.write_bytes(HEALTHY)  # it goes on
     assert kinds(watcher, start + 501) == []
