@@ -83,6 +83,25 @@ class WatchEvent:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """One followed session as of the last poll, for a screen that lists them."""
+
+    path: Path
+    session_id: str | None
+    agent: str | None
+    errors: int
+    """Errors the API rejects (calls still running aside)."""
+    warnings: int
+    running: int
+    """Calls of the last response still waiting for their results."""
+    written_at: float
+    """Last modification time of the file."""
+    ended: bool
+    unreadable: bool
+    last_event: str | None
+
+
 @dataclass(slots=True)
 class _Followed:
     live: LiveSession
@@ -98,6 +117,10 @@ class _Followed:
     stalled: bool = False
     ended: bool = False
     unreadable: bool = False
+    session_id: str | None = None
+    agent: str | None = None
+    warnings: int = 0
+    last_event: str | None = None
 
 
 class Watcher:
@@ -154,6 +177,8 @@ class Watcher:
         self._follow(path, now)
         events = self._poll_one(path, self._sessions[path], now)
         followed = self._sessions.get(path)
+        if followed is not None and events:
+            followed.last_event = events[-1].kind
         snapshot = None if followed is None else followed.live.snapshot
         return (None if snapshot is None else snapshot.report), events
 
@@ -162,8 +187,30 @@ class Watcher:
         now = time.time() if now is None else now
         events: list[WatchEvent] = []
         for path, followed in list(self._sessions.items()):
-            events.extend(self._poll_one(path, followed, now))
+            found = self._poll_one(path, followed, now)
+            if found:
+                followed.last_event = found[-1].kind
+            events.extend(found)
         return events
+
+    def states(self) -> list[SessionState]:
+        """Every followed session, the last written first."""
+        states = [
+            SessionState(
+                path,
+                followed.session_id,
+                followed.agent,
+                len(followed.errors),
+                followed.warnings,
+                len(followed.pending),
+                (followed.stamp[2] / 1e9) if followed.stamp else 0.0,
+                followed.ended,
+                followed.unreadable,
+                followed.last_event,
+            )
+            for path, followed in self._sessions.items()
+        ]
+        return sorted(states, key=lambda state: (-state.written_at, str(state.path)))
 
     def _poll_one(self, path: Path, followed: _Followed, now: float) -> list[WatchEvent]:
         try:
@@ -194,6 +241,8 @@ class Watcher:
         conversation = report.conversation
         agent = conversation.format
         session = conversation.session_id
+        followed.session_id, followed.agent = session, agent
+        followed.warnings = len(report.warnings)
 
         def event(
             kind: str, text: str, findings: Iterable[Finding] = (), fix: bool = False

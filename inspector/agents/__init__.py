@@ -29,7 +29,15 @@ from inspector.agents import (
 )
 from inspector.agents.history.agent import DocumentAgent
 from inspector.agents.history.document import read_history, request_messages
-from inspector.core.agent import Agent, Checkpoint, Loaded, Sample, SessionFile, newest_first
+from inspector.core.agent import (
+    Agent,
+    Checkpoint,
+    Loaded,
+    Sample,
+    SessionFile,
+    is_dir,
+    newest_first,
+)
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.fields import is_safe_id
 from inspector.core.model import Block, Conversation
@@ -173,6 +181,14 @@ def request_body(conversation: Conversation) -> dict[str, list[Any]]:
     agent = agent_of(conversation)
     key = agent.body_key if isinstance(agent, DocumentAgent) else "messages"
     return {key: agent.message_payloads(conversation)}
+
+
+def session_folders(home_projects: Path) -> list[Path]:
+    """Where sessions are written: ``home_projects`` (the home agent's, under the config
+    root the front end uses) and the folders every other agent keeps its sessions in."""
+    folders = {home_projects}
+    folders.update(session.path.parent for session in stored_sessions(besides=HOME_AGENT))
+    return sorted(folder for folder in folders if is_dir(folder))
 
 
 def stored_sessions(

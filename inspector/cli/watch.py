@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from inspector.agents import HOME_AGENT, stored_sessions
+from inspector.agents import session_folders
 from inspector.agents.claude_code.layout import config_root
 from inspector.check import report_dict
 from inspector.core.cache_folder import cache_root
@@ -48,7 +48,10 @@ def run_watch(
     and is closed (what it holds sent) on the way out, interrupted or not."""
     stream = out or sys.stdout
     watcher = Watcher(
-        paths or _every_agents_storage(), recent_within=recent, idle_after=idle, stall_after=stall
+        paths or session_folders(config_root() / "projects"),
+        recent_within=recent,
+        idle_after=idle,
+        stall_after=stall,
     )
     server = HookServer.start() if serve_hooks else None
     started = time.monotonic()
@@ -99,13 +102,6 @@ def _answer_hook(watcher: Watcher, emit: Callable[[WatchEvent], None], request: 
     except Exception as error:  # a hook's question never stops the watch
         print(f"inspector watch: answering a hook: {escaped(repr(error))}", file=sys.stderr)
         return b"{}"
-
-
-def _every_agents_storage() -> list[Path]:
-    """Claude Code's projects folder and the folders other agents keep sessions in."""
-    folders = {config_root() / "projects"}
-    folders.update(session.path.parent for session in stored_sessions(besides=HOME_AGENT))
-    return sorted(folder for folder in folders if folder.is_dir())
 
 
 def _emit(

@@ -33,7 +33,7 @@ from textual.widgets.tree import TreeNode
 from textual.worker import Worker, WorkerState
 from watchfiles import Change, awatch
 
-from inspector.agents import FORMATS, HOME_AGENT, NotATranscript, plan_rewrite
+from inspector.agents import FORMATS, HOME_AGENT, NotATranscript, plan_rewrite, session_folders
 from inspector.agents.claude_code.layout import config_root, live_session_ids
 from inspector.core.safe_text import escaped, one_line
 from inspector.rewrite.plan import (
@@ -64,6 +64,7 @@ from inspector.tui.screens.confirm import Choice, LiveScreen, RewriteScreen, Wri
 from inspector.tui.screens.help import HelpScreen
 from inspector.tui.screens.no_session import NoSessionScreen
 from inspector.tui.screens.picker import SessionPicker
+from inspector.tui.screens.watching import WatchScreen
 from inspector.tui.threads import (
     failure_text,
     in_daemon_thread,
@@ -94,6 +95,7 @@ PALETTE: dict[str, str] = {
     "filter": "Filter calls by tool name, id or text",
     "toggle_output": "Show all of a folded output (or fold it again)",
     "sessions": "Open the session picker",
+    "watch": "Every live session, its health and last event, updating",
     "rewind": "Cut the session at the last valid turn",
     "repair": "Fix what the API rejects",
     "help": "Keys and status marks",
@@ -127,7 +129,9 @@ class InspectorApp(App[None]):
     ]
     """Screen classes by terminal width, for inspector.tcss: ``-narrow`` stacks the detail
     under the tree and the dialogs' buttons in two rows; ``-full`` shows every footer key."""
-    SECONDARY_KEYS = frozenset({"previous_problem", "toggle_follow", "toggle_output", "repair"})
+    SECONDARY_KEYS = frozenset(
+        {"previous_problem", "toggle_follow", "toggle_output", "repair", "watch"}
+    )
     """Actions whose keys the footer shows only under ``-full`` (the help screen and the
     command palette have them all): at 80 columns the footer keeps n / s r ? q."""
 
@@ -138,6 +142,7 @@ class InspectorApp(App[None]):
         Binding("slash", "filter", "Filter", id="inspector.filter"),
         Binding("e", "toggle_output", "Show all", id="inspector.show_all"),
         Binding("s", "sessions", "Sessions", id="inspector.sessions"),
+        Binding("w", "watch", "Live", id="inspector.watch"),
         Binding("r", "rewind", "Rewind", id="inspector.agents.claude_code.rewind"),
         Binding("R", "repair", "Repair", id="inspector.agents.claude_code.repair"),
         Binding("question_mark", "help", "Help", id="inspector.help"),
@@ -232,6 +237,8 @@ class InspectorApp(App[None]):
             return self.main is not None and page is not None and page is self.screen_stack[0]
         if action == "sessions":
             return not isinstance(page, SessionPicker)
+        if action == "watch":  # from the session, not over the picker or itself
+            return not isinstance(page, (SessionPicker, WatchScreen))
         return True
 
     # ------------------------------------------------------------------ opening a session
@@ -541,6 +548,14 @@ class InspectorApp(App[None]):
             top_level=top_level,
         )
         self.push_screen(picker, self._picked)
+
+    def action_watch(self) -> None:
+        folders = session_folders(self.root / "projects")
+        self.push_screen(WatchScreen(folders), self._watched)
+
+    def _watched(self, path: Path | None) -> None:
+        if path is not None:
+            self.open_session(path)
 
     def _picked(self, path: Path | None) -> None:
         if path is not None:

@@ -22,6 +22,7 @@ KEYS = (
     ("e", "show a folded output in full (and fold it again)"),
     ("s", "session picker (every project and session, with health badges)"),
     ("/ · h", "in the picker: filter by project, agent, title or id · by health"),
+    ("w", "live sessions: their health and last event, updating"),
     ("r / R", "rewind to the last valid turn / repair what the API rejects"),
     ("→ / ←", "expand / collapse (or go to child / parent)"),
     ("enter", "expand a row, or load earlier messages on the ⋯ row"),
