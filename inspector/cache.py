@@ -41,7 +41,7 @@ LAYOUT: Final = b"inspector-check-cache 1\n"
 ENTRIES_FOLDER: Final = "checks-1"
 FINGERPRINT_BYTES: Final = 4096
 """Bytes hashed at the start of a file, and before its end."""
-_FIRST_READ = 64 * 1024
+_FIRST_READ = 16 * 1024
 """Bytes read at once to find an entry's header and result (most fit)."""
 _TEMPORARY_SUFFIX = ".tmp"
 _STALE_TEMPORARY_SECONDS = 3600.0
@@ -97,7 +97,7 @@ class ResultCache:
         except (OSError, ValueError, TypeError, KeyError, IndexError, orjson.JSONDecodeError):
             return None
 
-    def _read(self, entry: Any, path: Path, now: Stamp, grown: bool) -> Stored | None:
+    def _read(self, entry: BinaryIO, path: Path, now: Stamp, grown: bool) -> Stored | None:
         data = entry.read(_FIRST_READ)
         if not data.startswith(LAYOUT):
             return None
