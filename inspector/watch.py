@@ -9,7 +9,9 @@ compares what they hold with what they held:
 * ``healed``: a session that had errors has none (a rewind or repair, say);
 * ``client_patched``: the client recorded a result it made up (``MADEUP``);
 * ``api_error``: the client stored an API error (``APIERROR``), with the cause it links to;
-* ``stalled``: the last turn's calls have had no result for ``stall_after`` seconds while
+* ``stalled``: the last turn's calls have had no result for far longer than their tools
+  took in this session so far (:data:`STALL_FACTOR` times the longest, at least
+  :data:`STALL_FLOOR` seconds; ``stall_after`` for a tool not seen finishing yet) while
   nothing was written;
 * ``ended``: nothing was written for ``idle_after`` seconds (it is watched again when it
   changes).
@@ -33,6 +35,7 @@ from inspector.core.client import ClientRelease
 from inspector.core.json_out import path_text
 from inspector.core.model import TOOL_USE, Conversation
 from inspector.core.safe_text import one_line
+from inspector.core.timestamps import parse_timestamp
 from inspector.live import LiveSession
 from inspector.rules import Finding, Report, Rule
 
@@ -44,6 +47,8 @@ STALLED = "stalled"
 ENDED = "ended"
 
 SESSION_SUFFIXES = (".jsonl", ".json")
+STALL_FACTOR = 10.0
+STALL_FLOOR = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,11 @@ class _Followed:
     agent: str | None = None
     warnings: int = 0
     last_event: str | None = None
+    longest: dict[str, float] = field(default_factory=dict)
+    """Tool name → the longest a call of it took here (call line → result line)."""
+    timed: int = 0
+    """Calls of the report already timed (the report's calls only grow while followed)."""
+    pending_tools: frozenset[str] = frozenset()
 
 
 class Watcher:
@@ -261,6 +271,8 @@ class Watcher:
 
         events: list[WatchEvent] = []
         followed.pending = _pending_calls(report)
+        followed.pending_tools = _tools_of(report, followed.pending)
+        _time_calls(followed, report)
         followed.held = [f for f in report.errors if _in_flight(f, followed.pending)]
         errors = [
             f for f in report.errors if f.rule is not Rule.APIERROR and f not in followed.held
@@ -294,7 +306,7 @@ class Watcher:
         conversation = snapshot.report.conversation
         quiet_for = now - followed.changed_at
         events: list[WatchEvent] = []
-        if followed.pending and not followed.stalled and quiet_for >= self.stall_after:
+        if followed.pending and not followed.stalled and quiet_for >= self._patience(followed):
             followed.stalled = True
             events.append(
                 WatchEvent(
@@ -342,6 +354,41 @@ class Watcher:
             followed.live = LiveSession(path)
             followed.pending, followed.held = frozenset(), []
         return events
+
+    def _patience(self, followed: _Followed) -> float:
+        """How long the running calls may take: far longer than their tools took here."""
+        known = [followed.longest.get(tool) for tool in followed.pending_tools]
+        if not known or any(took is None for took in known):
+            return self.stall_after
+        return max(STALL_FLOOR, STALL_FACTOR * max(took for took in known if took is not None))
+
+
+def _time_calls(followed: _Followed, report: Report) -> None:
+    """Add the calls answered since the last report to the longest time per tool."""
+    if len(report.calls) < followed.timed:  # read again from the start
+        followed.longest, followed.timed = {}, 0
+    for call in report.calls[followed.timed :]:
+        use, result = call.use, call.result
+        if use is None or result is None or not use.name:
+            continue
+        started = parse_timestamp(use.origin.timestamp)
+        ended = parse_timestamp(result.origin.timestamp)
+        if started is None or ended is None:
+            continue
+        took = (ended - started).total_seconds()
+        if took >= 0 and took > followed.longest.get(use.name, -1.0):
+            followed.longest[use.name] = took
+    followed.timed = len(report.calls)
+
+
+def _tools_of(report: Report, ids: frozenset[str]) -> frozenset[str]:
+    messages = report.conversation.messages
+    tools = set()
+    for message in messages[-2:]:
+        for block in message.blocks:
+            if block.type == TOOL_USE and block.tool_id in ids:
+                tools.add(block.name or "")
+    return frozenset(tools)
 
 
 def _key(finding: Finding) -> str:

@@ -152,7 +152,8 @@ def _command_parser() -> argparse.ArgumentParser:
         type=float,
         default=300.0,
         metavar="S",
-        help="stalled: calls without results for S seconds (300)",
+        help="stalled: calls of a tool not seen finishing yet without results for S seconds "
+        "(300; a known tool: ten times its longest here, at least 60)",
     )
     watch.add_argument(
         "--idle",

@@ -171,3 +171,22 @@ def test_calls_that_never_get_their_results_break_when_the_session_ends(tmp_path
     [broke, ended] = watcher.poll(start + 121)
     assert (broke.kind, ended.kind) == (BROKE, ENDED)
     assert [finding.rule.value for finding in broke.findings] == ["R1"]
+
+
+def test_stalled_is_measured_against_how_long_the_tool_took_here(tmp_path: Path) -> None:
+    """Reads took seconds earlier in the session: one running for a minute has stalled,
+    long before the five minutes allowed a tool never seen finishing."""
+    writer = SessionWriter(seed=1)
+    writer.prompt("look at the files")
+    writer.tool_batch([read_call(f"/srv/a{i}.py", "x = 1\n") for i in range(2)], streaming=True)
+    writer.assistant_text("done")
+    writer.prompt("and these")
+    writer.tool_batch([read_call(f"/srv/b{i}.py", "y = 2\n") for i in range(2)], streaming=True)
+    lines = writer.lines()
+    path = tmp_path / "session.jsonl"
+    path.write_bytes(b"\n".join(lines[:-1]) + b"\n")  # the last read is still running
+    watcher = watcher_on(tmp_path, stall_after=300, idle_after=1000)
+    start = time.time()
+    assert kinds(watcher, start) == []
+    assert kinds(watcher, start + 59) == []
+    assert kinds(watcher, start + 61) == [STALLED]
