@@ -152,12 +152,20 @@ class FileChecker:
             now = Stamp.of(os.stat(path))
         except OSError:
             return None, 0  # said when it is checked
-        if self.cache is None:
-            return None, now.size
-        stored = self.cache.lookup(path, now, grown=False)
-        if stored is None or not stored.fresh or stored.context != self.context(stored.format):
+        stored = self._stored(path, now, grown=False)
+        if stored is None:
             return None, now.size
         return _outcome(path, stored.result), now.size
+
+    def _stored(self, path: Path, now: Stamp, *, grown: bool) -> Stored | None:
+        """What the cache holds for the file that this run may use: a fresh result, or
+        (``grown``) a checkpoint to continue from; found in the same context."""
+        if self.cache is None:
+            return None
+        stored = self.cache.lookup(path, now, grown=grown)
+        if stored is None or stored.context != self.context(stored.format):
+            return None
+        return stored
 
     def check(self, path: Path) -> Checked:
         """Check the file: from its checkpoint on if it only grew, else whole."""
@@ -169,14 +177,10 @@ class FileChecker:
             return Checked(path, None, f"{path}: internal error: {type(error).__name__}: {error}")
 
     def _check(self, path: Path) -> Checked:
-        stored: Stored | None = None
         read = Stamp.of(os.stat(path))
-        if self.cache is not None:
-            stored = self.cache.lookup(path, read)
-            if stored is not None and stored.context != self.context(stored.format):
-                stored = None
-            if stored is not None and stored.fresh:
-                return _outcome(path, stored.result)
+        stored = self._stored(path, read, grown=True)
+        if stored is not None and stored.fresh:
+            return _outcome(path, stored.result)
         checkpoint: Checkpoint | None = None if stored is None else stored.checkpoint
         format_name = self.settings.format_name or (None if stored is None else stored.format)
         try:

@@ -85,8 +85,7 @@ class ResultCache:
         self.folder = root / ENTRIES_FOLDER
 
     def entry_path(self, path: Path) -> Path:
-        key = os.fsencode(os.path.abspath(path))
-        return self.folder / (hashlib.blake2b(key, digest_size=16).hexdigest() + ".entry")
+        return self.folder / (path_key(path) + ".entry")
 
     def lookup(self, path: Path, now: Stamp, *, grown: bool = True) -> Stored | None:
         """What is stored for the file whose stamp is ``now`` (None: nothing usable).
@@ -163,22 +162,10 @@ class ResultCache:
             parts = [LAYOUT, orjson.dumps(header), b"\n", result_bytes]
             if checkpoint is not None:
                 parts.append(checkpoint.data)
-            self._write(self.entry_path(path), parts)
+            replace_atomically(self.entry_path(path), parts)
         except (OSError, TypeError, orjson.JSONEncodeError):
             return False
         return True
-
-    def _write(self, target: Path, parts: list[bytes]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f"{target.name}.{os.getpid()}.{time.monotonic_ns()}")
-        temporary = temporary.with_suffix(temporary.suffix + _TEMPORARY_SUFFIX)
-        try:
-            with open(temporary, "xb") as out:
-                out.writelines(parts)
-            os.replace(temporary, target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
 
     def remove_leftovers(self, older_than: float = _STALE_TEMPORARY_SECONDS) -> int:
         """Remove temporary files writers that crashed left behind; how many went."""
@@ -193,6 +180,29 @@ class ResultCache:
         except OSError:
             pass
         return removed
+
+
+def path_key(path: Path) -> str:
+    """A file name for what is kept about ``path`` (a hash of its absolute path)."""
+    key = os.fsencode(os.path.abspath(path))
+    return hashlib.blake2b(key, digest_size=16).hexdigest()
+
+
+def replace_atomically(target: Path, parts: list[bytes]) -> None:
+    """Write ``parts`` as ``target``'s new content: to a temporary file beside it, renamed
+    over it, so that a reader sees the old content or the new, whole (no fsync: what is
+    kept here can always be found again). Raises OSError."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(
+        f"{target.name}.{os.getpid()}.{time.monotonic_ns()}{_TEMPORARY_SUFFIX}"
+    )
+    try:
+        with open(temporary, "xb") as out:
+            out.writelines(parts)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _fingerprints(path: Path, size: int) -> tuple[str, str]:

@@ -249,25 +249,8 @@ class Watcher:
         self, path: Path, followed: _Followed, report: Report, now: float
     ) -> list[WatchEvent]:
         conversation = report.conversation
-        agent = conversation.format
-        session = conversation.session_id
-        followed.session_id, followed.agent = session, agent
+        followed.session_id, followed.agent = conversation.session_id, conversation.format
         followed.warnings = len(report.warnings)
-
-        def event(
-            kind: str, text: str, findings: Iterable[Finding] = (), fix: bool = False
-        ) -> WatchEvent:
-            return WatchEvent(
-                kind,
-                path,
-                session,
-                agent,
-                now,
-                one_line(text, 300),
-                tuple(findings),
-                _fix(path, conversation) if fix else None,
-                conversation.client,
-            )
 
         events: list[WatchEvent] = []
         followed.pending = _pending_calls(report)
@@ -280,9 +263,19 @@ class Watcher:
         keys = frozenset(_key(f) for f in errors)
         new = [f for f in errors if _key(f) not in followed.errors]
         if new:
-            events.append(event(BROKE, f"broke: {new[0].headline}", new, fix=True))
+            events.append(
+                _event(BROKE, path, conversation, now, f"broke: {new[0].headline}", new, fix=True)
+            )
         elif followed.errors and not keys:
-            events.append(event(HEALED, "no error left: the API accepts this conversation"))
+            events.append(
+                _event(
+                    HEALED,
+                    path,
+                    conversation,
+                    now,
+                    "no error left: the API accepts this conversation",
+                )
+            )
         followed.errors = keys
         for finding in report.findings:
             if finding.rule not in (Rule.MADEUP, Rule.APIERROR):
@@ -292,10 +285,22 @@ class Watcher:
                 continue
             followed.told.add(key)
             if finding.rule is Rule.MADEUP:
-                events.append(event(CLIENT_PATCHED, finding.text, [finding]))
+                events.append(
+                    _event(CLIENT_PATCHED, path, conversation, now, finding.text, [finding])
+                )
             else:
                 cause = f" (cause: {finding.cause})" if finding.cause else ""
-                events.append(event(API_ERROR, finding.text + cause, [finding], fix=True))
+                events.append(
+                    _event(
+                        API_ERROR,
+                        path,
+                        conversation,
+                        now,
+                        finding.text + cause,
+                        [finding],
+                        fix=True,
+                    )
+                )
         return events
 
     def _quiet(self, path: Path, followed: _Followed, now: float) -> list[WatchEvent]:
@@ -306,48 +311,30 @@ class Watcher:
         conversation = snapshot.report.conversation
         quiet_for = now - followed.changed_at
         events: list[WatchEvent] = []
+
         if followed.pending and not followed.stalled and quiet_for >= self._patience(followed):
             followed.stalled = True
-            events.append(
-                WatchEvent(
-                    STALLED,
-                    path,
-                    conversation.session_id,
-                    conversation.format,
-                    now,
-                    f"{len(followed.pending)} call(s) without a result for {quiet_for:.0f} s: "
-                    + ", ".join(sorted(followed.pending)[:5]),
-                    client=conversation.client,
-                )
-            )
+            running = ", ".join(sorted(followed.pending)[:5])
+            text = f"{len(followed.pending)} call(s) without a result for {quiet_for:.0f} s: "
+            events.append(_event(STALLED, path, conversation, now, text + running))
         if not followed.ended and quiet_for >= self.idle_after:
             followed.ended = True
             settled = [f for f in followed.held if _key(f) not in followed.errors]
             if settled:  # it ended with calls that never got their results
                 followed.errors = followed.errors | {_key(f) for f in settled}
                 events.append(
-                    WatchEvent(
+                    _event(
                         BROKE,
                         path,
-                        conversation.session_id,
-                        conversation.format,
+                        conversation,
                         now,
-                        one_line(f"broke: {settled[0].headline}", 300),
-                        tuple(settled),
-                        _fix(path, conversation),
-                        conversation.client,
+                        f"broke: {settled[0].headline}",
+                        settled,
+                        fix=True,
                     )
                 )
             events.append(
-                WatchEvent(
-                    ENDED,
-                    path,
-                    conversation.session_id,
-                    conversation.format,
-                    now,
-                    f"nothing written for {quiet_for:.0f} s",
-                    client=conversation.client,
-                )
+                _event(ENDED, path, conversation, now, f"nothing written for {quiet_for:.0f} s")
             )
             # What was read goes: an ended session costs a stamp and the findings said,
             # and is read again whole if it is written to again (resumed, say).
@@ -361,6 +348,29 @@ class Watcher:
         if not known or any(took is None for took in known):
             return self.stall_after
         return max(STALL_FLOOR, STALL_FACTOR * max(took for took in known if took is not None))
+
+
+def _event(
+    kind: str,
+    path: Path,
+    conversation: Conversation,
+    now: float,
+    text: str,
+    findings: Iterable[Finding] = (),
+    *,
+    fix: bool = False,
+) -> WatchEvent:
+    return WatchEvent(
+        kind,
+        path,
+        conversation.session_id,
+        conversation.format,
+        now,
+        one_line(text, 300),
+        tuple(findings),
+        _fix(path, conversation) if fix else None,
+        conversation.client,
+    )
 
 
 def _time_calls(followed: _Followed, report: Report) -> None:

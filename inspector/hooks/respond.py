@@ -20,8 +20,7 @@ code: the command line only reads stdin and prints.
 
 from __future__ import annotations
 
-import hashlib
-import os
+import contextlib
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any, Final
 import orjson
 
 from inspector.batch import FileChecker
+from inspector.cache import path_key, replace_atomically
 from inspector.core.safe_text import one_line
 
 SESSION_START: Final = "SessionStart"
@@ -150,7 +150,7 @@ def _before_compaction(result: dict[str, Any]) -> HookAnswer | None:
     return HookAnswer(
         message=f"inspector: compaction will summarise {len(ids)} tool call(s) whose result "
         f"is missing ({_ids(ids)}): what they did will be lost for good. "
-        f"`inspector check {_quoted(result['path'])}` shows them."
+        f"`inspector check {shlex.quote(result['path'])}` shows them."
     )
 
 
@@ -164,7 +164,7 @@ def _on_stop(
     _remember(state_folder, hook.transcript, keys)
     if not new:
         return None
-    path = _quoted(result["path"])
+    path = shlex.quote(result["path"])
     parts: list[str] = []
     errors = [f for f in new if f["severity"] == "error"]
     if errors:
@@ -201,17 +201,12 @@ def _ids(ids: list[str]) -> str:
     return shown + (f" and {len(ids) - _LISTED} more" if len(ids) > _LISTED else "")
 
 
-def _quoted(path: str) -> str:
-    return shlex.quote(path)
-
-
 def _finding_key(finding: dict[str, Any]) -> str:
     return f"{finding['rule']}:{','.join(finding['ids'])}:{finding['line']}"
 
 
 def _state_path(folder: Path, transcript: Path) -> Path:
-    key = os.fsencode(os.path.abspath(transcript))
-    return folder / (hashlib.blake2b(key, digest_size=16).hexdigest() + ".json")
+    return folder / (path_key(transcript) + ".json")
 
 
 def _told(folder: Path | None, transcript: Path) -> set[str]:
@@ -228,11 +223,5 @@ def _told(folder: Path | None, transcript: Path) -> set[str]:
 def _remember(folder: Path | None, transcript: Path, keys: set[str]) -> None:
     if folder is None:
         return
-    target = _state_path(folder, transcript)
-    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(orjson.dumps(sorted(keys)))
-        os.replace(temporary, target)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not remembered: said again next time
+        replace_atomically(_state_path(folder, transcript), [orjson.dumps(sorted(keys))])
