@@ -96,9 +96,7 @@ class HookServer:
         while True:
             try:
                 connection, _ = self._socket.accept()
-            except (BlockingIOError, InterruptedError):
-                return served
-            except OSError:
+            except OSError:  # none waiting (BlockingIOError), or the socket is gone
                 return served
             with connection:
                 try:
