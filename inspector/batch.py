@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing
 import os
 import threading
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, replace
 from functools import cache
-from multiprocessing.pool import Pool
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspector import __version__
 from inspector.agents import FORMATS, NotATranscript, load_continued
@@ -35,6 +33,9 @@ from inspector.core.json_out import path_text
 from inspector.core.os_errors import describe_failure
 from inspector.resume import preview_resume
 from inspector.rules import validate
+
+if TYPE_CHECKING:  # the pool is imported when one starts: a single file needs none
+    from multiprocessing.pool import Pool
 
 FROM_CACHE = "cache"
 CONTINUED = "continued"
@@ -260,6 +261,8 @@ def _start_pool(workers: int, settings: Settings, recycled: bool) -> Pool:
     each takes one batch and ends: what it read is freed by its exit, never walked by the
     cyclic collector. Started fresh (the app has threads), each lives on and collects
     its garbage now and then."""
+    import multiprocessing
+
     context = multiprocessing.get_context("fork" if recycled else "spawn")
     return context.Pool(
         workers,
