@@ -1,0 +1,5 @@
+"""Root causes of defects (issue #17): :func:`explain` gives each finding its :class:`Why`."""
+
+from inspector.causes.model import CauseKind, Evidence, Why
+
+__all__ = ["CauseKind", "Evidence", "Why"]
