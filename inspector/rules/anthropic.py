@@ -54,15 +54,36 @@ class BlockChecks:
         context = self.context
         messages = context.messages
         findings = self.findings
+        first_finding = len(findings)
         seen_uses: set[str] = set()
         seen_results: set[str] = set()
+        result_count = start = 0
+        resumed = context.resumed
+        if resumed is not None:
+            start = resumed.first_message
+            seen_uses.update(resumed.seen_uses)
+            seen_results.update(resumed.seen_results)
+            findings.extend(resumed.block_findings)
+            result_count = resumed.result_count
+            self.repeated_uses.extend(resumed.repeated_uses)
+        mark = -1
+        if context.resume_at is not None:
+            mark = context.turns[context.resume_at].first_message
         last = len(messages) - 1
         valid_id = _ID_PATTERN.fullmatch
         old = context.old.messages if context.old is not None else {}
         memo = context.memo.messages
         remember = context.remember
-        result_count = 0
-        for index, message in enumerate(messages):
+        for index in range(start, len(messages)):
+            message = messages[index]
+            if index == mark:
+                context.block_mark = (
+                    tuple(findings[first_finding:]),
+                    frozenset(seen_uses),
+                    frozenset(seen_results),
+                    result_count,
+                    tuple(self.repeated_uses),
+                )
             checked = old.get(message) if old else None
             if (
                 checked is not None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from inspector.core.model import TOOL_USE, Block, Conversation, Message
+from inspector.core.model import ANTHROPIC, TOOL_USE, Block, Conversation, Message
 from inspector.rules.findings import Finding, Rule, Severity, ToolCall
-from inspector.rules.memo import ValidationMemo
+from inspector.rules.memo import Resume, ValidationMemo, resume_turn, resumes
 from inspector.rules.turns import merge_turns
+
+BlockMark = tuple[tuple[Finding, ...], frozenset[str], frozenset[str], int, tuple[Block, ...]]
+"""What the block checks had found before the resume point: findings, tool_use and
+tool_result ids seen, results counted, repeated calls."""
 
 
 class Context:
@@ -28,8 +32,48 @@ class Context:
         self.repeated_uses: list[Block] = []
         """tool_use blocks whose id an earlier tool_use already had (R5)."""
         self.notes = conversation.notes
-        self.turns = merge_turns(self.messages)
+        self.resumed = self._resume_point()
+        """Where this validation starts (None: at the first message)."""
+        if self.resumed is None:
+            self.turns = merge_turns(self.messages)
+        else:
+            resumed = self.resumed
+            self.turns = resumed.turns[: resumed.turn]
+            self.turns += merge_turns(self.messages, resumed.first_message)
+            self._take_over_memo(resumed)
+        self.resume_at = (
+            resume_turn(self.turns, len(self.messages))
+            if remember and self.api == ANTHROPIC
+            else None
+        )
+        """The turn the next validation may start at, if this one notes what it found
+        before it (the passes fill :attr:`marks`)."""
+        self.pairing_mark: tuple[tuple[ToolCall, ...], tuple[Finding, ...]] | None = None
+        self.block_mark: BlockMark | None = None
         self._first_use: dict[str, int] | None = None
+
+    def _resume_point(self) -> Resume | None:
+        resume = self.old.resume if self.old is not None else None
+        if resume is None or self.api != ANTHROPIC:
+            return None
+        compacted = self.conversation.compacted_tool_ids
+        return resume if resumes(resume, self.messages, compacted) else None
+
+    def _take_over_memo(self, resumed: Resume) -> None:
+        """Hand the previous memo on, without what it held of the messages and turns
+        after the resume point (they are checked again)."""
+        assert self.old is not None
+        old = self.old
+        for message in resumed.messages[resumed.first_message :]:
+            old.messages.pop(message, None)
+        for turn in resumed.turns[resumed.turn - 1 :]:
+            old.answers.pop(turn.messages[0], None)
+            old.results.pop(turn.messages[0], None)
+        self.memo.messages, self.memo.answers, self.memo.results = (
+            old.messages,
+            old.answers,
+            old.results,
+        )
 
     @property
     def first_use(self) -> dict[str, int]:

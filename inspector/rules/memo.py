@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inspector.core.model import Message
+from inspector.core.model import ASSISTANT_ROLE, USER_ROLE, Block, Message
 from inspector.rules.findings import Finding, ToolCall
 from inspector.rules.turns import Turn
 
@@ -54,3 +54,72 @@ class ValidationMemo:
     """First message of an assistant turn → the checks of its calls against the next turn."""
     results: dict[Message, Checked] = field(default_factory=dict)
     """First message of a user turn → the checks of its results against the turn before."""
+    resume: Resume | None = None
+    """Where the next validation may start, when the conversation only grew at its end."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """What the passes over turns and messages had found before turn :attr:`turn`.
+
+    A live session grows at its end: its next validation starts here instead of looking
+    every earlier message and turn up in the memo (40 ms on a 100 MB session). It may when
+    its conversation starts with the same message objects up to :attr:`first_message`, a
+    turn starts there, and nothing appended changes what was found before: a result for
+    a call found missing (:attr:`absent`) turns "result absent" into "late result".
+    """
+
+    messages: list[Message]
+    """The conversation's messages as validated."""
+    turns: list[Turn]
+    """Its turns (those before :attr:`turn` are taken over as they are)."""
+    turn: int
+    first_message: int
+    """The first message of turn :attr:`turn`."""
+    compacted: frozenset[str]
+    """The conversation's tool_use ids before its last compaction (orphans name them)."""
+    pairing_calls: tuple[ToolCall, ...]
+    pairing_findings: tuple[Finding, ...]
+    """The call pairing's, for the turns before ``turn - 1`` (that one is paired with
+    turn ``turn``, which may grow)."""
+    absent: frozenset[str]
+    block_findings: tuple[Finding, ...]
+    """The block checks', for the messages before :attr:`first_message`."""
+    seen_uses: frozenset[str]
+    seen_results: frozenset[str]
+    result_count: int
+    repeated_uses: tuple[Block, ...]
+    answered_before: frozenset[str] | None
+    """Ids some user turn before :attr:`turn` answers (None: not known, a result stood
+    in an assistant message)."""
+
+
+RESUME_MARGIN = 32
+"""Messages from the end a resume point is set back: a live append rebuilds the last
+two to five messages (a few hundred on a rewind, which starts over)."""
+
+
+def resume_turn(turns: list[Turn], message_count: int) -> int | None:
+    """The turn the next validation may start at: the last one beginning at least
+    :data:`RESUME_MARGIN` messages from the end (None: the conversation is too short)."""
+    limit = message_count - RESUME_MARGIN
+    for position in range(len(turns) - 1, 1, -1):
+        if turns[position].first_message <= limit:
+            return position
+    return None
+
+
+def resumes(resume: Resume, messages: list[Message], compacted: frozenset[str]) -> bool:
+    """Whether a validation of ``messages`` may start at ``resume``."""
+    start = resume.first_message
+    if len(messages) <= start or messages[start].role == resume.turns[resume.turn - 1].role:
+        return False
+    if messages[start].role not in (USER_ROLE, ASSISTANT_ROLE) or compacted != resume.compacted:
+        return False
+    if messages[:start] != resume.messages[:start]:  # messages compare by identity
+        return False
+    if resume.absent:
+        for message in messages[start:]:
+            if any(block.is_result and block.tool_id in resume.absent for block in message.blocks):
+                return False
+    return True

@@ -17,6 +17,8 @@ from inspector.rules.memo import Checked
 from inspector.rules.pairing import check_order, report_orphan, report_pending
 from inspector.rules.turns import Turn, split_results, uses_and_text_after
 
+RESULT_ABSENT = "result absent: no tool_result for this id anywhere after it"
+
 TurnChecks = Callable[[Context, Turn, bool], None]
 """More checks of one assistant turn: (context, turn, whether it is the final turn)."""
 
@@ -35,7 +37,17 @@ class NextTurnPairing:
     def run(self) -> None:
         context = self.context
         turns = self.turns
-        for position, turn in enumerate(turns):
+        start = 0
+        if context.resumed is not None:
+            # the turn before the resume point is paired with it: checked again
+            start = context.resumed.turn - 1
+            self.calls.extend(context.resumed.pairing_calls)
+            self.findings.extend(context.resumed.pairing_findings)
+        mark = context.resume_at - 1 if context.resume_at is not None else -1
+        for position in range(start, len(turns)):
+            if position == mark:
+                context.pairing_mark = (tuple(self.calls), tuple(self.findings))
+            turn = turns[position]
             answers = turn.role == ASSISTANT_ROLE
             if answers:
                 neighbor = turns[position + 1] if position + 1 < len(turns) else None
@@ -83,18 +95,23 @@ class NextTurnPairing:
         self.findings.extend(checked.findings)
         return True
 
-    @property
-    def result_turns(self) -> dict[str, int]:
-        """tool_use id → index of the first user turn holding a result for it (built
-        when first asked: only an unanswered call needs it)."""
+    def _answered_later(self, tool_id: str, position: int) -> bool:
+        """Whether the first user turn holding a result for ``tool_id`` comes after turn
+        ``position`` (asked of unanswered calls only)."""
+        resumed = self.context.resumed
+        before = resumed.answered_before if resumed is not None else None
+        if before is not None and tool_id in before:
+            return False  # answered before the resume point, and position >= its turn - 1
         if self._result_turns is None:
+            # the results before the resume point are in ``before``
+            start = resumed.turn if resumed is not None and before is not None else 0
             self._result_turns = {}
-            for position, turn in enumerate(self.turns):
+            for position_, turn in enumerate(self.turns[start:], start):
                 if turn.role == USER_ROLE:
                     for _, _, block in turn.blocks:
                         if block.type == TOOL_RESULT and block.tool_id:
-                            self._result_turns.setdefault(block.tool_id, position)
-        return self._result_turns
+                            self._result_turns.setdefault(block.tool_id, position_)
+        return self._result_turns.get(tool_id, -1) > position
 
     def _check_answers(self, position: int, following: Turn | None) -> None:
         """R1, R3, R4, R6 and PENDING for the client tool_use blocks of an assistant turn."""
@@ -128,7 +145,7 @@ class NextTurnPairing:
                 cause = "R3"
                 call.result_message, _, call.result = later[tool_id]
                 call.status = CallStatus.MISPLACED
-            elif self.result_turns.get(tool_id, -1) > position:
+            elif self._answered_later(tool_id, position):
                 cause = "late"
                 call.status = CallStatus.LATE
             else:
@@ -147,11 +164,7 @@ class NextTurnPairing:
         expected_at = following.first_message
         text = texts.missing_results(self.context.api, expected_at, all_ids)
         causes = {
-            "absent": (
-                Rule.R1,
-                "result absent: no tool_result for this id anywhere after it",
-                notes.missing,
-            ),
+            "absent": (Rule.R1, RESULT_ABSENT, notes.missing),
             "late": (
                 Rule.R1,
                 "late result: the tool_result only comes in a later turn",

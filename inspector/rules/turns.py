@@ -48,11 +48,13 @@ class Turn:
         return self._blocks
 
 
-def merge_turns(messages: list[Message]) -> list[Turn]:
-    """Merge consecutive same-role messages, as the API does."""
+def merge_turns(messages: list[Message], start: int = 0) -> list[Turn]:
+    """Merge consecutive same-role messages, as the API does (from message ``start``:
+    the caller knows a turn begins there)."""
     turns: list[Turn] = []
     turn: Turn | None = None
-    for index, message in enumerate(messages):
+    for index in range(start, len(messages)):
+        message = messages[index]
         if message.role not in (USER_ROLE, ASSISTANT_ROLE):
             continue
         if turn is None or turn.role != message.role:

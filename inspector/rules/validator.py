@@ -21,7 +21,8 @@ from inspector.rules import anthropic, bedrock
 from inspector.rules.context import Context
 from inspector.rules.findings import CallStatus, Cut, Finding, Report, Rule, Severity
 from inspector.rules.gemini import check_gemini_pairing
-from inspector.rules.next_turn import NextTurnPairing
+from inspector.rules.memo import Resume
+from inspector.rules.next_turn import RESULT_ABSENT, NextTurnPairing
 from inspector.rules.responses import check_responses_pairing
 from inspector.rules.transcript import add_api_errors, add_made_up_results, add_transcript_issues
 
@@ -58,6 +59,8 @@ def validate(
     add_api_errors(context)
     add_made_up_results(context)
     context.findings.sort(key=_finding_order)
+    if context.remember:
+        context.memo.resume = _resume_point(context)
     return Report(
         conversation,
         context.findings,
@@ -65,6 +68,38 @@ def validate(
         _last_valid(context),
         context.tool_result_count,
         context.memo if context.remember else None,
+    )
+
+
+def _resume_point(context: Context) -> Resume | None:
+    """Where the next validation may start: this one's resume point if the passes noted
+    what they had found there, else the point this one started from (still a prefix)."""
+    if context.resume_at is None or context.pairing_mark is None or context.block_mark is None:
+        return context.resumed
+    calls, pairing_findings = context.pairing_mark
+    block_findings, seen_uses, seen_results, result_count, repeated = context.block_mark
+    turn = context.resume_at
+    absent = frozenset(
+        tool_id
+        for finding in pairing_findings
+        if finding.rule is Rule.R1 and finding.cause == RESULT_ABSENT
+        for tool_id in finding.ids
+    )
+    return Resume(
+        context.messages,
+        context.turns,
+        turn,
+        context.turns[turn].first_message,
+        context.conversation.compacted_tool_ids,
+        calls,
+        pairing_findings,
+        absent,
+        block_findings,
+        seen_uses,
+        seen_results,
+        result_count,
+        repeated,
+        None if any(f.rule is Rule.R7 for f in block_findings) else seen_results,
     )
 
 

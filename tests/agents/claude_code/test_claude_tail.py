@@ -24,12 +24,19 @@ def follow(path: Path, chunk_sizes: list[int] | None = None) -> tuple[int, int]:
     """Feed ``path`` chunk by chunk (one line each by default) to a live transcript
     rebuilt by extension and to one rebuilt whole; compare after every chunk.
     Returns (rebuilds, extensions)."""
+    rebuilds, extensions, _ = follow_counting(path, chunk_sizes)
+    return rebuilds, extensions
+
+
+def follow_counting(path: Path, chunk_sizes: list[int] | None = None) -> tuple[int, int, int]:
+    """:func:`follow`, also counting the validations that started at the previous one's
+    resume point (they take its memo over) rather than at the first message."""
     lines = list(JsonlReader(path).read(final=True).lines)
     live, whole = ClaudeCodeTranscript(path), ClaudeCodeTranscript(path)
     state: claude_tail.ProjectionState | None = None
     report: Report | None = None
     sizes = iter(chunk_sizes or [])
-    position = rebuilds = extensions = 0
+    position = rebuilds = extensions = resumed = 0
     earlier: list[tuple[Report, dict[str, Any], dict[str, Any]]] = []
     while position < len(lines):
         size = next(sizes, 1)
@@ -42,7 +49,10 @@ def follow(path: Path, chunk_sizes: list[int] | None = None) -> tuple[int, int]:
         extensions += previous is not None and state is previous
         expected = whole.project()
         assert projection_values(conversation) == projection_values(expected), position
+        before = report.memo if report is not None else None
         report = validate(conversation, report, remember=True)
+        assert report.memo is not None
+        resumed += before is not None and report.memo.messages is before.messages
         assert report_values(report) == report_values(validate(expected)), position
         if rebuilds % 25 == 1 or position >= len(lines) - 25:
             earlier.append((report, projection_values(conversation), report_values(report)))
@@ -50,7 +60,7 @@ def follow(path: Path, chunk_sizes: list[int] | None = None) -> tuple[int, int]:
     for kept, projection, values in earlier:
         assert projection_values(kept.conversation) == projection
         assert report_values(kept) == values
-    return rebuilds, extensions
+    return rebuilds, extensions, resumed
 
 
 def transcript_lines(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -210,6 +220,63 @@ def random_transcript(rng: random.Random, count: int) -> list[dict[str, Any]]:
             row["logicalParentUuid"] = parent
         rows.append(row)
     return rows
+
+
+def long_broken_transcript(rng: random.Random, turns: int) -> list[dict[str, Any]]:
+    """One chain of prompts and parallel calls, with results missing, late (after the
+    next prompt), without a call, and ids used again."""
+    rows: list[dict[str, Any]] = []
+    late: list[str] = []
+    number = 0
+
+    def add(row: dict[str, Any]) -> None:
+        rows.append(row)
+
+    for turn in range(turns):
+        number += 1
+        parent = rows[-1]["uuid"] if rows else None
+        add(user(f"P{number}", parent, number, f"prompt {turn}"))
+        for tool_id in late:  # results of earlier turns' calls: late, or without a call
+            number += 1
+            add(tool_answer(f"R{number}", rows[-1]["uuid"], number, tool_id))
+        late = []
+        calls = []
+        for _ in range(rng.randint(1, 4)):
+            number += 1
+            reused = rng.random() < 0.04 and number > 20
+            tool_id = f"toolu_{rng.randint(1, number - 1) if reused else number}"
+            row = tool_call(f"C{number}", rows[-1]["uuid"], number, tool_id)
+            row["message"]["id"] = f"msg_{turn}"
+            add(row)
+            calls.append(tool_id)
+        for tool_id in calls:
+            roll = rng.random()
+            if roll < 0.06:
+                late.append(tool_id)
+            elif roll < 0.1:
+                continue  # never answered
+            else:
+                number += 1
+                add(tool_answer(f"R{number}", rows[-1]["uuid"], number, tool_id))
+        if rng.random() < 0.04:
+            late.append(f"toolu_nowhere_{turn}")
+        number += 1
+        add(assistant(f"A{number}", rows[-1]["uuid"], number, f"done {turn}"))
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_long_sessions_validated_from_their_resume_point(tmp_path: Path, seed: int) -> None:
+    """Long enough for validations to start at the previous one's resume point (32
+    messages from the end), with results missing, late, without a call, and ids used
+    again, on both sides of it: the same report as a validation from scratch, every
+    time, and most validations resumed."""
+    rng = random.Random(seed)
+    rows = long_broken_transcript(rng, 70)
+    path = transcript_lines(tmp_path / f"long-{seed}.jsonl", rows)
+    rebuilds, _, resumed = follow_counting(path)
+    assert resumed > rebuilds // 2
+    follow_counting(path, [rng.randint(1, 5) for _ in range(len(rows))])
 
 
 @pytest.mark.parametrize("seed", range(60))
