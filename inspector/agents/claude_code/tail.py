@@ -311,10 +311,13 @@ class _Extension:
         state = self.state
         chain, last_in_chain = state.chain, state.last_in_chain
         dropped = chain[junction + 1 :]
-        if any(entry.kind == ASSISTANT and entry.message_id for entry in dropped):
-            raise _CannotExtend
         self.dropped = set(dropped)
         first_changed = junction + 1
+        for staying, position in self._fragments_left(junction, dropped).items():
+            # Fragments of a message that stays on the chain: recovered after its last
+            # fragment left there (a parallel call's result hangs off its own tool_use).
+            last_in_chain[staying] = position
+            first_changed = min(first_changed, position)
         for entry in tail:
             if entry.line <= state.last_line:  # an old line moving onto the chain
                 if entry in state.selected_index:
@@ -348,6 +351,25 @@ class _Extension:
                 raise _CannotExtend
             first_changed = min(first_changed, last_in_chain[group])
         return first_changed
+
+    def _fragments_left(self, junction: int, dropped: list[Entry]) -> dict[str, int]:
+        """Message id of each assistant fragment leaving the chain → the position of the
+        last fragment of its message that stays (refused if none does: the message
+        would leave the conversation)."""
+        missing = {e.message_id for e in dropped if e.kind == ASSISTANT and e.message_id}
+        found: dict[str, int] = {}
+        chain = self.state.chain
+        for position in range(junction, -1, -1):
+            if not missing:
+                break
+            entry = chain[position]
+            message_id = entry.message_id
+            if entry.kind == ASSISTANT and message_id is not None and message_id in missing:
+                missing.discard(message_id)
+                found[message_id] = position
+        if missing:
+            raise _CannotExtend
+        return found
 
     def _reselect(self, first_changed: int, fresh: list[Entry]) -> int:
         """Rebuild the selection from chain position ``first_changed``; return the

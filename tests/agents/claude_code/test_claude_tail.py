@@ -140,7 +140,9 @@ def test_a_streaming_session_is_extended_not_rebuilt(tmp_path: Path) -> None:
     options = ["--size-mb", "1", "--seed", "5", "--compactions", "2"]
     subprocess.run([sys.executable, str(generator), str(path), *options], check=True)
     rebuilds, extensions = follow(path)
-    assert extensions >= 0.9 * rebuilds
+    # results hanging off their own tool_use line, written after the batch's last call,
+    # are extensions too (12 full rebuilds before, 7 now: the compactions and rewinds)
+    assert extensions >= 0.98 * rebuilds
 
 
 def test_the_real_sessions_are_mostly_extended() -> None:
@@ -149,7 +151,7 @@ def test_the_real_sessions_are_mostly_extended() -> None:
     totals = [follow(path) for path in realworld_files()]
     rebuilds = sum(total for total, _ in totals)
     extensions = sum(extended for _, extended in totals)
-    assert extensions >= 0.9 * rebuilds
+    assert extensions >= 0.97 * rebuilds  # 7,068 of 7,258 lines (6,996 before)
 
 
 def tool_call(uuid: str, parent: str, second: int, tool_id: str) -> dict[str, Any]:
