@@ -22,7 +22,7 @@ from inspector.core.model import (
 from inspector.rules import texts
 from inspector.rules.context import Context
 from inspector.rules.findings import Rule
-from inspector.rules.memo import Checked
+from inspector.rules.memo import Checked, IdSet, SeenIds, layers_of
 from inspector.rules.turns import Turn
 
 _ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
@@ -55,14 +55,14 @@ class BlockChecks:
         messages = context.messages
         findings = self.findings
         first_finding = len(findings)
-        seen_uses: set[str] = set()
-        seen_results: set[str] = set()
+        seen_uses: IdSet = set()
+        seen_results: IdSet = set()
         result_count = start = 0
         resumed = context.resumed
         if resumed is not None:
             start = resumed.first_message
-            seen_uses.update(resumed.seen_uses)
-            seen_results.update(resumed.seen_results)
+            seen_uses = SeenIds(resumed.seen_uses)
+            seen_results = SeenIds(resumed.seen_results)
             findings.extend(resumed.block_findings)
             result_count = resumed.result_count
             self.repeated_uses.extend(resumed.repeated_uses)
@@ -79,8 +79,8 @@ class BlockChecks:
             if index == mark:
                 context.block_mark = (
                     tuple(findings[first_finding:]),
-                    frozenset(seen_uses),
-                    frozenset(seen_results),
+                    layers_of(seen_uses),
+                    layers_of(seen_results),
                     result_count,
                     tuple(self.repeated_uses),
                 )
@@ -121,8 +121,8 @@ class BlockChecks:
         index: int,
         message: Message,
         last: int,
-        seen_uses: set[str],
-        seen_results: set[str],
+        seen_uses: IdSet,
+        seen_results: IdSet,
         valid_id: Callable[[str], object],
     ) -> None:
         """R9 (empty message) and the block rules for one message."""
@@ -153,8 +153,8 @@ class BlockChecks:
         position: int,
         message: Message,
         block: Block,
-        seen_uses: set[str],
-        seen_results: set[str],
+        seen_uses: IdSet,
+        seen_results: IdSet,
     ) -> None:
         error = self.context.error
         is_use = block.type == TOOL_USE or block.type == SERVER_TOOL_USE

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from inspector.core.model import ANTHROPIC, TOOL_USE, Block, Conversation, Message
 from inspector.rules.findings import Finding, Rule, Severity, ToolCall
-from inspector.rules.memo import Resume, ValidationMemo, resume_turn, resumes
+from inspector.rules.memo import Layers, Resume, ValidationMemo, resume_turn, resumes
 from inspector.rules.turns import merge_turns
 
-BlockMark = tuple[tuple[Finding, ...], frozenset[str], frozenset[str], int, tuple[Block, ...]]
+BlockMark = tuple[tuple[Finding, ...], Layers, Layers, int, tuple[Block, ...]]
 """What the block checks had found before the resume point: findings, tool_use and
 tool_result ids seen, results counted, repeated calls."""
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from inspector.core.model import ASSISTANT_ROLE, USER_ROLE, Block, Message
 from inspector.rules.findings import Finding, ToolCall
 from inspector.rules.turns import Turn
+
+Layers = tuple[frozenset[str], ...]
+"""A set of ids in layers, one per validation that added some (merged now and then)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,16 +90,16 @@ class Resume:
     absent: frozenset[str]
     block_findings: tuple[Finding, ...]
     """The block checks', for the messages before :attr:`first_message`."""
-    seen_uses: frozenset[str]
-    seen_results: frozenset[str]
+    seen_uses: Layers
+    seen_results: Layers
     result_count: int
     repeated_uses: tuple[Block, ...]
-    answered_before: frozenset[str] | None
+    answered_before: Layers | None
     """Ids some user turn before :attr:`turn` answers (None: not known, a result stood
     in an assistant message)."""
 
 
-RESUME_MARGIN = 32
+RESUME_MARGIN = 8
 """Messages from the end a resume point is set back: a live append rebuilds the last
 two to five messages (a few hundred on a rewind, which starts over)."""
 
@@ -123,3 +128,55 @@ def resumes(resume: Resume, messages: list[Message], compacted: frozenset[str]) 
             if any(block.is_result and block.tool_id in resume.absent for block in message.blocks):
                 return False
     return True
+
+
+_MOST_LAYERS = 8
+
+
+class IdSet(Protocol):
+    """What the block checks ask of the ids seen so far: a set, or :class:`SeenIds`."""
+
+    def __contains__(self, item: object, /) -> bool: ...
+    def add(self, item: str, /) -> None: ...
+    def update(self, items: Iterable[str], /) -> None: ...
+    def isdisjoint(self, items: Iterable[str], /) -> bool: ...
+
+
+class SeenIds:
+    """Ids seen before a resume point (its layers, shared, never changed) and after it.
+
+    A resumed validation adds the few ids of the messages it checks; copying every id
+    of a 100 MB session into a new set on every append would cost more than that."""
+
+    __slots__ = ("layers", "own")
+
+    def __init__(self, layers: Layers) -> None:
+        self.layers = layers
+        self.own: set[str] = set()
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.own or in_layers(item, self.layers)
+
+    def add(self, item: str) -> None:
+        self.own.add(item)
+
+    def update(self, items: Iterable[str]) -> None:
+        self.own.update(items)
+
+    def isdisjoint(self, items: Iterable[str]) -> bool:
+        return not any(item in self for item in items)
+
+
+def in_layers(item: object, layers: Layers) -> bool:
+    return any(item in layer for layer in layers)
+
+
+def layers_of(seen: IdSet) -> Layers:
+    """The ids seen so far, as layers for the next validation."""
+    if isinstance(seen, set):
+        return (frozenset(seen),)
+    assert isinstance(seen, SeenIds)
+    layers = (*seen.layers, frozenset(seen.own)) if seen.own else seen.layers
+    if len(layers) > _MOST_LAYERS:
+        return (frozenset().union(*layers),)
+    return layers

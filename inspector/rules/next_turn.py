@@ -13,7 +13,7 @@ from inspector.core.model import ASSISTANT_ROLE, TOOL_RESULT, TOOL_USE, USER_ROL
 from inspector.rules import texts
 from inspector.rules.context import Context
 from inspector.rules.findings import CallStatus, Finding, Rule, Severity, ToolCall
-from inspector.rules.memo import Checked
+from inspector.rules.memo import Checked, in_layers
 from inspector.rules.pairing import check_order, report_orphan, report_pending
 from inspector.rules.turns import Turn, split_results, uses_and_text_after
 
@@ -100,7 +100,7 @@ class NextTurnPairing:
         ``position`` (asked of unanswered calls only)."""
         resumed = self.context.resumed
         before = resumed.answered_before if resumed is not None else None
-        if before is not None and tool_id in before:
+        if before is not None and in_layers(tool_id, before):
             return False  # answered before the resume point, and position >= its turn - 1
         if self._result_turns is None:
             # the results before the resume point are in ``before``

@@ -65,7 +65,6 @@ class ProjectionState:
     """Line number of the last of them (later lines are new)."""
     has_main: bool
     named: set[str | None]
-    leaves: list[Entry]
     leaf: Entry | None
     chain: list[Entry]
     chain_set: set[Entry]
@@ -116,7 +115,6 @@ def _full(
         last_line=transcript.entries[-1].line if transcript.entries else 0,
         has_main=transcript.has_main_line,
         named=projector.named,
-        leaves=projector.leaves,
         leaf=projector.newest_leaf,
         chain=list(projector.chain),  # the selection may be this very list: keep them apart
         chain_set=set(projector.chain),
@@ -262,8 +260,6 @@ class _Extension:
         new_leaves = [entry for entry in fresh if entry.uuid not in named]
         previous = state.leaf
         still_leaf = previous is not None and previous.uuid not in parents
-        state.leaves = [leaf for leaf in state.leaves if leaf.uuid not in parents]
-        state.leaves.extend(new_leaves)
         best = previous if still_leaf else None
         for entry in new_leaves:
             if self.projector.message_ancestor(entry) is None:
