@@ -25,7 +25,12 @@ FINDING_KEYS = {
     "cause",
     "note",
     "resume",
+    "why",
+    "tools",
+    "batch",
 }
+WHY_KEYS = {"cause", "summary", "client_version", "evidence"}
+EVIDENCE_KEYS = {"line", "text", "timestamp"}
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -65,6 +70,12 @@ def test_json_output_has_exactly_the_documented_shape() -> None:
     assert set(finding["resume"]) == {"heals", "text"}
     assert finding["rule"] == "R1"
     assert finding["severity"] == "error"
+    assert set(finding["why"]) == WHY_KEYS
+    assert finding["why"]["cause"] == "unknown"  # the sample holds no evidence of a cause
+    assert finding["why"]["client_version"] == "2.1.114"
+    assert [set(evidence) for evidence in finding["why"]["evidence"]] == [EVIDENCE_KEYS] * 2
+    assert finding["tools"] == ["Read"]
+    assert finding["batch"] == 3
     assert set(report["last_valid"]) == {"message_index", "line", "uuid"}
 
 

@@ -1,0 +1,620 @@
+"""The cause of each defect, read from the lines around it (:func:`explain`).
+
+Which findings get a :class:`Why`:
+
+* the call defects R1, R3, R4, R6 and PENDING (calls the session ends on), from the
+  call's batch to where its results are (or should be: the next prompt or answer, else
+  the end of the file);
+* R2 (a result without its call), from the message before it to the result;
+* R5 and R5b (an id used twice), around the two uses;
+* MADEUP (a result the client made up), and any defect of a call whose result it made up;
+* BADLINE and CHAIN only where they bear on a call: within two lines of a line holding a
+  tool call or result. Other findings get None.
+
+What a line is comes from its agent (:meth:`Agent.line_event`); what is read is only the
+lines of those windows, re-read from disk from the nearest line the conversation knows,
+so a healthy file costs nothing. The first evidence found, in this order, is the cause:
+a client-made result, a damaged line, a user interrupt, a compaction boundary, a new
+session or client version appended, the file ending mid-batch, subagents of the batch
+still running, hook output; else UNKNOWN, with the lines that were looked at. A cause is
+never claimed without the line that shows it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+import orjson
+
+from inspector.agents import agent_of
+from inspector.causes.lines import Anchor, LineReader
+from inspector.causes.model import CauseKind, Evidence, Why
+from inspector.core.line_event import LineEvent, LineEventKind
+from inspector.core.model import TOOL_RESULT, TOOL_USE, Block, IssueKind, MadeUpResult
+from inspector.core.timestamps import parse_timestamp
+from inspector.rules.findings import Finding, Report, Rule, ToolCall
+
+CALL_RULES: Final = frozenset({Rule.R1, Rule.R3, Rule.R4, Rule.R6, Rule.PENDING})
+DUPLICATE_RULES: Final = frozenset({Rule.R5, Rule.R5B})
+FILE_RULES: Final = frozenset({Rule.BADLINE, Rule.CHAIN})
+EXPLAINED: Final = CALL_RULES | DUPLICATE_RULES | FILE_RULES | {Rule.R2, Rule.MADEUP}
+"""The rules whose findings :func:`explain` may give a cause."""
+NEAR: Final = 2
+"""Lines either side of a window (or of a damaged line) that still bear on it."""
+SPAN: Final = 200
+"""A window longer than twice this is read at its two ends only."""
+LONGEST_PARSED: Final = 1 << 20
+"""Longer lines (tool outputs) are not parsed: no line that explains a defect is this big."""
+
+
+def explain(report: Report) -> list[Why | None]:
+    """A :class:`Why` for each defect finding of ``report``, None for the others (aligned
+    with ``report.findings``). Reads only lines near defects; nothing without one."""
+    findings = report.findings
+    if not any(finding.rule in EXPLAINED for finding in findings):
+        return [None] * len(findings)
+    explainer = _Explainer(report)
+    return [explainer.why(finding) for finding in findings]
+
+
+def finding_tools(report: Report, finding: Finding) -> list[str]:
+    """The tool names of the calls ``finding`` names (calls not in the conversation have
+    none)."""
+    names: list[str] = []
+    for call in report.calls:
+        name = call.use.name if call.use is not None else None
+        if call.tool_id in finding.ids and name and name not in names:
+            names.append(name)
+    return names
+
+
+def finding_batch(report: Report, finding: Finding) -> int | None:
+    """How many tool calls the assistant message of the finding's (first) call holds."""
+    for call in report.calls:
+        if call.tool_id in finding.ids and call.use_message is not None:
+            return len(report.conversation.messages[call.use_message].tool_uses())
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """One line re-read: what its agent says it is, or that it is damaged."""
+
+    line: int
+    event: LineEvent | None
+    bad: bool = False
+
+
+class _Explainer:
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        conversation = report.conversation
+        self.conversation = conversation
+        self.agent = agent_of(conversation)
+        origins = list(conversation.chain)
+        origins += [origin for branch in conversation.abandoned for origin in branch.origins]
+        self.blocks: dict[int, list[Block]] = {}
+        self.roles: dict[int, str] = {}
+        for message in conversation.messages:
+            origins += message.origins
+            for block in message.blocks:
+                if block.made_up is None:
+                    self.blocks.setdefault(block.origin.line, []).append(block)
+                    self.roles[block.origin.line] = message.role
+        self.timestamps = {origin.line: origin.timestamp for origin in origins}
+        self.reader = LineReader(
+            conversation.path, [Anchor(origin.line, origin.offset) for origin in origins]
+        )
+        self.seen: dict[int, _Seen] = {}
+        self.calls: dict[str, list[ToolCall]] = {}
+        for call in report.calls:
+            if call.tool_id:
+                self.calls.setdefault(call.tool_id, []).append(call)
+        self.bad_lines = {
+            issue.line: issue.text
+            for issue in conversation.issues
+            if issue.kind is IssueKind.BADLINE
+        }
+        self.made_up: dict[str, MadeUpResult] = {}
+        for made_up in conversation.made_up_results:
+            self.made_up.setdefault(made_up.tool_id, made_up)
+        self.subagent_ids = {link.tool_use_id for link in conversation.subagents}
+        self.tool_lines = sorted(
+            line
+            for line, blocks in self.blocks.items()
+            if any(block.type in (TOOL_USE, TOOL_RESULT) for block in blocks)
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    def _load(self, first: int, last: int | None) -> None:
+        first = max(1, first)
+        if last is not None and all(n in self.seen for n in range(first, last + 1)):
+            return
+        try:
+            raw_lines = self.reader.read(first, last)
+        except OSError:
+            return  # the file went away: no evidence, UNKNOWN
+        for number, raw in raw_lines.items():
+            if number not in self.seen:
+                self.seen[number] = self._parse(number, raw)
+
+    def _parse(self, number: int, raw: bytes) -> _Seen:
+        if not raw.strip():
+            return _Seen(number, None)
+        if len(raw) > LONGEST_PARSED:
+            return _Seen(number, None)
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return _Seen(number, None, bad=True)
+        return _Seen(number, self.agent.line_event(value))
+
+    def _window(self, first: int, last: int | None) -> list[_Seen]:
+        """Lines ``first`` … ``last`` (None: to the end of the file) read, in order; a long
+        window at its two ends only."""
+        if last is not None and last - first > 2 * SPAN:
+            self._load(first, first + SPAN)
+            self._load(last - SPAN, last)
+        else:
+            self._load(first, last)
+        end = last if last is not None else (self.reader.last_line or first)
+        return [self.seen[n] for n in range(max(1, first), end + 1) if n in self.seen]
+
+    # ------------------------------------------------------------------ evidence
+
+    def evidence(self, line: int) -> Evidence:
+        seen = self.seen.get(line)
+        event = seen.event if seen is not None else None
+        timestamp = (event.timestamp if event is not None else None) or self.timestamps.get(line)
+        if line in self.bad_lines or (seen is not None and seen.bad):
+            reason = self.bad_lines.get(line, "not a JSON line")
+            return Evidence(line, f"damaged line (glued or cut): {reason}", timestamp)
+        blocks = self.blocks.get(line)
+        calls = blocks and any(block.type in (TOOL_USE, TOOL_RESULT) for block in blocks)
+        if blocks and (calls or event is None):
+            return Evidence(line, self._blocks_text(line, blocks), timestamp)
+        if event is not None:
+            return Evidence(line, event.text, timestamp)
+        return Evidence(line, "a line of the file", timestamp)
+
+    def _blocks_text(self, line: int, blocks: list[Block]) -> str:
+        said: list[str] = []
+        for block in blocks[:3]:
+            if block.type == TOOL_USE:
+                said.append(f"tool call {block.name or '?'} ({block.tool_id})")
+            elif block.type == TOOL_RESULT:
+                name = self._name_of(block.tool_id)
+                error = ", error" if block.is_error else ""
+                said.append(f"tool result for {block.tool_id}{f' ({name}{error})' if name else ''}")
+            else:
+                said.append(f"{self.roles.get(line, '?')} {block.type}")
+        if len(blocks) > 3:
+            said.append(f"{len(blocks) - 3} more blocks")
+        return "; ".join(said)
+
+    def _name_of(self, tool_id: str | None) -> str | None:
+        for call in self.calls.get(tool_id or "", ()):
+            if call.use is not None:
+                return call.use.name
+        return None
+
+    def _why(
+        self, kind: CauseKind, summary: str, lines: Iterable[int], version_from: Iterable[int] = ()
+    ) -> Why:
+        numbers = sorted(set(lines))
+        version = None
+        for number in [*numbers, *version_from]:
+            seen = self.seen.get(number)
+            if seen is not None and seen.event is not None and seen.event.version:
+                version = seen.event.version
+                break
+        return Why(kind, summary, tuple(self.evidence(n) for n in numbers), version)
+
+    # ------------------------------------------------------------------ causes
+
+    def why(self, finding: Finding) -> Why | None:
+        rule = finding.rule
+        if rule is Rule.MADEUP:
+            return self._made_up(finding)
+        if rule in FILE_RULES:
+            return self._file_issue(finding)
+        if rule not in EXPLAINED:
+            return None
+        faked = [self.made_up[i] for i in finding.ids if i in self.made_up]
+        if faked:
+            return self._faked(faked[0])
+        if rule in DUPLICATE_RULES:
+            return self._duplicate(finding)
+        if rule is Rule.R2:
+            return self._orphan(finding)
+        return self._call(finding)
+
+    def _made_up(self, finding: Finding) -> Why:
+        made_up = next(
+            (m for m in self.conversation.made_up_results if m.line == finding.line),
+            None,
+        )
+        if made_up is None and finding.ids:
+            made_up = self.made_up.get(finding.ids[0])
+        if made_up is None:
+            return self._unknown([finding.line] if finding.line else [], "")
+        return self._faked(made_up)
+
+    def _faked(self, made_up: MadeUpResult) -> Why:
+        call_lines = self._use_lines(made_up.tool_id)
+        self._load(made_up.line, made_up.line)
+        for line in call_lines:
+            self._load(line, line)
+        return self._why(
+            CauseKind.CLIENT_FAKED,
+            f"the client made up the result of {made_up.tool_id} {made_up.when} "
+            f"(line {made_up.line}): the call's real result was never recorded",
+            [made_up.line, *call_lines],
+        )
+
+    def _use_lines(self, tool_id: str) -> list[int]:
+        return sorted(
+            call.use.origin.line for call in self.calls.get(tool_id, ()) if call.use is not None
+        )
+
+    def _file_issue(self, finding: Finding) -> Why | None:
+        line = finding.line
+        if line is None or not self._bears_on_a_call(line):
+            return None
+        window = self._window(line - NEAR, line + NEAR)
+        neighbours = [line - 1, line + 1, line - 2, line + 2]
+        calls = [n for n in range(line - NEAR, line + NEAR + 1) if n in self.tool_lines]
+        if finding.rule is Rule.BADLINE:
+            return self._why(
+                CauseKind.DAMAGED_FILE,
+                f"line {line} is damaged (glued to another line or cut short), next to a "
+                "tool call or result",
+                [line, *calls],
+                neighbours,
+            )
+        before = [seen for seen in window if seen.line < line and seen.event is not None]
+        here = self.seen.get(line)
+        if before and here is not None and here.event is not None:
+            changed = _session_change(before[-1].event, here.event)
+            if changed:
+                return self._why(
+                    CauseKind.RESUMED_ONTO_OLDER,
+                    f"the chain breaks at line {line} where {changed}: a resumed session "
+                    "was appended onto an older one",
+                    [before[-1].line, line, *calls],
+                )
+        return self._unknown([line, *calls], f"around line {line}")
+
+    def _bears_on_a_call(self, line: int) -> bool:
+        return any(abs(line - tool_line) <= NEAR for tool_line in self._tool_lines_near(line))
+
+    def _tool_lines_near(self, line: int) -> list[int]:
+        at = bisect.bisect_left(self.tool_lines, line - NEAR)
+        return self.tool_lines[at : at + 2 * NEAR + 1]
+
+    def _duplicate(self, finding: Finding) -> Why:
+        tool_id = finding.ids[0] if finding.ids else ""
+        calls = self.calls.get(tool_id, [])
+        uses = {call.use.origin.line for call in calls if call.use is not None}
+        results = {call.result.origin.line for call in calls if call.result is not None}
+        twice = results if finding.rule is Rule.R5B else uses
+        lines = sorted(twice if len(twice) > 1 else uses | results)
+        if finding.line is not None and finding.line not in lines:
+            lines.append(finding.line)
+            lines.sort()
+        if len(lines) < 2:
+            return self._unknown(lines, "")
+        first, last = lines[0], lines[-1]
+        self._load(first - NEAR, first + NEAR)
+        window = [self.seen[n] for n in range(first, first + 1) if n in self.seen]
+        window += self._window(max(first + 1, last - SPAN // 4), last + NEAR)
+        damaged = self._damaged(window, first - NEAR, last + NEAR)
+        if damaged:
+            return self._why(
+                CauseKind.DAMAGED_FILE,
+                f"damaged line(s) {_numbers(damaged)} near the reused id {tool_id}",
+                [*damaged, first, last],
+            )
+        resumed = self._session_changes(window, first, last)
+        if resumed is not None:
+            at, what = resumed
+            return self._why(
+                CauseKind.RESUMED_ONTO_OLDER,
+                f"{tool_id} is used at line {first} and again at line {last}, after {what} "
+                f"at line {at}: a resumed session appended onto an older one",
+                [first, at, last],
+            )
+        return self._unknown(
+            [first, last], f"between the two uses of {tool_id} (lines {first} and {last})"
+        )
+
+    def _orphan(self, finding: Finding) -> Why:
+        result_line = finding.line or 0
+        index = finding.message_index
+        messages = self.conversation.messages
+        if index is not None and 0 < index <= len(messages):
+            start = messages[index - 1].last_origin.line
+        else:
+            chain = [origin.line for origin in self.conversation.chain]
+            start = (min(chain) if chain else result_line) - 1
+        window = self._window(start - NEAR, result_line + NEAR)
+        inside = [seen for seen in window if start < seen.line < result_line]
+        damaged = self._damaged(window, start - NEAR, result_line + NEAR)
+        if damaged:
+            return self._why(
+                CauseKind.DAMAGED_FILE,
+                f"damaged line(s) {_numbers(damaged)} just before the result: the line of "
+                "its call may be the one lost",
+                [*damaged, result_line],
+            )
+        for kind, cause, said in (
+            (LineEventKind.INTERRUPT, CauseKind.INTERRUPT, "a user interrupt"),
+            (LineEventKind.COMPACTION, CauseKind.COMPACTION, "a compaction boundary"),
+        ):
+            found = [seen.line for seen in inside if _is(seen, kind)]
+            if found:
+                return self._why(
+                    cause,
+                    f"{said} (line {found[0]}) comes between the result (line {result_line}) "
+                    "and the call it answers, which the request no longer holds",
+                    [found[0], result_line],
+                )
+        resumed = self._session_changes(window, start, result_line)
+        if resumed is not None:
+            at, what = resumed
+            return self._why(
+                CauseKind.RESUMED_ONTO_OLDER,
+                f"{what} at line {at}, before the result at line {result_line}: a resumed "
+                "session appended onto an older one",
+                [at, result_line],
+            )
+        hooks = [seen.line for seen in inside if _is(seen, LineEventKind.HOOK_OUTPUT)]
+        if hooks:
+            return self._why(
+                CauseKind.HOOK_OUTPUT,
+                f"hook output (line {_numbers(hooks)}) was written just before the result "
+                f"at line {result_line}",
+                [*hooks, result_line],
+            )
+        return self._unknown(
+            [result_line], f"between line {start} and the result at line {result_line}"
+        )
+
+    def _call(self, finding: Finding) -> Why:
+        named = [
+            call
+            for tool_id in finding.ids
+            for call in self.calls.get(tool_id, ())
+            if call.use is not None and call.use_message is not None
+        ]
+        if not named:
+            return self._unknown([finding.line] if finding.line else [], "")
+        first_call = min(named, key=lambda call: _line_of(call.use))
+        call_line = _line_of(first_call.use)
+        assert first_call.use_message is not None
+        message = self.conversation.messages[first_call.use_message]
+        batch = [self._call_of(block) for block in message.tool_uses()]
+        start = min(origin.line for origin in message.origins)
+        answered = [call.result.origin.line for call in named if call.result is not None]
+        end: int | None
+        if finding.rule is Rule.PENDING:
+            end = None
+        elif answered:
+            end = max(answered)
+        else:
+            end = self._next_turn(first_call.use_message, call_line)
+        window = self._window(start - NEAR, None if end is None else end + NEAR)
+        if end is None and self.reader.last_line is None:
+            end = window[-1].line if window else call_line  # the window stopped short
+        last = end if end is not None else (self.reader.last_line or call_line)
+        after = [seen for seen in window if call_line < seen.line <= last]
+        call_lines = sorted({_line_of(call.use) for call in named})
+
+        damaged = self._damaged(window, start - NEAR, last + NEAR)
+        if damaged:
+            return self._why(
+                CauseKind.DAMAGED_FILE,
+                f"damaged line(s) {_numbers(damaged)} within the batch: a call or result "
+                "line glued to another or cut short",
+                [*damaged, *call_lines],
+                call_lines,
+            )
+        interrupts = [seen for seen in after if _is(seen, LineEventKind.INTERRUPT)]
+        if interrupts:
+            return self._interrupt(interrupts[0], first_call, batch, call_lines)
+        compactions = [seen.line for seen in after if _is(seen, LineEventKind.COMPACTION)]
+        if compactions:
+            return self._why(
+                CauseKind.COMPACTION,
+                f"a compaction boundary (line {compactions[0]}) comes between the call "
+                f"(line {call_line}) and where its result belongs",
+                [*call_lines, compactions[0]],
+            )
+        resumed = self._session_changes([s for s in window if s.line >= call_line], call_line, last)
+        if resumed is not None:
+            at, what = resumed
+            return self._why(
+                CauseKind.RESUMED_ONTO_OLDER,
+                f"{what} at line {at}, with the call of line {call_line} still unanswered: "
+                "a resumed session appended onto an older one",
+                [*call_lines, at],
+            )
+        if end is None and self.reader.last_line is not None:
+            ended = self._ended(after, first_call, batch, call_lines)
+            if ended is not None:
+                return ended
+        running = self._subagents_running(batch, last)
+        if running is not None:
+            return running
+        hooks = [seen.line for seen in after if _is(seen, LineEventKind.HOOK_OUTPUT)]
+        if hooks:
+            shown = hooks[:3]
+            return self._why(
+                CauseKind.HOOK_OUTPUT,
+                f"hook output was written between the call (line {call_line}) and its "
+                f"results (line {_numbers(shown)}"
+                f"{f' and {len(hooks) - 3} more' if len(hooks) > 3 else ''})",
+                [*call_lines, *shown],
+            )
+        span = f"between the call (line {call_line}) and line {last}"
+        return self._unknown([*call_lines, last], span)
+
+    def _call_of(self, block: Block) -> ToolCall | None:
+        for call in self.calls.get(block.tool_id or "", ()):
+            if call.use is block:
+                return call
+        return None
+
+    def _next_turn(self, use_message: int, call_line: int) -> int | None:
+        """The first line after the call's batch that starts a turn of its own (a prompt,
+        an interrupt, the next answer); None: the conversation ends first."""
+        for message in self.conversation.messages[use_message + 1 :]:
+            lines = [b.origin.line for b in message.blocks if b.type != TOOL_RESULT]
+            lines = [line for line in lines if line > call_line]
+            if lines:
+                return min(lines)
+        return None
+
+    def _interrupt(
+        self, interrupt: _Seen, first: ToolCall, batch: list[ToolCall | None], call_lines: list[int]
+    ) -> Why:
+        at = interrupt.line
+        pending = [
+            call
+            for call in batch
+            if call is not None and (call.result is None or call.result.origin.line > at)
+        ]
+        sent = parse_timestamp(first.use.origin.timestamp if first.use else None)
+        stamp = interrupt.event.timestamp if interrupt.event else None
+        when = parse_timestamp(stamp or self.timestamps.get(at))
+        after = (
+            f", {_seconds((when - sent).total_seconds())} after the call" if sent and when else ""
+        )
+        size = len([call for call in batch if call is not None])
+        return self._why(
+            CauseKind.INTERRUPT,
+            f"the user interrupted (line {at}{after}) while {len(pending)} of the batch's "
+            f"{size} calls had no result yet",
+            [*call_lines, at],
+        )
+
+    def _ended(
+        self,
+        after: list[_Seen],
+        first: ToolCall,
+        batch: list[ToolCall | None],
+        call_lines: list[int],
+    ) -> Why | None:
+        if any(_is(seen, LineEventKind.TURN_END) for seen in after):
+            return None  # the client ended the turn: not cut off
+        last_line = self.reader.last_line
+        assert last_line is not None
+        written = [c.result.origin.line for c in batch if c is not None and c.result is not None]
+        missing = [c for c in batch if c is not None and c.result is None]
+        lines = [*call_lines, last_line]
+        if written:
+            lines.append(max(written))
+        size = len([c for c in batch if c is not None])
+        return self._why(
+            CauseKind.ENDED_MID_BATCH,
+            f"the file ends at line {last_line} with {len(missing)} of the batch's {size} "
+            "calls unanswered and no end of turn: the client stopped writing mid-batch "
+            "(killed or crashed, or still running)",
+            lines,
+        )
+
+    def _subagents_running(self, batch: list[ToolCall | None], last: int) -> Why | None:
+        calls = [call for call in batch if call is not None and call.use is not None]
+        if len(calls) < 2:
+            return None
+        subagents: list[ToolCall] = []
+        for call in calls:
+            line = _line_of(call.use)
+            self._load(line, line)
+            seen = self.seen.get(line)
+            if call.tool_id in self.subagent_ids or (
+                seen is not None and _is(seen, LineEventKind.SUBAGENT_CALL)
+            ):
+                subagents.append(call)
+        running = [
+            call for call in subagents if call.result is None or call.result.origin.line > last
+        ]
+        if not running:
+            return None
+        lines = [_line_of(call.use) for call in subagents]
+        lines += [call.result.origin.line for call in running if call.result is not None]
+        return self._why(
+            CauseKind.SUBAGENTS,
+            f"{len(running)} subagent call(s) of this batch of {len(calls)} parallel calls "
+            f"had no result yet by line {last}: subagents were still running",
+            lines,
+        )
+
+    def _damaged(self, window: list[_Seen], first: int, last: int) -> list[int]:
+        damaged = {seen.line for seen in window if seen.bad}
+        damaged |= {line for line in self.bad_lines if first <= line <= last}
+        return sorted(damaged)
+
+    def _session_changes(
+        self, window: list[_Seen], first: int, last: int
+    ) -> tuple[int, str] | None:
+        """The first line after ``first`` (up to ``last``) where another session or client
+        version writes, or a client process starts: (line, what changed)."""
+        reference = next(
+            (seen.event for seen in window if seen.line >= first and seen.event is not None),
+            None,
+        )
+        if reference is None:
+            return None
+        for seen in window:
+            if not first < seen.line <= last or seen.event is None:
+                continue
+            if seen.event.kind is LineEventKind.SESSION_START:
+                return seen.line, "a new client session starts"
+            changed = _session_change(reference, seen.event)
+            if changed:
+                return seen.line, changed
+        return None
+
+    def _unknown(self, lines: list[int], where: str) -> Why:
+        for line in lines:
+            self._load(line, line)
+        looked = f" {where}" if where else ""
+        return self._why(
+            CauseKind.UNKNOWN,
+            "nothing in the transcript shows it: no interrupt, hook output, compaction, "
+            f"session change or damaged line{looked}",
+            lines,
+        )
+
+
+def _session_change(before: LineEvent | None, after: LineEvent | None) -> str | None:
+    if before is None or after is None:
+        return None
+    if before.session_id and after.session_id and before.session_id != after.session_id:
+        return f"the session id changes ({before.session_id} → {after.session_id})"
+    if before.version and after.version and before.version != after.version:
+        return f"the client version changes ({before.version} → {after.version})"
+    return None
+
+
+def _is(seen: _Seen, kind: LineEventKind) -> bool:
+    return seen.event is not None and seen.event.kind is kind
+
+
+def _line_of(block: Block | None) -> int:
+    return block.origin.line if block is not None else 0
+
+
+def _numbers(lines: list[int]) -> str:
+    return ", ".join(str(line) for line in lines)
+
+
+def _seconds(seconds: float) -> str:
+    if abs(seconds) < 120:
+        return f"{seconds:.1f} s"
+    return f"{seconds / 60:.1f} min"
