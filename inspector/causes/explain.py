@@ -2,9 +2,9 @@
 
 Which findings get a :class:`Why`:
 
-* the call defects R1, R3, R4, R6 and PENDING (calls the session ends on), from the
-  call's batch to where its results are (or should be: the next prompt or answer, else
-  the end of the file);
+* the call defects R1, R3, R4 and R6, from the call's batch to where its results are
+  (or should be: the next prompt or answer, else the end of the file). Not PENDING:
+  calls the file ends on may still be running, which the file cannot tell;
 * R2 (a result without its call), from the message before it to the result;
 * R5 and R5b (an id used twice), around the two uses;
 * MADEUP (a result the client made up), and any defect of a call whose result it made up;
@@ -16,8 +16,9 @@ lines of those windows, re-read from disk from the nearest line the conversation
 so a healthy file costs nothing. The first evidence found, in this order, is the cause:
 a client-made result, a damaged line, a user interrupt, a compaction boundary, a new
 session or client version appended, the file ending mid-batch, subagents of the batch
-still running, hook output; else UNKNOWN, with the lines that were looked at. A cause is
-never claimed without the line that shows it.
+still running, hook output (not for R4: hooks between results are how a healthy
+parallel batch looks, and its order is the tools' completion order); else UNKNOWN, with
+the lines that were looked at. A cause is never claimed without the line that shows it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from inspector.core.model import TOOL_RESULT, TOOL_USE, Block, IssueKind, MadeUp
 from inspector.core.timestamps import parse_timestamp
 from inspector.rules.findings import Finding, Report, Rule, ToolCall
 
-CALL_RULES: Final = frozenset({Rule.R1, Rule.R3, Rule.R4, Rule.R6, Rule.PENDING})
+CALL_RULES: Final = frozenset({Rule.R1, Rule.R3, Rule.R4, Rule.R6})
 DUPLICATE_RULES: Final = frozenset({Rule.R5, Rule.R5B})
 FILE_RULES: Final = frozenset({Rule.BADLINE, Rule.CHAIN})
 EXPLAINED: Final = CALL_RULES | DUPLICATE_RULES | FILE_RULES | {Rule.R2, Rule.MADEUP}
@@ -401,12 +402,7 @@ class _Explainer:
         start = min(origin.line for origin in message.origins)
         answered = [call.result.origin.line for call in named if call.result is not None]
         end: int | None
-        if finding.rule is Rule.PENDING:
-            end = None
-        elif answered:
-            end = max(answered)
-        else:
-            end = self._next_turn(first_call.use_message, call_line)
+        end = max(answered) if answered else self._next_turn(first_call.use_message, call_line)
         window = self._window(start - NEAR, None if end is None else end + NEAR)
         if end is None and self.reader.last_line is None:
             end = window[-1].line if window else call_line  # the window stopped short
@@ -423,7 +419,13 @@ class _Explainer:
                 [*damaged, *call_lines],
                 call_lines,
             )
-        interrupts = [seen for seen in after if _is(seen, LineEventKind.INTERRUPT)]
+        # Claude Code writes the results it cut short first, then the interrupt: one
+        # right after the window still bears on it.
+        interrupts = [
+            seen
+            for seen in window
+            if call_line < seen.line <= last + NEAR and _is(seen, LineEventKind.INTERRUPT)
+        ]
         if interrupts:
             return self._interrupt(interrupts[0], first_call, batch, call_lines)
         compactions = [seen.line for seen in after if _is(seen, LineEventKind.COMPACTION)]
@@ -451,7 +453,7 @@ class _Explainer:
         if running is not None:
             return running
         hooks = [seen.line for seen in after if _is(seen, LineEventKind.HOOK_OUTPUT)]
-        if hooks:
+        if hooks and finding.rule is not Rule.R4:
             shown = hooks[:3]
             return self._why(
                 CauseKind.HOOK_OUTPUT,
@@ -483,24 +485,34 @@ class _Explainer:
         self, interrupt: _Seen, first: ToolCall, batch: list[ToolCall | None], call_lines: list[int]
     ) -> Why:
         at = interrupt.line
-        pending = [
-            call
-            for call in batch
-            if call is not None and (call.result is None or call.result.origin.line > at)
+        calls = [call for call in batch if call is not None]
+        pending = [c for c in calls if c.result is None or c.result.origin.line > at]
+        before = [
+            c.result.origin for c in calls if c.result is not None and c.result.origin.line < at
         ]
-        sent = parse_timestamp(first.use.origin.timestamp if first.use else None)
         stamp = interrupt.event.timestamp if interrupt.event else None
         when = parse_timestamp(stamp or self.timestamps.get(at))
-        after = (
-            f", {_seconds((when - sent).total_seconds())} after the call" if sent and when else ""
-        )
-        size = len([call for call in batch if call is not None])
-        return self._why(
-            CauseKind.INTERRUPT,
-            f"the user interrupted (line {at}{after}) while {len(pending)} of the batch's "
-            f"{size} calls had no result yet",
-            [*call_lines, at],
-        )
+        sent = parse_timestamp(first.use.origin.timestamp if first.use else None)
+        timing = f"line {at}"
+        if when is not None and sent is not None:
+            timing += f", {_seconds((when - sent).total_seconds())} after the call"
+        lines = [*call_lines, at]
+        if pending:
+            state = f"while {len(pending)} of the batch's {len(calls)} calls had no result yet"
+        else:
+            last_result = max(before, key=lambda origin: origin.line)
+            lines.append(last_result.line)
+            written = parse_timestamp(last_result.timestamp)
+            gap = (
+                f", {_seconds((when - written).total_seconds())} after it"
+                if when is not None and written is not None
+                else ""
+            )
+            state = (
+                f"just after the batch's last result (line {last_result.line}{gap}): the calls "
+                "it cut short were answered as it stopped them"
+            )
+        return self._why(CauseKind.INTERRUPT, f"the user interrupted ({timing}) {state}", lines)
 
     def _ended(
         self,
@@ -615,6 +627,8 @@ def _numbers(lines: list[int]) -> str:
 
 
 def _seconds(seconds: float) -> str:
+    if abs(seconds) < 1:
+        return f"{seconds * 1000:.0f} ms"
     if abs(seconds) < 120:
         return f"{seconds:.1f} s"
     return f"{seconds / 60:.1f} min"
