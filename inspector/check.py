@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.agents import load_conversation
-from inspector.causes import Why, explain, finding_batch, finding_tools
+from inspector.causes import Why, explain, tools_and_batches
 from inspector.core.client import NEWEST_KNOWN, ClientChoice, ClientRelease
 from inspector.core.json_out import path_text
 from inspector.core.model import Conversation
@@ -30,7 +30,7 @@ def finding_dict(
     batch: int | None = None,
 ) -> dict[str, Any]:
     """One finding for ``--json``; ``why``, ``tools`` and ``batch`` from the report
-    (:func:`inspector.causes.explain`, :func:`~inspector.causes.finding_tools`…)."""
+    (:func:`inspector.causes.explain`, :func:`inspector.causes.tools_and_batches`)."""
     return {
         "rule": finding.rule.value,
         "severity": finding.severity.value,
@@ -93,7 +93,9 @@ def report_dict(report: Report, preview: ResumePreview | None = None) -> dict[st
     """The machine-readable result for one transcript (``inspector check --json``)."""
     conversation: Conversation = report.conversation
     verdicts = preview.verdicts if preview is not None else {}
-    whys = explain(report)  # reads nothing when no finding is a defect
+    # reads nothing for a healthy file (no findings, or R4 order warnings alone)
+    whys = explain(report, order_alone=False)
+    facts = tools_and_batches(report) if report.findings else []
     return {
         "path": path_text(conversation.path),
         "format": conversation.format,
@@ -111,8 +113,7 @@ def report_dict(report: Report, preview: ResumePreview | None = None) -> dict[st
                 finding,
                 verdicts.get(index),
                 whys[index],
-                finding_tools(report, finding),
-                finding_batch(report, finding),
+                *facts[index],
             )
             for index, finding in enumerate(report.findings)
         ],

@@ -51,33 +51,42 @@ LONGEST_PARSED: Final = 1 << 20
 """Longer lines (tool outputs) are not parsed: no line that explains a defect is this big."""
 
 
-def explain(report: Report) -> list[Why | None]:
+def explain(report: Report, *, order_alone: bool = True) -> list[Why | None]:
     """A :class:`Why` for each defect finding of ``report``, None for the others (aligned
-    with ``report.findings``). Reads only lines near defects; nothing without one."""
+    with ``report.findings``). Reads only lines near defects; nothing without one.
+
+    ``order_alone=False``: R4 warnings are left unexplained (None, nothing read) when no
+    other finding needs a cause: results in completion order are how parallel batches of
+    healthy files look, and a healthy file is read no further."""
     findings = report.findings
-    if not any(finding.rule in EXPLAINED for finding in findings):
+    explained = [finding.rule for finding in findings if finding.rule in EXPLAINED]
+    if not explained or (not order_alone and all(rule is Rule.R4 for rule in explained)):
         return [None] * len(findings)
     explainer = _Explainer(report)
     return [explainer.why(finding) for finding in findings]
 
 
-def finding_tools(report: Report, finding: Finding) -> list[str]:
-    """The tool names of the calls ``finding`` names (calls not in the conversation have
-    none)."""
-    names: list[str] = []
+def tools_and_batches(report: Report) -> list[tuple[list[str], int | None]]:
+    """For each finding: the tool names of the calls it names (a result without its call
+    names none), and how many tool calls the assistant message of its first call holds."""
+    by_id: dict[str, list[ToolCall]] = {}
     for call in report.calls:
-        name = call.use.name if call.use is not None else None
-        if call.tool_id in finding.ids and name and name not in names:
-            names.append(name)
-    return names
-
-
-def finding_batch(report: Report, finding: Finding) -> int | None:
-    """How many tool calls the assistant message of the finding's (first) call holds."""
-    for call in report.calls:
-        if call.tool_id in finding.ids and call.use_message is not None:
-            return len(report.conversation.messages[call.use_message].tool_uses())
-    return None
+        if call.tool_id and call.use is not None:
+            by_id.setdefault(call.tool_id, []).append(call)
+    messages = report.conversation.messages
+    facts: list[tuple[list[str], int | None]] = []
+    for finding in report.findings:
+        names: list[str] = []
+        batch: int | None = None
+        for tool_id in finding.ids:
+            for call in by_id.get(tool_id, ()):
+                name = call.use.name if call.use is not None else None
+                if name and name not in names:
+                    names.append(name)
+                if batch is None and call.use_message is not None:
+                    batch = len(messages[call.use_message].tool_uses())
+        facts.append((names, batch))
+    return facts
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 
-from inspector.causes import CauseKind, Why, explain
+from inspector.causes import CauseKind, Why, explain, tools_and_batches
 from inspector.check import check_file
 from inspector.rules import Report, Rule
 from tests.support.synthetic import (
@@ -264,3 +264,29 @@ def test_a_healthy_file_gets_no_cause_and_reads_nothing(tmp_path: Path) -> None:
     report = check_file(path)
     path.unlink()  # a read now would fail: explain must not read
     assert explain(report) == [None] * len(report.findings)
+
+
+def test_order_warnings_alone_are_read_no_further_when_asked(tmp_path: Path) -> None:
+    """``check`` asks so: a healthy file's R4 (completion order) costs no reading."""
+    w = SessionWriter(seed=13)
+    w.prompt("Check the three things.")
+    w.tool_batch(_calls(), streaming=False, result_order=[2, 1, 0])
+    w.assistant_text("All fine.")
+    path = _write(tmp_path / "s.jsonl", w.entries())
+    report = check_file(path)
+    assert [f.rule for f in report.findings] == [Rule.R4]
+    path.unlink()  # a read now would fail
+    assert explain(report, order_alone=False) == [None]
+
+
+def test_tools_and_batch_of_each_finding(tmp_path: Path) -> None:
+    w = SessionWriter(seed=14)
+    w.prompt("Check the three things.")
+    w.tool_batch(_calls(), streaming=False, drop_results=[1, 2])
+    w.prompt("Go on.")
+    w.assistant_text("Done.")
+    path = _write(tmp_path / "s.jsonl", w.entries())
+    report = check_file(path)
+    [(names, batch)] = tools_and_batches(report)
+    assert names == ["Bash", "Grep"]
+    assert batch == 3
