@@ -95,7 +95,6 @@ class _Seen:
 
     line: int
     event: LineEvent | None
-    bad: bool = False
 
 
 class _Explainer:
@@ -119,6 +118,7 @@ class _Explainer:
             conversation.path, [Anchor(origin.line, origin.offset) for origin in origins]
         )
         self.seen: dict[int, _Seen] = {}
+        self._speaks: bool | None = None
         self.calls: dict[str, list[ToolCall]] = {}
         for call in report.calls:
             if call.tool_id:
@@ -140,7 +140,25 @@ class _Explainer:
 
     # ------------------------------------------------------------------ reading
 
+    def _speaks_lines(self) -> bool:
+        """Whether the agent describes its lines (asked of the first message's line, once):
+        the files of one that does not (a whole JSON document) are not read here."""
+        if self._speaks is None:
+            self._speaks = False
+            first = next((m.origins[0] for m in self.conversation.messages if m.origins), None)
+            if first is not None:
+                try:
+                    raw = self.reader.read(first.line, first.line).get(first.line, b"")
+                except OSError:
+                    raw = b""
+                seen = self._parse(first.line, raw)
+                self.seen[first.line] = seen
+                self._speaks = seen.event is not None
+        return self._speaks
+
     def _load(self, first: int, last: int | None) -> None:
+        if not self._speaks_lines():
+            return
         first = max(1, first)
         if last is not None and all(n in self.seen for n in range(first, last + 1)):
             return
@@ -160,7 +178,7 @@ class _Explainer:
         try:
             value = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            return _Seen(number, None, bad=True)
+            return _Seen(number, None)
         return _Seen(number, self.agent.line_event(value))
 
     def _window(self, first: int, last: int | None) -> list[_Seen]:
@@ -180,8 +198,8 @@ class _Explainer:
         seen = self.seen.get(line)
         event = seen.event if seen is not None else None
         timestamp = (event.timestamp if event is not None else None) or self.timestamps.get(line)
-        if line in self.bad_lines or (seen is not None and seen.bad):
-            reason = self.bad_lines.get(line, "not a JSON line")
+        if line in self.bad_lines:
+            reason = self.bad_lines[line]
             return Evidence(line, f"damaged line (glued or cut): {reason}", timestamp)
         blocks = self.blocks.get(line)
         calls = blocks and any(block.type in (TOOL_USE, TOOL_RESULT) for block in blocks)
@@ -215,9 +233,10 @@ class _Explainer:
     def _why(
         self, kind: CauseKind, summary: str, lines: Iterable[int], version_from: Iterable[int] = ()
     ) -> Why:
-        numbers = sorted(set(lines))
+        ordered = list(dict.fromkeys(lines))  # the cause's own line first
+        numbers = sorted(ordered)
         version = None
-        for number in [*numbers, *version_from]:
+        for number in [*ordered, *version_from]:
             seen = self.seen.get(number)
             if seen is not None and seen.event is not None and seen.event.version:
                 version = seen.event.version
@@ -295,7 +314,7 @@ class _Explainer:
                     CauseKind.RESUMED_ONTO_OLDER,
                     f"the chain breaks at line {line} where {changed}: a resumed session "
                     "was appended onto an older one",
-                    [before[-1].line, line, *calls],
+                    [line, before[-1].line, *calls],
                 )
         return self._unknown([line, *calls], f"around line {line}")
 
@@ -322,7 +341,7 @@ class _Explainer:
         self._load(first - NEAR, first + NEAR)
         window = [self.seen[n] for n in range(first, first + 1) if n in self.seen]
         window += self._window(max(first + 1, last - SPAN // 4), last + NEAR)
-        damaged = self._damaged(window, first - NEAR, last + NEAR)
+        damaged = self._damaged(first - NEAR, last + NEAR)
         if damaged:
             return self._why(
                 CauseKind.DAMAGED_FILE,
@@ -336,7 +355,7 @@ class _Explainer:
                 CauseKind.RESUMED_ONTO_OLDER,
                 f"{tool_id} is used at line {first} and again at line {last}, after {what} "
                 f"at line {at}: a resumed session appended onto an older one",
-                [first, at, last],
+                [at, first, last],
             )
         return self._unknown(
             [first, last], f"between the two uses of {tool_id} (lines {first} and {last})"
@@ -353,7 +372,7 @@ class _Explainer:
             start = (min(chain) if chain else result_line) - 1
         window = self._window(start - NEAR, result_line + NEAR)
         inside = [seen for seen in window if start < seen.line < result_line]
-        damaged = self._damaged(window, start - NEAR, result_line + NEAR)
+        damaged = self._damaged(start - NEAR, result_line + NEAR)
         if damaged:
             return self._why(
                 CauseKind.DAMAGED_FILE,
@@ -419,7 +438,7 @@ class _Explainer:
         after = [seen for seen in window if call_line < seen.line <= last]
         call_lines = sorted({_line_of(call.use) for call in named})
 
-        damaged = self._damaged(window, start - NEAR, last + NEAR)
+        damaged = self._damaged(start - NEAR, last + NEAR)
         if damaged:
             return self._why(
                 CauseKind.DAMAGED_FILE,
@@ -443,7 +462,7 @@ class _Explainer:
                 CauseKind.COMPACTION,
                 f"a compaction boundary (line {compactions[0]}) comes between the call "
                 f"(line {call_line}) and where its result belongs",
-                [*call_lines, compactions[0]],
+                [compactions[0], *call_lines],
             )
         resumed = self._session_changes([s for s in window if s.line >= call_line], call_line, last)
         if resumed is not None:
@@ -452,7 +471,7 @@ class _Explainer:
                 CauseKind.RESUMED_ONTO_OLDER,
                 f"{what} at line {at}, with the call of line {call_line} still unanswered: "
                 "a resumed session appended onto an older one",
-                [*call_lines, at],
+                [at, *call_lines],
             )
         if end is None and self.reader.last_line is not None:
             ended = self._ended(after, first_call, batch, call_lines)
@@ -469,7 +488,7 @@ class _Explainer:
                 f"hook output was written between the call (line {call_line}) and its "
                 f"results (line {_numbers(shown)}"
                 f"{f' and {len(hooks) - 3} more' if len(hooks) > 3 else ''})",
-                [*call_lines, *shown],
+                [*shown, *call_lines],
             )
         span = f"between the call (line {call_line}) and line {last}"
         return self._unknown([*call_lines, last], span)
@@ -505,7 +524,7 @@ class _Explainer:
         timing = f"line {at}"
         if when is not None and sent is not None:
             timing += f", {_seconds((when - sent).total_seconds())} after the call"
-        lines = [*call_lines, at]
+        lines = [at, *call_lines]
         if pending:
             state = f"while {len(pending)} of the batch's {len(calls)} calls had no result yet"
         else:
@@ -536,7 +555,7 @@ class _Explainer:
         assert last_line is not None
         written = [c.result.origin.line for c in batch if c is not None and c.result is not None]
         missing = [c for c in batch if c is not None and c.result is None]
-        lines = [*call_lines, last_line]
+        lines = [last_line, *call_lines]
         if written:
             lines.append(max(written))
         size = len([c for c in batch if c is not None])
@@ -575,10 +594,10 @@ class _Explainer:
             lines,
         )
 
-    def _damaged(self, window: list[_Seen], first: int, last: int) -> list[int]:
-        damaged = {seen.line for seen in window if seen.bad}
-        damaged |= {line for line in self.bad_lines if first <= line <= last}
-        return sorted(damaged)
+    def _damaged(self, first: int, last: int) -> list[int]:
+        """The lines ``first`` … ``last`` the agent could not read (its BADLINE issues: a
+        line this module fails to parse may be no line of the agent's at all)."""
+        return sorted(line for line in self.bad_lines if first <= line <= last)
 
     def _session_changes(
         self, window: list[_Seen], first: int, last: int

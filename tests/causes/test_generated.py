@@ -240,6 +240,7 @@ def test_a_resumed_session_appended_onto_an_older_one(tmp_path: Path) -> None:
     assert why.kind is CauseKind.RESUMED_ONTO_OLDER
     assert kept + 1 in _lines(why)
     assert "session id changes" in why.summary
+    assert why.client_version == "2.1.120"  # the version of the line that shows the cause
 
 
 def test_no_evidence_is_unknown_and_says_where_it_looked(tmp_path: Path) -> None:
@@ -290,3 +291,26 @@ def test_tools_and_batch_of_each_finding(tmp_path: Path) -> None:
     [(names, batch)] = tools_and_batches(report)
     assert names == ["Bash", "Grep"]
     assert batch == 3
+
+
+def test_a_whole_json_document_is_not_read_as_lines(tmp_path: Path) -> None:
+    """A request document's lines are no JSON each: no damage claimed, nothing shown."""
+    request = {
+        "model": "claude-opus-4-6",
+        "messages": [
+            {"role": "user", "content": "go"},
+            {
+                "role": "assistant",
+                "content": [
+                    {"type": "tool_use", "id": "toolu_1", "name": "Read", "input": {"p": "a"}}
+                ],
+            },
+            {"role": "user", "content": "next"},
+        ],
+    }
+    path = tmp_path / "request.json"
+    path.write_bytes(orjson.dumps(request, option=orjson.OPT_INDENT_2))
+    report = check_file(path)
+    why = _why(report, Rule.R1)
+    assert why.kind is CauseKind.UNKNOWN
+    assert why.client_version is None
