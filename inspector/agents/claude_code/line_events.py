@@ -45,10 +45,11 @@ def line_event(entry: Any) -> LineEvent | None:
 
 
 def _describe(kind_name: str, entry: dict[str, Any]) -> tuple[LineEventKind, str]:
-    if kind_name == USER:
-        return _user(entry)
-    if kind_name == ASSISTANT:
-        return _assistant(entry)
+    if kind_name in (USER, ASSISTANT):
+        kind, text = _user(entry) if kind_name == USER else _assistant(entry)
+        if kind is LineEventKind.OTHER and _starts_a_chain(entry):
+            return LineEventKind.SESSION_START, f"{text} starting a new chain (no parent line)"
+        return kind, text
     if kind_name == ATTACHMENT:
         return _attachment(entry.get("attachment"))
     if kind_name == SYSTEM:
@@ -130,6 +131,17 @@ def _system(entry: dict[str, Any]) -> tuple[LineEventKind, str]:
     if "hook" in subtype:
         return LineEventKind.HOOK_OUTPUT, f"hook output: system line ({_short(subtype)})"
     return LineEventKind.OTHER, f"system line ({_short(subtype)})"
+
+
+def _starts_a_chain(entry: dict[str, Any]) -> bool:
+    """A message line with no parent: the first of a session (a compaction's summary hangs
+    on its boundary); later in a file, another session's conversation appended."""
+    return (
+        "parentUuid" in entry
+        and entry["parentUuid"] is None
+        and entry.get("isSidechain") is not True
+        and entry.get("isCompactSummary") is not True
+    )
 
 
 def _str(value: Any) -> str | None:

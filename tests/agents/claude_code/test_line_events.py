@@ -153,6 +153,18 @@ def test_each_line_is_told_without_its_contents(
     assert "secret" not in event.text
 
 
+def test_a_message_line_without_a_parent_starts_a_chain() -> None:
+    agent = agent_named("claude-code")
+    prompt = {**BASE, "parentUuid": None, "type": "user", "message": {"content": "hi"}}
+    event = agent.line_event(prompt)
+    assert event is not None
+    assert event.kind is LineEventKind.SESSION_START
+    assert event.text == "user prompt starting a new chain (no parent line)"
+    summary = {**prompt, "isCompactSummary": True}
+    assert agent.line_event(summary) is not None
+    assert agent.line_event(summary).kind is LineEventKind.OTHER  # type: ignore[union-attr]
+
+
 def test_what_is_not_a_line_of_its_own_is_none() -> None:
     agent = agent_named("claude-code")
     assert agent.line_event(["a", "list"]) is None
