@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from inspector.agents import load_conversation
+from inspector.causes import Why, explain, tools_and_batches
 from inspector.core.client import NEWEST_KNOWN, ClientChoice, ClientRelease
 from inspector.core.json_out import path_text
 from inspector.core.model import Conversation
@@ -21,7 +22,15 @@ def check_file(
     return validate(load_conversation(path, format_name, client))
 
 
-def finding_dict(finding: Finding, verdict: ResumeVerdict | None = None) -> dict[str, Any]:
+def finding_dict(
+    finding: Finding,
+    verdict: ResumeVerdict | None = None,
+    why: Why | None = None,
+    tools: list[str] | None = None,
+    batch: int | None = None,
+) -> dict[str, Any]:
+    """One finding for ``--json``; ``why``, ``tools`` and ``batch`` from the report
+    (:func:`inspector.causes.explain`, :func:`inspector.causes.tools_and_batches`)."""
     return {
         "rule": finding.rule.value,
         "severity": finding.severity.value,
@@ -34,6 +43,23 @@ def finding_dict(finding: Finding, verdict: ResumeVerdict | None = None) -> dict
         "cause": finding.cause,
         "note": finding.note,
         "resume": None if verdict is None else {"heals": verdict.heals, "text": verdict.text},
+        "why": why_dict(why),
+        "tools": tools or [],
+        "batch": batch,
+    }
+
+
+def why_dict(why: Why | None) -> dict[str, Any] | None:
+    if why is None:
+        return None
+    return {
+        "cause": why.kind.value,
+        "summary": why.summary,
+        "client_version": why.client_version,
+        "evidence": [
+            {"line": evidence.line, "text": evidence.text, "timestamp": evidence.timestamp}
+            for evidence in why.evidence
+        ],
     }
 
 
@@ -67,6 +93,9 @@ def report_dict(report: Report, preview: ResumePreview | None = None) -> dict[st
     """The machine-readable result for one transcript (``inspector check --json``)."""
     conversation: Conversation = report.conversation
     verdicts = preview.verdicts if preview is not None else {}
+    # reads nothing for a healthy file (no findings, or R4 order warnings alone)
+    whys = explain(report, order_alone=False)
+    facts = tools_and_batches(report) if report.findings else []
     return {
         "path": path_text(conversation.path),
         "format": conversation.format,
@@ -80,7 +109,12 @@ def report_dict(report: Report, preview: ResumePreview | None = None) -> dict[st
             "warnings": len(report.warnings),
         },
         "findings": [
-            finding_dict(finding, verdicts.get(index))
+            finding_dict(
+                finding,
+                verdicts.get(index),
+                whys[index],
+                *facts[index],
+            )
             for index, finding in enumerate(report.findings)
         ],
         "last_valid": cut_dict(report.last_valid),

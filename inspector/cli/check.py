@@ -247,10 +247,25 @@ def _finding_lines(finding: dict[str, Any], file_name: str, paint: _Paint) -> It
         yield f"      ids: {escaped(', '.join(finding['ids']))}\n"
     if finding["cause"]:
         yield f"      cause: {escaped(finding['cause'])}\n"
+    why = finding.get("why")
+    if why is not None:
+        yield f"      why: {escaped(why_line(why))}\n"
     if finding["resume"] is not None:
         yield f"      resume: {escaped(finding['resume']['text'])}\n"
     if finding["note"]:
         yield paint(_DIM, f"      note: {escaped(finding['note'])}") + "\n"
+
+
+def why_line(why: dict[str, Any]) -> str:
+    """A finding's cause on one line: "interrupt: <summary> · Claude Code 2.1.114 ·
+    evidence lines 6, 9"."""
+    parts = [f"{why['cause']}: {why['summary']}"]
+    if why["client_version"]:
+        parts.append(f"client {why['client_version']}")
+    lines = [str(evidence["line"]) for evidence in why["evidence"]]
+    if lines:
+        parts.append(f"evidence line{'s' if len(lines) > 1 else ''} {', '.join(lines)}")
+    return " · ".join(parts)
 
 
 class _Paint:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from inspector.core.client import NEWEST_KNOWN, ClientChoice, ClientRelease
+from inspector.core.line_event import LineEvent
 from inspector.core.model import Block, ClientNotes, Conversation
 from inspector.core.resume import Resumed
 
@@ -224,4 +225,10 @@ class Agent(Protocol):
 
     def resume_command(self, session_id: str) -> str | None:
         """The command that resumes a session (None: the client has none)."""
+        ...
+
+    def line_event(self, entry: Any) -> LineEvent | None:
+        """What one parsed line of its files is, when it helps explain a defect (an
+        interrupt, hook output, a compaction…), with the version that wrote it; None for
+        a line it does not know (or an agent whose files are not read line by line)."""
         ...

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from inspector.agents import block_payload
+from inspector.causes import CauseKind
 from inspector.core.json_out import dumps
 from inspector.core.jsonl import read_line
 from inspector.core.model import TEXT, THINKING, TOOL_RESULT, TOOL_USE, Block, Origin
@@ -161,6 +162,7 @@ class _Describer:
             self.parts.append(Text(escaped(finding.text), style=style))
             if finding.cause:
                 self.field("cause", finding.cause)
+            self._why(finding)
             verdict = self._verdict(finding)
             if verdict is not None:
                 self.field("resume", verdict.text, style="green" if verdict.heals else "yellow")
@@ -168,6 +170,19 @@ class _Describer:
                 self.field("note", finding.note)
             if finding.line is not None:
                 self.field("at", f"{self.path.name}:{finding.line}")
+
+    def _why(self, finding: Finding) -> None:
+        """The defect's root cause, the client version and the lines that show it."""
+        why = self.view.cause_of(finding) if self.view is not None else None
+        if why is None:
+            return
+        unknown = why.kind is CauseKind.UNKNOWN
+        self.field("why", f"{why.kind.value}: {why.summary}", style="dim" if unknown else "bold")
+        if why.client_version:
+            self.field("client", why.client_version)
+        for evidence in why.evidence:
+            stamp = f" · {evidence.timestamp}" if evidence.timestamp else ""
+            self.field(f"line {evidence.line}", f"{evidence.text}{stamp}")
 
     def _verdict(self, finding: Finding) -> ResumeVerdict | None:
         preview = self.view.resume_preview() if self.view is not None else None

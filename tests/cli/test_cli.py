@@ -25,7 +25,12 @@ FINDING_KEYS = {
     "cause",
     "note",
     "resume",
+    "why",
+    "tools",
+    "batch",
 }
+WHY_KEYS = {"cause", "summary", "client_version", "evidence"}
+EVIDENCE_KEYS = {"line", "text", "timestamp"}
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -65,6 +70,12 @@ def test_json_output_has_exactly_the_documented_shape() -> None:
     assert set(finding["resume"]) == {"heals", "text"}
     assert finding["rule"] == "R1"
     assert finding["severity"] == "error"
+    assert set(finding["why"]) == WHY_KEYS
+    assert finding["why"]["cause"] == "unknown"  # the sample holds no evidence of a cause
+    assert finding["why"]["client_version"] == "2.1.114"
+    assert [set(evidence) for evidence in finding["why"]["evidence"]] == [EVIDENCE_KEYS] * 2
+    assert finding["tools"] == ["Read"]
+    assert finding["batch"] == 3
     assert set(report["last_valid"]) == {"message_index", "line", "uuid"}
 
 
@@ -263,3 +274,23 @@ def test_a_file_that_is_no_conversation_is_one_line_naming_its_path_once(
     assert len(lines) == 1, lines
     assert lines[0].count(str(path)) == 1, lines[0]
     assert lines[0].startswith(f"inspector: {path}: "), lines[0]
+
+
+def test_human_output_says_why_each_defect_happened() -> None:
+    done = run("check", str(SAMPLES / "compacted.jsonl"), str(SAMPLES / "orphan-tool-use.jsonl"))
+    lines = done.stdout.splitlines()
+    [compaction] = [line for line in lines if line.strip().startswith("why: compaction:")]
+    assert "client 2.1.114" in compaction
+    assert compaction.endswith("evidence lines 24, 26")
+    [unknown] = [line for line in lines if line.strip().startswith("why: unknown:")]
+    assert unknown.endswith("evidence lines 6, 10")
+
+
+def test_json_why_of_a_compaction_names_its_lines() -> None:
+    done = run("check", "--json", str(SAMPLES / "compacted.jsonl"))
+    [finding] = orjson.loads(done.stdout)["findings"]
+    assert finding["why"]["cause"] == "compaction"
+    assert [e["line"] for e in finding["why"]["evidence"]] == [24, 26]
+    assert finding["why"]["evidence"][0]["text"].startswith("compaction boundary")
+    assert finding["tools"] == []  # the call was compacted away: no name known
+    assert finding["batch"] is None

@@ -89,6 +89,7 @@ def test_every_agent_is_listed_once_and_answers_the_protocol(tmp_path: Path) -> 
         assert agent.sessions(tmp_path, {}) == []  # an empty home holds no session
         assert agent.watches(nowhere, None, nowhere)
         assert not agent.watches(nowhere, None, tmp_path / "other.txt")
+        assert agent.line_event(["not", "a", "line"]) is None
 
 
 @pytest.mark.parametrize(

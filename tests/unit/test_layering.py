@@ -26,6 +26,7 @@ DOMAIN = (
     "agents",
     "rewrite",
     "check",
+    "causes",
     "live",
     "summaries",
     "resume",

@@ -11,6 +11,7 @@ from inspector.agents.claude_code import (
     checkpoints,
     entries,
     layout,
+    line_events,
     payloads,
     projection,
     read,
@@ -21,6 +22,7 @@ from inspector.agents.claude_code.releases import behaviour_for, release_for
 from inspector.agents.claude_code.title import session_title
 from inspector.core.agent import FALLBACK, Checkpoint, Follower, Loaded, Sample, SessionFile
 from inspector.core.client import NEWEST_KNOWN, ClientChoice, ClientRelease
+from inspector.core.line_event import LineEvent
 from inspector.core.model import ANTHROPIC, Block, Conversation
 from inspector.core.resume import Resumed
 
@@ -89,6 +91,9 @@ class ClaudeCode:
 
     def resume_command(self, session_id: str) -> str | None:
         return f"claude --resume {session_id}"
+
+    def line_event(self, entry: Any) -> LineEvent | None:
+        return line_events.line_event(entry)
 
 
 AGENT = ClaudeCode()

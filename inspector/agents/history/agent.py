@@ -15,6 +15,7 @@ from inspector.agents.history.document import StoredHistory, StoredMessage, read
 from inspector.agents.history.document import stored_message as _stored_message
 from inspector.core.agent import NOT_MINE, Checkpoint, Follower, Loaded, Sample, SessionFile
 from inspector.core.client import NEWEST_KNOWN, ClientChoice, ClientRelease
+from inspector.core.line_event import LineEvent
 from inspector.core.model import ANTHROPIC, NO_NOTES, Block, ClientNotes, Conversation
 from inspector.core.resume import Resumed
 
@@ -58,6 +59,9 @@ class ReadWhole:
 
     def watches(self, session: Path, session_id: str | None, changed: Path) -> bool:
         return changed == session
+
+    def line_event(self, entry: Any) -> LineEvent | None:
+        return None  # one document: its lines say nothing of the session's events
 
 
 class RefusesRewrite:
