@@ -16,9 +16,10 @@ lines of those windows, re-read from disk from the nearest line the conversation
 so a healthy file costs nothing. The first evidence found, in this order, is the cause:
 a client-made result, a damaged line, a user interrupt, a compaction boundary, a new
 session or client version appended, the file ending mid-batch, subagents of the batch
-still running, hook output (not for R4: hooks between results are how a healthy
-parallel batch looks, and its order is the tools' completion order); else UNKNOWN, with
-the lines that were looked at. A cause is never claimed without the line that shows it.
+still running, hook output (only for a result that exists but stands after other
+content or in a later turn: a hook line after every result is how a healthy session with
+hooks looks); else UNKNOWN, with the lines that were looked at. A cause is never
+claimed without the line that shows it.
 """
 
 from __future__ import annotations
@@ -402,7 +403,7 @@ class _Explainer:
                 [at, result_line],
             )
         hooks = [seen.line for seen in inside if _is(seen, LineEventKind.HOOK_OUTPUT)]
-        if hooks:
+        if hooks and _displaced(finding):
             return self._why(
                 CauseKind.HOOK_OUTPUT,
                 f"hook output (line {_numbers(hooks)}) was written just before the result "
@@ -481,7 +482,7 @@ class _Explainer:
         if running is not None:
             return running
         hooks = [seen.line for seen in after if _is(seen, LineEventKind.HOOK_OUTPUT)]
-        if hooks and finding.rule is not Rule.R4:
+        if hooks and _displaced(finding):
             shown = hooks[:3]
             return self._why(
                 CauseKind.HOOK_OUTPUT,
@@ -630,6 +631,17 @@ class _Explainer:
             f"session change or damaged line{looked}",
             lines,
         )
+
+
+def _displaced(finding: Finding) -> bool:
+    """A result that exists but stands where the API does not take it (after other
+    content, or in a later turn): what output written between a call and its result can
+    do. A result that is nowhere, or results in another order, hooks do not explain (a
+    hook line after every result is how a healthy session with hooks looks)."""
+    cause = finding.cause or ""
+    if finding.rule is Rule.R3:
+        return True
+    return finding.rule in (Rule.R1, Rule.R2) and cause.startswith("late result")
 
 
 def _session_change(before: LineEvent | None, after: LineEvent | None) -> str | None:

@@ -71,10 +71,13 @@ def test_an_interrupt_after_the_batch_is_the_cause_with_its_timing(tmp_path: Pat
     assert interrupt_evidence.timestamp is not None
 
 
-def test_hook_output_between_the_call_and_its_results(tmp_path: Path) -> None:
+def _hook_between_the_results(late: bool) -> tuple[SessionWriter, str]:
+    """A batch of two calls; the Read's result, then a PostToolUse hook's added context;
+    then (``late``) the Bash result after the model's next answer, or none at all."""
     w = SessionWriter(seed=2)
     w.prompt("Run the tests and read the config.")
     batch = w.tool_batch(_calls()[:2], streaming=False, defer_results=[0, 1])
+    w.late_result(batch.tool_ids[0])
     hook = w.attachment(
         {
             "type": "hook_additional_context",
@@ -84,18 +87,38 @@ def test_hook_output_between_the_call_and_its_results(tmp_path: Path) -> None:
             "hookEvent": "PostToolUse",
         }
     )
-    w.late_result(batch.tool_ids[0])
-    w._deferred.clear()  # the Bash result is never written
+    w.assistant_text("Reading on.")
+    if late:
+        w.late_result(batch.tool_ids[1])
+    w._deferred.clear()
     w.prompt("And?")
     w.assistant_text("The tests pass.")
+    return w, hook
+
+
+def test_hook_output_before_a_result_that_came_a_turn_late(tmp_path: Path) -> None:
+    w, hook = _hook_between_the_results(late=True)
     path = _write(tmp_path / "s.jsonl", w.entries())
-    why = _why(check_file(path), Rule.R1)
+    report = check_file(path)
+    why = _why(report, Rule.R1)
+    cause = next(f for f in report.findings if f.rule is Rule.R1).cause
+    assert cause is not None and cause.startswith("late result")
     assert why.kind is CauseKind.HOOK_OUTPUT
     hook_line = _line_of(w.entries(), hook)
     assert hook_line in _lines(why)
     [said] = [e.text for e in why.evidence if e.line == hook_line]
     assert said == "hook output: PostToolUse:Read (hook_additional_context)"
     assert "CI runs" not in repr(why)  # the hook's text is not shown
+
+
+def test_hook_output_is_not_blamed_for_a_result_that_never_came(tmp_path: Path) -> None:
+    """A hook line between a call and its results is how every session with hooks looks:
+    it does not explain a result that is nowhere in the file."""
+    w, _ = _hook_between_the_results(late=False)
+    path = _write(tmp_path / "s.jsonl", w.entries())
+    why = _why(check_file(path), Rule.R1)
+    assert why.kind is CauseKind.UNKNOWN
+    assert "nothing in the transcript shows it" in why.summary
 
 
 def test_a_compaction_between_call_and_result(tmp_path: Path) -> None:
