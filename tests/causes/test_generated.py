@@ -102,7 +102,8 @@ def test_hook_output_before_a_result_that_came_a_turn_late(tmp_path: Path) -> No
     report = check_file(path)
     why = _why(report, Rule.R1)
     cause = next(f for f in report.findings if f.rule is Rule.R1).cause
-    assert cause is not None and cause.startswith("late result")
+    assert cause is not None
+    assert cause.startswith("late result")
     assert why.kind is CauseKind.HOOK_OUTPUT
     hook_line = _line_of(w.entries(), hook)
     assert hook_line in _lines(why)
