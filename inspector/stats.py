@@ -147,9 +147,13 @@ class SessionStats:
 
 
 def session_version(result: Mapping[str, Any]) -> str:
-    """ "Claude Code 2.1.332": the client release the session's result names, else unknown."""
+    """ "Claude Code 2.1.332": the client release the session's result names; else its
+    format and that the version is unknown ("codex, version unknown"), else unknown."""
     client = result.get("client")
     if not isinstance(client, Mapping) or not client.get("version"):
+        format_name = result.get("format")
+        if isinstance(format_name, str) and format_name:
+            return f"{format_name}, version {UNKNOWN}"
         return UNKNOWN
     label = _client_label(result)
     return f"{label} {client['version']}" if label else str(client["version"])

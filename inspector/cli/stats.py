@@ -4,6 +4,7 @@ ran, 2 when a path does not exist or nothing could be read."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sys
 from collections import Counter
@@ -45,9 +46,15 @@ def run_stats(
     files, problems = expand_paths(paths)
     for problem in problems:
         print(f"inspector: {escaped(problem)}", file=sys.stderr)
-    stats = collect(check_many(files, Settings(None, client, cache_root), jobs=jobs))
+    collecting = gc.isenabled()
+    gc.disable()  # as in ``check``: the collector would walk every entry read, again and again
+    try:  # (check_many collects what it read now and then itself)
+        stats = collect(check_many(files, Settings(None, client, cache_root), jobs=jobs))
+    finally:
+        if collecting:
+            gc.enable()
     nothing_read = stats.checked == 0
-    if nothing_read and stats.unreadable and not problems:
+    if nothing_read and not problems:
         print(f"inspector: {_nothing_read(stats)}", file=sys.stderr)
     if as_json:
         stream.write(orjson.dumps(stats.as_dict()).decode() + "\n")
@@ -61,6 +68,8 @@ def run_stats(
 def _nothing_read(stats: SessionStats) -> str:
     """One line for a run that read no session at all."""
     failures = sorted(stats.unreadable)
+    if not failures:
+        return "no session to read"
     if len(failures) == 1:
         return escaped(failures[0][1])
     return f"none of the {len(failures)} files could be read; the first: " + escaped(failures[0][1])

@@ -103,9 +103,10 @@ def test_aggregation_counts_defects_by_cause_version_tool_and_batch() -> None:
             result("2.1.332"),
             result("2.1.200", finding(with_new_keys=False)),  # an older result: no why yet
             result(None),
+            result(None) | {"format": "codex"},
         ]
     )
-    assert (stats.checked, stats.broken, stats.defects) == (6, 3, 5)
+    assert (stats.checked, stats.broken, stats.defects) == (7, 3, 5)
     assert stats.by_cause == Counter(interrupt=2, hook_output=1, compaction=1, unknown=1)
     assert stats.by_version == Counter(
         {"Claude Code 2.1.90": 2, "Claude Code 2.1.332": 2, "Claude Code 2.1.200": 1}
@@ -117,6 +118,7 @@ def test_aggregation_counts_defects_by_cause_version_tool_and_batch() -> None:
         "Claude Code 2.1.332": (2, 4),
         "Claude Code 2.1.200": (1, 1),
         "unknown": (0, 1),
+        "codex, version unknown": (0, 1),
     }
     assert next(rate.version for rate in stats.version_rates()) == "Claude Code 2.1.200"
 
@@ -358,3 +360,14 @@ def test_broken_sessions_still_exit_0() -> None:
     )
     assert code == 0
     assert out.getvalue().startswith("1 session checked · 1 broke (100.0%) · 1 defect\n")
+
+
+def test_a_folder_of_nothing_but_special_files_exits_2(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    done = run(str(tmp_path))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"inspector: skipped {tmp_path / 'pipe.jsonl'}: not a regular file: a named pipe (FIFO)",
+        "inspector: no session to read",
+    ]
