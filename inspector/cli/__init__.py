@@ -1,5 +1,5 @@
-"""Command line: ``inspector [TARGET]`` opens the app; ``check``, ``messages``, ``rewind``
-and ``repair`` work without it.
+"""Command line: ``inspector [TARGET]`` opens the app; ``check``, ``stats``, ``messages``,
+``rewind`` and ``repair`` work without it.
 
 Textual is imported only when the app starts, so ``inspector check`` starts fast.
 """
@@ -24,8 +24,8 @@ from inspector.core.safe_text import escaped
 EXIT_OK = 0
 EXIT_UNCHECKABLE = 2
 
-COMMANDS = ("check", "messages", "rewind", "repair", "hook", "watch", "hooks")
-_LEAVE_AT_ONCE = ("check", "messages", "hook")
+COMMANDS = ("check", "stats", "messages", "rewind", "repair", "hook", "watch", "hooks")
+_LEAVE_AT_ONCE = ("check", "stats", "messages", "hook")
 """Commands that have written all they write (the result cache) when :func:`main` returns."""
 
 
@@ -111,6 +111,7 @@ def _command_parser() -> argparse.ArgumentParser:
         help="check at most N files at once (default: one per core)",
     )
     _add_client_version(check)
+    _add_stats(commands)
 
     commands.add_parser(
         "hook",
@@ -247,6 +248,32 @@ def _add_hooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             )
 
 
+def _add_stats(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stats = commands.add_parser(
+        "stats",
+        help="how many sessions broke: by cause, client version, tool, parallel calls",
+        description="Check many sessions and count what broke them, with a bar chart per "
+        "breakdown. Exit 0 when it ran; 2: a path does not exist or nothing could be read.",
+    )
+    stats.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="transcript files or folders (default: every session of every agent's storage)",
+    )
+    stats.add_argument("--json", action="store_true", help="one JSON object with every count")
+    stats.add_argument(
+        "--no-cache", action="store_true", help="check every file afresh (see check --help)"
+    )
+    stats.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="check at most N files at once (default: one per core)",
+    )
+    _add_client_version(stats)
+
+
 def _run_command(arguments: list[str]) -> int:
     options = _command_parser().parse_args(arguments)
     if options.command == "watch":
@@ -276,7 +303,7 @@ def _run_command(arguments: list[str]) -> int:
         from inspector.cli.hooks import run_hooks
 
         return run_hooks(options)
-    if options.command == "check":
+    if options.command in ("check", "stats"):
         options.paths = [_session_or_path(path) for path in options.paths]
     else:
         options.path = _session_or_path(options.path)
@@ -293,6 +320,17 @@ def _run_command(arguments: list[str]) -> int:
             errors_only=options.errors_only,
             cache_root=None if options.no_cache else cache_root(),
             stream=options.stream,
+            jobs=options.jobs,
+        )
+    if options.command == "stats":
+        from inspector.cli.stats import run_stats
+        from inspector.core.cache_folder import cache_root
+
+        return run_stats(
+            options.paths,
+            as_json=options.json,
+            client=_client_choice(options.client_version),
+            cache_root=None if options.no_cache else cache_root(),
             jobs=options.jobs,
         )
     if options.command == "messages":
@@ -372,7 +410,7 @@ def _app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inspector",
         description="Open the session inspector. Commands: "
-        "check, messages, rewind, repair, hook, hooks (inspector COMMAND --help).",
+        "check, stats, messages, rewind, repair, hook, hooks (inspector COMMAND --help).",
     )
     parser.add_argument("--version", action="version", version=f"inspector {__version__}")
     parser.add_argument(

@@ -61,7 +61,7 @@ def run_check(
     gc.disable()
     stream_out = out or sys.stdout
     exit_code = EXIT_OK
-    files, missing = _expand(paths)
+    files, missing = expand_paths(paths)
     for problem in missing:
         print(f"inspector: {escaped(problem)}", file=sys.stderr)
         exit_code = EXIT_UNCHECKABLE
@@ -123,7 +123,7 @@ class _Tally:
         return " · ".join(parts)
 
 
-def _expand(paths: list[Path]) -> tuple[list[Path], list[str]]:
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
     """The transcript files to check, and why any path could not be used.
 
     A file found in a folder (or under the config root) that is not a regular file is

@@ -24,7 +24,7 @@ from inspector.tui.launch import resolve
 from tests.conftest import SAMPLES
 from tests.support.conversations import assistant, result, tool_use, user, write_conversation
 
-COMMANDS = ("check", "messages", "rewind", "repair")
+COMMANDS = ("check", "stats", "messages", "rewind", "repair")
 TIMEOUT = 30
 
 
