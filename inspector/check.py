@@ -119,5 +119,6 @@ def report_dict(report: Report, preview: ResumePreview | None = None) -> dict[st
         ],
         "last_valid": cut_dict(report.last_valid),
         "client": client_dict(conversation.client),
+        "written_by": conversation.written_by,
         "resume": resume_dict(preview),
     }

@@ -147,16 +147,17 @@ class SessionStats:
 
 
 def session_version(result: Mapping[str, Any]) -> str:
-    """ "Claude Code 2.1.332": the client release the session's result names; else its
-    format and that the version is unknown ("codex, version unknown"), else unknown."""
-    client = result.get("client")
-    if not isinstance(client, Mapping) or not client.get("version"):
+    """ "Claude Code 2.1.114": the client version that wrote the session (``written_by``:
+    not ``client``, the release its rebuild followed); else its format and that the
+    version is unknown ("codex, version unknown"), else unknown."""
+    written_by = result.get("written_by")
+    if not isinstance(written_by, str) or not written_by:
         format_name = result.get("format")
         if isinstance(format_name, str) and format_name:
             return f"{format_name}, version {UNKNOWN}"
         return UNKNOWN
     label = _client_label(result)
-    return f"{label} {client['version']}" if label else str(client["version"])
+    return f"{label} {written_by}" if label else written_by
 
 
 def most_first(counts: Counter[str]) -> dict[str, int]:

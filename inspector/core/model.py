@@ -217,6 +217,9 @@ class Conversation:
     """The client release the rebuild followed (None: the agent's rebuild has one way)."""
     made_up_results: list[MadeUpResult] = field(default_factory=list)
     """Results the client recorded having made up, in file order."""
+    written_by: str | None = None
+    """The version of the client that wrote the file, as its last line that says names it
+    (None: the file does not say). Not :attr:`client`: the release the rebuild followed."""
 
 
 def count_blocks(conversation: Conversation, kind: str) -> int:

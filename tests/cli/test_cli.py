@@ -57,9 +57,11 @@ def test_json_output_has_exactly_the_documented_shape() -> None:
         "findings",
         "last_valid",
         "client",
+        "written_by",
         "resume",
     }
     assert report["format"] == "claude-code"
+    assert report["written_by"] == "2.1.114"  # the file's version, not the rebuild's
     assert set(report["client"]) == {"label", "version", "source"}
     assert set(report["resume"]) == {"heals", "text", "errors_left", "steps"}
     assert report["ok"] is False

@@ -134,6 +134,8 @@ class TranscriptEntries:
         """Some assistant turn holds a thinking block (thinking was on for it)."""
         self.thinking_setting: bool | None = None
         """Thinking on or off as the last prompt recorded it (``thinkingMetadata``)."""
+        self.written_by: str | None = None
+        """The Claude Code version on the last line that names one (``version``)."""
         self.agent_ids: dict[str, str] = {}
         """tool_use id of a Task/Agent call → agentId named by its result line."""
         self.agent_prompts: dict[str, str] = {}
@@ -179,6 +181,9 @@ class TranscriptEntries:
         if type(uuid) is not str:
             return
         self.recognised_lines += 1
+        version = value.get("version")
+        if type(version) is str:
+            self.written_by = version
         if self.session_id is None:
             session_id = value.get("sessionId")
             if type(session_id) is str:
@@ -359,6 +364,8 @@ class TranscriptEntries:
         self.thinking_blocks = self.thinking_blocks or later.thinking_blocks
         if later.thinking_setting is not None:
             self.thinking_setting = later.thinking_setting
+        if later.written_by is not None:
+            self.written_by = later.written_by
         self.agent_ids.update(later.agent_ids)
         self.agent_prompts.update(later.agent_prompts)
         self.sidechain_prompts.update(later.sidechain_prompts)

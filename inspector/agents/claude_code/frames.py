@@ -71,6 +71,7 @@ def last_frame(part: TranscriptEntries) -> bytes:
             "recognised_lines": part.recognised_lines,
             "thinking_blocks": part.thinking_blocks,
             "thinking_setting": part.thinking_setting,
+            "written_by": part.written_by,
             "agent_ids": part.agent_ids,
             "agent_prompts": part.agent_prompts,
             "sidechain_prompts": part.sidechain_prompts,
@@ -131,6 +132,7 @@ def take_last(part: TranscriptEntries, frame: dict[str, Any], lines_before: int)
     part.recognised_lines = frame["recognised_lines"]
     part.thinking_blocks = frame["thinking_blocks"]
     part.thinking_setting = frame["thinking_setting"]
+    part.written_by = frame["written_by"]
     part.agent_ids = frame["agent_ids"]
     part.agent_prompts = frame["agent_prompts"]
     part.sidechain_prompts = frame["sidechain_prompts"]

@@ -129,6 +129,7 @@ class Projector:
             issues=self.issues,
             api_errors=api_errors,
             thinking_enabled=transcript.thinking_enabled,
+            written_by=transcript.written_by,
             has_content=transcript.has_messages,
             notes=NOTES,
             client=self.behaviour.release,

@@ -219,6 +219,7 @@ class _Extension:
             issues=transcript.bad_line_issues(),
             api_errors=api_errors,
             thinking_enabled=transcript.thinking_enabled,
+            written_by=transcript.written_by,
             has_content=transcript.has_messages,
             compacted_tool_ids=state.compacted_tool_ids,
             abandoned=list(state.abandoned),
