@@ -38,6 +38,7 @@ from inspector.core.safe_text import one_line
 from inspector.core.timestamps import parse_timestamp
 from inspector.live import LiveSession
 from inspector.rules import Finding, Report, Rule
+from inspector.rules.running import only_running, running_calls
 
 BROKE = "broke"
 HEALED = "healed"
@@ -253,10 +254,10 @@ class Watcher:
         followed.warnings = len(report.warnings)
 
         events: list[WatchEvent] = []
-        followed.pending = _pending_calls(report)
+        followed.pending = running_calls(report)
         followed.pending_tools = _tools_of(report, followed.pending)
         _time_calls(followed, report)
-        followed.held = [f for f in report.errors if _in_flight(f, followed.pending)]
+        followed.held = [f for f in report.errors if only_running(f, followed.pending)]
         errors = [
             f for f in report.errors if f.rule is not Rule.APIERROR and f not in followed.held
         ]
@@ -403,33 +404,6 @@ def _tools_of(report: Report, ids: frozenset[str]) -> frozenset[str]:
 
 def _key(finding: Finding) -> str:
     return f"{finding.rule.value}:{','.join(finding.ids)}:{finding.line}"
-
-
-def _pending_calls(report: Report) -> frozenset[str]:
-    """Ids of the calls of the last response that no result answers yet: still running
-    while the client writes (their results come one by one, after the calls or between
-    them), so a missing one is no break until the session goes quiet."""
-    messages = report.conversation.messages
-    last = len(messages) - 1
-    if (
-        last >= 1
-        and messages[last].role == "user"
-        and all(block.is_result for block in messages[last].blocks)
-    ):
-        last -= 1  # the results written so far
-    if last < 0 or messages[last].role != "assistant":
-        return frozenset()
-    answered = {block.tool_id for message in messages[last + 1 :] for block in message.blocks}
-    return frozenset(
-        block.tool_id
-        for block in messages[last].blocks
-        if block.type == TOOL_USE and block.tool_id is not None and block.tool_id not in answered
-    )
-
-
-def _in_flight(finding: Finding, pending: frozenset[str]) -> bool:
-    """A missing result of a call still running (R1 on the last response)."""
-    return finding.rule is Rule.R1 and bool(finding.ids) and set(finding.ids) <= pending
 
 
 def _fix(path: Path, conversation: Conversation) -> str:

@@ -149,3 +149,4 @@ def first_not_user() -> str:
 
 
 PENDING = "the session ends on a tool call with no result yet: still running, or interrupted"
+PENDING_BATCH = "calls of the batch being written have no result yet: still running"

@@ -341,7 +341,9 @@ class InspectorApp(App[None]):
 
     async def _refresh(self, nodes: ConversationNodes) -> None:
         try:
-            view = await in_daemon_thread(partial(nodes.model.refresh, nodes.start))
+            running = self.live_pid is not None  # a subagent of a session being written
+            refresh = partial(nodes.model.refresh, nodes.start, running=running)
+            view = await in_daemon_thread(refresh)
         except Exception as error:  # OSError, or a transcript the domain cannot read
             self.tool_tree.set_error(nodes, _describe_error(error))
             nodes.loading = False
@@ -739,17 +741,20 @@ def _read_main(
     force: bool = False,
     rescan: bool = False,
 ) -> _MainRead:
-    """Refresh the session and look up whether a Claude Code process has it open."""
-    view = model.refresh(keep_from, force=force, rescan=rescan)
-    if view is not None and model.read_whole:
-        # its entries stay alive until the file is closed or re-read
-        keep_out_of_collections(restarted=view.snapshot.restarted)
+    """Look up whether a Claude Code process has the session open (by the file's name, and
+    by the session id once read), and refresh it: the calls of the batch such a process
+    is writing are running, not missing."""
     snapshot = model.live.snapshot
     live = live_session_ids(root)
     names = [model.path.stem]
     if snapshot is not None and snapshot.conversation.session_id:
         names.append(snapshot.conversation.session_id)
-    return view, next((live[name] for name in names if name in live), None)
+    pid = next((live[name] for name in names if name in live), None)
+    view = model.refresh(keep_from, force=force, rescan=rescan, running=pid is not None)
+    if view is not None and model.read_whole:
+        # its entries stay alive until the file is closed or re-read
+        keep_out_of_collections(restarted=view.snapshot.restarted)
+    return view, pid
 
 
 def _first_read(model: ConversationModel, root: Path) -> _MainRead:

@@ -40,6 +40,7 @@ from inspector.core.safe_text import one_line
 from inspector.live import LiveSession, Snapshot
 from inspector.resume import ResumePreview, preview_resume
 from inspector.rules import CallStatus, Finding, Rule, Severity, ToolCall
+from inspector.rules.running import hold_running
 from inspector.summaries import tool_input_summary
 
 WINDOW = 500
@@ -231,6 +232,8 @@ class ConversationModel:
         """The last refresh read the file from its start (the first read, or a restart)."""
         self._loose: list[Path] = []
         """The subagent files beside the session that the last view shows unlinked."""
+        self._running = False
+        """The last view was of a session being written (calls of its batch running)."""
 
     def refresh(
         self,
@@ -239,8 +242,13 @@ class ConversationModel:
         force: bool = False,
         rescan: bool = False,
         window: int = WINDOW,
+        running: bool = False,
     ) -> ConversationView | None:
         """Read what was appended and arrange it (in a worker thread). None: no change.
+
+        ``running``: the client is writing the session (its process is alive): the calls
+        of the batch it is writing are running, not missing results (see
+        :func:`~inspector.rules.running.hold_running`). A change of it is a change.
 
         With ``force`` the view is rebuilt even when the file did not grow (a subagent
         file appeared beside it); with ``rescan``, when the subagent files beside it
@@ -251,6 +259,7 @@ class ConversationModel:
         with self._lock:
             snapshot = self.live.refresh()
             loose = None
+            force = force or running != self._running
             if snapshot is None:
                 current = self.live.snapshot
                 if current is None or not (force or rescan):
@@ -266,6 +275,9 @@ class ConversationModel:
             self._loose = loose
             self.read_whole = snapshot.restarted or self._view is None
             previous = None if self.read_whole else self._view
+            self._running = running
+            if running:
+                snapshot = replace(snapshot, report=hold_running(snapshot.report))
             view = self._view = build_view(self.path, snapshot, loose, previous)
             count = view.message_count
             first = max(0, count - window)

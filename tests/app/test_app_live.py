@@ -6,6 +6,10 @@ import gc
 import os
 from pathlib import Path
 
+import orjson
+
+from inspector.rules import CallStatus
+from inspector.tui.app import InspectorApp
 from inspector.tui.conversation_view import NodeKind
 from tests.app.helpers import (
     SIZE,
@@ -253,3 +257,64 @@ async def test_what_a_read_keeps_is_left_out_of_collections(tmp_path: Path) -> N
 
         await wait_for(pilot, restarted_and_frozen, "the re-read, frozen again")
     assert gc.get_freeze_count() == 0
+
+
+def batch_being_written(path: Path) -> tuple[SessionWriter, list[str], int]:
+    """A session whose last response is a batch of two calls, the first one answered:
+    (the writer, the call ids, the lines written)."""
+    writer = SessionWriter(seed=12)
+    writer.prompt("Read the config and run the tests")
+    calls = [read_call("/srv/app/config.toml", "debug = false"), bash_call("pytest", "3 passed")]
+    batch = writer.tool_batch(calls, streaming=False, defer_results=[0, 1])
+    writer.late_result(batch.tool_ids[0])
+    writer.write(path)
+    return writer, batch.tool_ids, len(writer.lines())
+
+
+def mark_live(root: Path, session_id: str) -> Path:
+    """The record a running Claude Code process keeps for the session it has open."""
+    (root / "sessions").mkdir(parents=True, exist_ok=True)
+    record = root / "sessions" / f"{os.getpid()}.json"
+    record.write_bytes(orjson.dumps({"pid": os.getpid(), "sessionId": session_id}))
+    return record
+
+
+def call_status(app: InspectorApp, tool_id: str) -> CallStatus | None:
+    view = app.main.view if app.main is not None else None
+    calls = view.snapshot.report.calls if view is not None else []
+    return next((call.status for call in calls if call.tool_id == tool_id), None)
+
+
+async def test_a_batch_being_written_is_running_until_its_client_ends(tmp_path: Path) -> None:
+    """While Claude Code writes a parallel batch, the calls without a result yet are
+    running, not an error; once its process is gone without them, they are."""
+    path = tmp_path / "live.jsonl"
+    writer, tool_ids, written = batch_being_written(path)
+    record = mark_live(tmp_path / "claude", writer.session_id)
+    app = open_app(path, follow=True, root=tmp_path / "claude")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await wait_for(pilot, lambda: "LIVE (Claude Code pid" in status_text(app), "live mark")
+        await wait_for(pilot, lambda: call_status(app, tool_ids[1]) is CallStatus.PENDING, "run")
+        assert "0 errors" in status_text(app)
+        writer.late_result(tool_ids[1])
+        calls = [bash_call("ruff check .", "All checks passed!"), read_call("/srv/a.py", "x")]
+        batch = writer.tool_batch(calls, streaming=False, defer_results=[0, 1])
+        writer.late_result(batch.tool_ids[0])
+        append(path, writer.lines()[written:])
+        await wait_for(pilot, lambda: call_status(app, batch.tool_ids[1]) is not None, "batch 2")
+        assert call_status(app, tool_ids[1]) is CallStatus.ANSWERED
+        assert call_status(app, batch.tool_ids[1]) is CallStatus.PENDING
+        assert "0 errors" in status_text(app)
+        record.unlink()  # the client ended without the last result: the session is broken
+        await wait_for(pilot, lambda: "1 error" in status_text(app), "the error", within=15)
+        assert call_status(app, batch.tool_ids[1]) is CallStatus.MISSING
+
+
+async def test_a_batch_in_a_session_no_client_has_open_is_broken(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    batch_being_written(path)
+    app = open_app(path, follow=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        assert "1 error" in status_text(app)

@@ -1,0 +1,40 @@
+"""Calls of the batch a client is writing: running while it runs, missing once it ended."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from inspector.check import check_file
+from inspector.rules import CallStatus, Rule
+from inspector.rules.running import hold_running, running_calls
+from tests.conftest import SAMPLES
+from tests.support.synthetic import SessionWriter, bash_call, read_call
+
+
+def test_the_calls_of_a_batch_being_written_are_running(tmp_path: Path) -> None:
+    writer = SessionWriter(seed=3)
+    writer.prompt("Read the config and run the tests")
+    calls = [read_call("/srv/config.toml", "debug = false"), bash_call("pytest", "3 passed")]
+    batch = writer.tool_batch(calls, streaming=False, defer_results=[0, 1])
+    writer.late_result(batch.tool_ids[0])
+    writer.write(tmp_path / "s.jsonl")
+    report = check_file(tmp_path / "s.jsonl")
+    assert [f.rule for f in report.errors] == [Rule.R1]  # as it stands, if sent
+    assert running_calls(report) == {batch.tool_ids[1]}
+    held = hold_running(report)
+    assert held.ok
+    assert [f.rule for f in held.findings] == [Rule.PENDING]
+    assert held.findings[0].ids == (batch.tool_ids[1],)
+    assert held.findings[0].cut_before == report.errors[0].cut_before
+    statuses = {call.tool_id: call.status for call in held.calls}
+    assert statuses == {
+        batch.tool_ids[0]: CallStatus.ANSWERED,
+        batch.tool_ids[1]: CallStatus.PENDING,
+    }
+    assert held.last_valid == report.last_valid
+    assert not report.ok  # the report itself is left as it was
+
+
+def test_a_result_missing_before_the_last_response_is_no_running_call() -> None:
+    report = check_file(SAMPLES / "orphan-tool-use.jsonl")
+    assert hold_running(report) is report
