@@ -34,11 +34,14 @@ table{border-collapse:collapse;font:13px/1.35 ui-monospace,SFMono-Regular,Menlo,
 th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.excerpt{overflow-wrap:anywhere;color:#57606a}
 tr.here td{background:#fff8c5}tr.named td{background:#ffebe9}
-td.bar{width:32%;padding:3px 4px}.lane{position:relative;height:12px;background:#f6f8fa}
+td.bar{width:100%;min-width:160px;padding:3px 4px}
+.lane{position:relative;height:12px;background:#f6f8fa}
 .lane span{position:absolute;top:0;height:12px;border-radius:2px;background:#54aeff;
   min-width:3px}.lane span.open{background:repeating-linear-gradient(45deg,#cf222e,
   #cf222e 4px,#ff8182 4px,#ff8182 8px)}
-.removed td:last-child{text-align:right}.small{color:#57606a;font-size:13px}
+table.timeline td,table.timeline th{white-space:nowrap}
+table.removed{width:auto;min-width:280px}.removed td:last-child{text-align:right}
+.small{color:#57606a;font-size:13px}
 """
 
 
@@ -58,11 +61,11 @@ def render(report: SessionReport) -> str:
         parts.append(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>")
     parts.append("</dl>")
     if report.defects:
-        parts.append("<h2>Defects</h2>")
+        parts.append('<h2 id="defects">Defects</h2>')
     for number, defect in enumerate(report.defects, start=1):
         parts += _defect(number, defect)
     if report.timelines:
-        parts.append("<h2>Timeline of the turns with a defect</h2>")
+        parts.append('<h2 id="timeline">Timeline of the turns with a defect</h2>')
         parts.append(
             '<p class="small">Each tool call of the turn: call written → result written '
             "(UTC). Red rows: the calls a defect names; a hatched bar: no result.</p>"
@@ -113,7 +116,7 @@ def _timeline(turn: TurnTimeline) -> list[str]:
     bounds = _bounds(turn.calls)
     parts = [
         f"<h3>{escape(layout.timeline_heading(turn))}</h3>",
-        "<table><tr>"
+        '<table class="timeline"><tr>'
         + "".join(f"<th>{h}</th>" for h in layout.TIMELINE_HEADER)
         + "<th>in time</th></tr>",
     ]
@@ -158,7 +161,7 @@ def _removed(report: SessionReport) -> list[str]:
         return [
             '<p class="small"><b>Not redacted (--no-redact):</b> check it before you share it.</p>'
         ]
-    parts = ["<h2>Removed by redaction</h2>"]
+    parts = ['<h2 id="removed">Removed by redaction</h2>']
     if not report.removed:
         return [*parts, "<p>Nothing needed removing.</p>"]
     parts.append('<table class="removed"><tr><th>what</th><th>how many</th></tr>')
