@@ -12,7 +12,7 @@ from inspector.check import check_file
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.json_out import path_text
 from inspector.core.timestamps import parse_timestamp
-from inspector.report.lines import AROUND, read_lines
+from inspector.report.lines import AROUND, context_lines
 from inspector.report.model import (
     CAUSE_NOT_KNOWN,
     CallSpan,
@@ -47,7 +47,7 @@ def build_report(report: Report, explain: Explain | None = None) -> SessionRepor
     ]
     turns = _Turns(report)
     wanted = {number for index in defect_indices for number in _around(report.findings[index].line)}
-    lines = read_lines(conversation.path, wanted)
+    lines = context_lines(conversation, wanted)
     defects = tuple(
         _defect(
             report.findings[index],

@@ -120,24 +120,21 @@ def timeline_heading(turn: TurnTimeline) -> str:
 
 
 def timeline_row(span: CallSpan) -> tuple[str, ...]:
-    call = clock(span.called) if span.called else "not written"
-    if span.call_line is not None:
-        call += f" (line {span.call_line})"
-    if span.answered is None:
-        result = "no result"
-    else:
-        result = clock(span.answered)
-        if span.result_line is not None:
-            result += f" (line {span.result_line})"
-    mark = "✗ " if span.in_defect else ""
     return (
-        mark + one_line(span.tool, 40),
+        ("✗ " if span.in_defect else "") + one_line(span.tool, 40),
         one_line(span.tool_id, 60),
-        call,
-        result,
+        _moment(span.called, span.call_line, "not written"),
+        _moment(span.answered, span.result_line, "no result"),
         took(span.seconds),
         one_line(span.status, 60),
     )
+
+
+def _moment(timestamp: str | None, line: int | None, absent: str) -> str:
+    """``09:14:50.612 (line 8)``; ``no time (line 8)`` when the file gives none."""
+    if line is None:
+        return clock(timestamp) if timestamp else absent
+    return f"{clock(timestamp) if timestamp else 'no time'} (line {line})"
 
 
 def context_row(line: TranscriptLine) -> tuple[str, ...]:

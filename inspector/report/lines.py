@@ -4,6 +4,10 @@ Any JSON-lines transcript reads the same way here: the line's ``type`` (and ``su
 the role of the message it holds (under ``message`` or ``payload``, else at the top), its
 content blocks' types, the tool names and ids they carry, and the first text as an
 excerpt whose kind (prompt, tool output, …) lets redaction drop it whole.
+
+A JSON document (a Cline or Gemini history) has no lines: its "line" is the message's
+number, and its messages are summarised from the conversation, their blocks re-read
+through the agent.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import Any
 
 import orjson
 
+from inspector.agents import block_payload
+from inspector.core.model import TOOL_USE, Conversation
 from inspector.core.safe_read import open_regular
 from inspector.report.model import TranscriptLine
 
@@ -29,6 +35,44 @@ _CLIENT_MESSAGE = re.compile(r"\A(?:\[[^\]\n]{1,160}\]|API Error[^\n]{0,300})\Z"
 
 _CALL_TYPES = ("tool_use", "server_tool_use", "function_call", "custom_tool_call")
 _RESULT_TYPES = ("tool_result", "function_call_output", "custom_tool_call_output")
+
+
+def context_lines(conversation: Conversation, wanted: Iterable[int]) -> dict[int, TranscriptLine]:
+    """The summaries of the wanted lines (1-based) the transcript has. Raises OSError."""
+    first = next((m.origins[0] for m in conversation.messages if m.origins), None)
+    if first is None or first.offset >= 0:
+        return read_lines(conversation.path, wanted)
+    return _document_messages(conversation, set(wanted))
+
+
+def _document_messages(conversation: Conversation, wanted: set[int]) -> dict[int, TranscriptLine]:
+    found: dict[int, TranscriptLine] = {}
+    payloads: dict[int, Any] = {}
+    for message in conversation.messages:
+        number = message.origins[0].line if message.origins else None
+        if number is None or number not in wanted or number in found:
+            continue
+        tools: list[str] = []
+        excerpt: str | None = None
+        excerpt_kind: str | None = None
+        for block in message.blocks:
+            if block.tool_id is not None:
+                tools.append(
+                    f"{block.name} {block.tool_id}"
+                    if block.type == TOOL_USE
+                    else f"result for {block.tool_id}"
+                )
+            if excerpt is None:
+                payload = block_payload(conversation, block, payloads)
+                if isinstance(payload, dict):
+                    excerpt, excerpt_kind = _block_text(message.role, block.type, payload)
+                elif isinstance(payload, str):
+                    excerpt, excerpt_kind = payload, _text_kind(message.role, payload)
+        blocks = tuple(block.type for block in message.blocks)
+        found[number] = TranscriptLine(
+            number, message.role, blocks, tuple(tools), excerpt, excerpt_kind, False
+        )
+    return found
 
 
 def read_lines(path: Path, wanted: Iterable[int]) -> dict[int, TranscriptLine]:

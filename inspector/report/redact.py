@@ -70,6 +70,10 @@ _SECRETS = (
         keep_group=1,
     ),
     _Pattern(
+        "email address",
+        re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
+    ),
+    _Pattern(
         ".env value",
         re.compile(rf"(^[ \t]*(?:export[ \t]+)?[A-Z_][A-Z0-9_]*=){_NOT_REDACTED}[^\n]+", re.M),
         keep_group=1,

@@ -323,6 +323,42 @@ def test_html_escapes_transcript_text(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "<img" not in page
 
 
+def test_a_json_document_is_summarised_message_by_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Cline history has no lines: its "line" is the message's number."""
+    messages = [
+        {"role": "user", "content": [{"type": "text", "text": f"fix /home/{USER}/app"}]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Reading both."},
+                {"type": "tool_use", "id": "toolu_A", "name": "read_file", "input": {}},
+                {"type": "tool_use", "id": "toolu_B", "name": "read_file", "input": {}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": "toolu_A", "content": ANTHROPIC}],
+        },
+    ]
+    path = tmp_path / "task" / "api_conversation_history.json"
+    path.parent.mkdir()
+    path.write_bytes(orjson.dumps(messages, option=orjson.OPT_INDENT_2))
+    code, out, _ = _run(capsys, str(path))
+    assert code == 1
+    assert "### 1. error R1 at line 2" in out
+    rows = out.split("```text", 1)[1].split("```", 1)[0].splitlines()[1:]
+    assert rows[0].split() == ["line", "kind", "blocks", "tools", "excerpt"]
+    assert rows[1].startswith(" 1    user       text")
+    assert "[prompt removed, 19 characters]" in rows[1]
+    assert rows[2].startswith("→2    assistant  text, tool_use, tool_use")
+    assert "read_file toolu_A, read_file toolu_B" in rows[2]
+    assert "[tool output removed" in rows[3]
+    assert ANTHROPIC not in out
+    assert "no time (line 2)" in out
+
+
 def test_exit_codes_and_output_file(
     seeded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -39,6 +39,11 @@ PRIVATE_KEY = f"-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\n-----END RSA PRIVAT
         ("token: tT0kenVaLue9988", "tT0kenVaLue9988", "secret value"),
         ("PASSWORD=hunter2hunter2", "hunter2hunter2", "secret value"),
         ("DATABASE_URL=postgres://admin:pw@db/shop", "postgres://admin:pw@db/shop", ".env value"),
+        (
+            "Signed-off-by: Alice <alice.smith@example.org>",
+            "alice.smith@example.org",
+            "email address",
+        ),
     ],
 )
 def test_each_kind_of_secret_is_removed_and_counted(text: str, secret: str, kind: str) -> None:
