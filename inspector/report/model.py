@@ -1,7 +1,7 @@
 """What ``inspector report`` says about one transcript, before it is written out.
 
 Plain data: :mod:`inspector.report.build` fills it from a validation report,
-:mod:`inspector.report.redaction` rewrites its text, and the writers
+:mod:`inspector.report.redact` rewrites its text, and the writers
 (:mod:`inspector.report.markdown`, :mod:`inspector.report.html`) only lay it out. Text
 from the transcript is kept whole here; the writers cut excerpts after redaction, so a
 secret is never cut in half before it could be recognised.

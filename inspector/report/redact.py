@@ -120,7 +120,8 @@ class Redactor:
         text = _HOME.sub(self._home, text)
         if self._names:
             names = "|".join(re.escape(name) for name in sorted(self._names, key=len)[::-1])
-            text = re.compile(rf"(?<![A-Za-z0-9])(?:{names})(?![A-Za-z0-9])").sub(self._name, text)
+            whole_word = rf"(?<![A-Za-z0-9])(?:{names})(?![A-Za-z0-9])"
+            text = re.compile(whole_word, re.IGNORECASE).sub(self._name, text)
         return text
 
     def optional(self, text: str | None) -> str | None:

@@ -28,6 +28,7 @@ from tests.unit.test_redact import (
     OPENAI,
     PRIVATE_KEY,
     SLACK,
+    neutral_environment,
 )
 
 BEARER = "9f8e7d6c5b4a39281716151413121110"
@@ -99,6 +100,11 @@ EXPECTED_REMOVED = {
     "tool output": 1,
     "hook output": 1,
 }
+
+
+@pytest.fixture(autouse=True)
+def no_user_of_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    neutral_environment(monkeypatch)
 
 
 def _explain_shim(report: Report) -> list[Why | None]:

@@ -18,6 +18,18 @@ KEY_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
 PRIVATE_KEY = f"-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\n-----END RSA PRIVATE KEY-----"
 
 
+@pytest.fixture(autouse=True)
+def no_user_of_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoever runs the tests, the redactor knows only the names a test gives it."""
+    neutral_environment(monkeypatch)
+
+
+def neutral_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("USER", "LOGNAME"):
+        monkeypatch.setenv(variable, "root")
+    monkeypatch.setenv("HOME", "/root")
+
+
 @pytest.mark.parametrize(
     ("text", "secret", "kind"),
     [
@@ -101,6 +113,15 @@ def test_names_are_whole_words_and_short_or_shared_names_are_left() -> None:
     redactor.learn_names(["/home/ann/x", "/home/shared/y"])
     assert redactor.text("annual report by ann, al and root in /srv/shared") == (
         "annual report by [user], al and root in /srv/shared"
+    )
+
+
+def test_the_user_running_it_is_known_without_a_home_folder_in_sight(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("USER", "zed")
+    assert Redactor().text("Zed wrote it; zed/x; zedd stays") == (
+        "[user] wrote it; [user]/x; zedd stays"
     )
 
 
