@@ -24,8 +24,8 @@ from inspector.core.safe_text import escaped
 EXIT_OK = 0
 EXIT_UNCHECKABLE = 2
 
-COMMANDS = ("check", "stats", "messages", "rewind", "repair", "hook", "watch", "hooks")
-_LEAVE_AT_ONCE = ("check", "stats", "messages", "hook")
+COMMANDS = ("check", "stats", "report", "messages", "rewind", "repair", "hook", "watch", "hooks")
+_LEAVE_AT_ONCE = ("check", "stats", "report", "messages", "hook")
 """Commands that have written all they write (the result cache) when :func:`main` returns."""
 
 
@@ -112,6 +112,7 @@ def _command_parser() -> argparse.ArgumentParser:
     )
     _add_client_version(check)
     _add_stats(commands)
+    _add_report(commands)
 
     commands.add_parser(
         "hook",
@@ -207,6 +208,30 @@ def _command_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
+
+
+def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = commands.add_parser(
+        "report",
+        help="write a report of one transcript to attach to a bug (redacted)",
+        description="A Markdown (or self-contained HTML) report of one transcript: the "
+        "verdict, each defect with its cause, the timeline of its turn and the lines around "
+        "it. Secrets, home folders, user names, prompts and tool outputs are removed unless "
+        "--no-redact. Nothing leaves the machine. Exit 0: no errors; 1: errors found; "
+        "2: could not read the file.",
+    )
+    report.add_argument("path", type=Path)
+    report.add_argument("--html", action="store_true", help="self-contained HTML, not Markdown")
+    report.add_argument(
+        "--no-redact",
+        action="store_true",
+        help="keep everything: secrets, paths, prompts, tool outputs (do not share it as is)",
+    )
+    report.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: stdout)"
+    )
+    report.add_argument("--format", choices=FORMAT_NAMES, help="skip detection: read as this")
+    _add_client_version(report)
 
 
 def _add_hooks(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -333,6 +358,17 @@ def _run_command(arguments: list[str]) -> int:
             cache_root=None if options.no_cache else cache_root(),
             jobs=options.jobs,
         )
+    if options.command == "report":
+        from inspector.cli.report import run_report
+
+        return run_report(
+            options.path,
+            as_html=options.html,
+            redact=not options.no_redact,
+            output=options.output,
+            format_name=options.format,
+            client=_client_choice(options.client_version),
+        )
     if options.command == "messages":
         client = _client_choice(options.client_version)
         return _print_messages(
@@ -410,7 +446,8 @@ def _app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inspector",
         description="Open the session inspector. Commands: "
-        "check, stats, messages, rewind, repair, hook, hooks (inspector COMMAND --help).",
+        "check, stats, report, messages, rewind, repair, hook, watch, hooks "
+        "(inspector COMMAND --help).",
     )
     parser.add_argument("--version", action="version", version=f"inspector {__version__}")
     parser.add_argument(

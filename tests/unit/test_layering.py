@@ -35,6 +35,7 @@ DOMAIN = (
     "hooks",
     "otlp",
     "watch",
+    "report",
     "cli",
 )
 """Everything but the Textual front end (``inspector.tui``)."""
