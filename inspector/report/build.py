@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-import inspector.causes
-from inspector.causes.model import Why
+from inspector.causes import Why, explain
 from inspector.check import check_file
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.json_out import path_text
 from inspector.core.timestamps import parse_timestamp
 from inspector.report.lines import AROUND, context_lines
 from inspector.report.model import (
-    CAUSE_NOT_KNOWN,
     CallSpan,
     Cause,
     Defect,
@@ -25,21 +23,13 @@ from inspector.report.model import (
 from inspector.resume import ResumePreview, preview_resume
 from inspector.rules import Finding, Report, Severity, ToolCall
 
-Explain = Callable[[Report], Sequence[Why | None]]
 
-
-def explainer() -> Explain | None:
-    """:func:`inspector.causes.explain` when this build has it."""
-    explain: Explain | None = getattr(inspector.causes, "explain", None)
-    return explain
-
-
-def build_report(report: Report, explain: Explain | None = None) -> SessionReport:
+def build_report(report: Report) -> SessionReport:
     """What to say about the transcript behind ``report`` (text not yet redacted).
     Raises OSError when the file cannot be read again for its lines."""
     conversation = report.conversation
     preview = preview_resume(report)
-    whys: Sequence[Why | None] | None = None if explain is None else explain(report)
+    whys = explain(report)
     defect_indices = [
         index
         for index, finding in enumerate(report.findings)
@@ -81,10 +71,8 @@ def _around(line: int | None) -> range:
     return range(0) if line is None else range(max(1, line - AROUND), line + AROUND + 1)
 
 
-def _cause(whys: Sequence[Why | None] | None, index: int) -> Cause:
-    if whys is None:
-        return Cause(None, CAUSE_NOT_KNOWN)
-    why = whys[index] if index < len(whys) else None
+def _cause(whys: Sequence[Why | None], index: int) -> Cause:
+    why = whys[index]
     if why is None:
         return Cause(None, "no cause given for this finding")
     return Cause(why.kind.value, why.summary, why.client_version, tuple(why.evidence))
@@ -198,4 +186,4 @@ def report_of(
     path: Path, format_name: str | None = None, client: ClientChoice = NEWEST_KNOWN
 ) -> SessionReport:
     """Check and report one file, not yet redacted. Raises OSError, NotATranscript."""
-    return build_report(check_file(path, format_name, client), explainer())
+    return build_report(check_file(path, format_name, client))

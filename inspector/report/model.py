@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 from inspector.causes.model import Evidence
 
-CAUSE_NOT_KNOWN = "the cause is not known: this build of the inspector does not explain causes"
-
 
 @dataclass(frozen=True, slots=True)
 class CallSpan:
