@@ -34,6 +34,7 @@ DOMAIN = (
     "hooks",
     "otlp",
     "watch",
+    "timeline",
     "cli",
 )
 """Everything but the Textual front end (``inspector.tui``)."""
