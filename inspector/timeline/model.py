@@ -34,11 +34,11 @@ DEFECTS: Final = frozenset(
         CallStatus.MISPLACED,
         CallStatus.LATE,
         CallStatus.DUPLICATE,
-        CallStatus.OUT_OF_ORDER,
         CallStatus.ORPHAN_RESULT,
     }
 )
-"""Statuses the timeline marks ✗ (a failed tool, ``is_error``, is accepted: not a defect)."""
+"""Statuses the timeline marks ✗: what the API rejects. Not a failed tool (``is_error``)
+nor results out of order (R4, a warning: the API takes parallel results in any order)."""
 
 
 @dataclass(frozen=True, slots=True)

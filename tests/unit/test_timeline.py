@@ -94,6 +94,22 @@ def test_healthy_turns_overlap_only_when_they_ran_together() -> None:
     assert timelines[13].span == max(bar.end for bar in timelines[13].bars)
 
 
+def test_results_out_of_order_are_not_a_defect(tmp_path: Path) -> None:
+    """R4 is a warning (the API takes parallel results in any order): no ✗ on the bars."""
+    lines = transcript_lines(
+        [
+            user("go"),
+            assistant(tool_use("t_a"), tool_use("t_b")),
+            user(result("t_b"), result("t_a")),
+        ]
+    )
+    report = written(tmp_path, lines)
+    timeline = build_timeline(report, tool_turns(report)[0])
+    assert [bar.status for bar in timeline.bars] == [CallStatus.OUT_OF_ORDER] * 2
+    assert all(bar.defect is None for bar in timeline.bars)
+    assert "✗" not in render_text(timeline, 80)
+
+
 def test_without_times_the_bars_follow_file_order(tmp_path: Path) -> None:
     lines = transcript_lines(
         [
