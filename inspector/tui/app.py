@@ -45,6 +45,8 @@ from inspector.rewrite.plan import (
     SessionLive,
     apply,
 )
+from inspector.rules import Report
+from inspector.timeline import tool_turns, turn_for, turn_marks
 from inspector.tui.collector import (
     keep_out_of_collections,
     rarely_collected,
@@ -64,6 +66,7 @@ from inspector.tui.screens.confirm import Choice, LiveScreen, RewriteScreen, Wri
 from inspector.tui.screens.help import HelpScreen
 from inspector.tui.screens.no_session import NoSessionScreen
 from inspector.tui.screens.picker import SessionPicker
+from inspector.tui.screens.timeline import TimelineScreen, causes_of
 from inspector.tui.screens.watching import WatchScreen
 from inspector.tui.threads import (
     failure_text,
@@ -84,8 +87,8 @@ POLL_MS = 2000
 """Refresh anyway this often, in case a file event was missed (network file systems)."""
 NARROW_BELOW = 110
 """Terminal widths under this (half a laptop's terminal) get the stacked layout."""
-ALL_KEYS_FROM = 130
-"""Terminal widths from this on have room for every key in the footer."""
+ALL_KEYS_FROM = 144
+"""Terminal widths from this on have room for every key in the footer (143 cells)."""
 EXIT_OK = 0
 
 PALETTE: dict[str, str] = {
@@ -96,6 +99,7 @@ PALETTE: dict[str, str] = {
     "toggle_output": "Show all of a folded output (or fold it again)",
     "sessions": "Open the session picker",
     "watch": "Every live session, its health and last event, updating",
+    "timeline": "The tool calls of the selected turn as bars in time",
     "rewind": "Cut the session at the last valid turn",
     "repair": "Fix what the API rejects",
     "help": "Keys and status marks",
@@ -111,6 +115,7 @@ SESSION_ACTIONS = frozenset(
         "rewind",
         "repair",
         "clear_filter",
+        "timeline",
     }
 )
 """Actions on the open session: offered (footer, palette) only on its screen, once open."""
@@ -130,7 +135,7 @@ class InspectorApp(App[None]):
     """Screen classes by terminal width, for inspector.tcss: ``-narrow`` stacks the detail
     under the tree and the dialogs' buttons in two rows; ``-full`` shows every footer key."""
     SECONDARY_KEYS = frozenset(
-        {"previous_problem", "toggle_follow", "toggle_output", "repair", "watch"}
+        {"previous_problem", "toggle_follow", "toggle_output", "timeline", "repair", "watch"}
     )
     """Actions whose keys the footer shows only under ``-full`` (the help screen and the
     command palette have them all): at 80 columns the footer keeps n / s r ? q."""
@@ -141,6 +146,7 @@ class InspectorApp(App[None]):
         Binding("f", "toggle_follow", "Follow", id="inspector.follow"),
         Binding("slash", "filter", "Filter", id="inspector.filter"),
         Binding("e", "toggle_output", "Show all", id="inspector.show_all"),
+        Binding("t", "timeline", "Timeline", id="inspector.timeline"),
         Binding("s", "sessions", "Sessions", id="inspector.sessions"),
         Binding("w", "watch", "Live", id="inspector.watch"),
         Binding("r", "rewind", "Rewind", id="inspector.agents.claude_code.rewind"),
@@ -235,6 +241,8 @@ class InspectorApp(App[None]):
         page = next((s for s in reversed(self.screen_stack) if not s.is_modal), None)
         if action in SESSION_ACTIONS:
             return self.main is not None and page is not None and page is self.screen_stack[0]
+        if isinstance(page, TimelineScreen):  # a look at the session: back to it first
+            return action not in ("sessions", "watch")
         if action == "sessions":
             return not isinstance(page, SessionPicker)
         if action == "watch":  # from the session, not over the picker or itself
@@ -579,6 +587,28 @@ class InspectorApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_timeline(self) -> None:
+        """The timeline of the turn of the selected row (the row's own conversation: a
+        subagent's rows show the subagent's turns)."""
+        node = self.tool_tree.cursor_node
+        nodes = node.data.owner if node is not None and node.data is not None else self.main
+        view = nodes.view if nodes is not None else None
+        if view is None:
+            self.say("The session is still being read.", timeout=3)
+            return
+        report = view.snapshot.report
+        turn = turn_for(report, _message_of(node, view))
+        if turn is None:
+            self.say("No tool calls in this conversation: no timeline to show.", timeout=3)
+            return
+        self._open_timeline(report, turn)
+
+    @work(exclusive=True, group="timeline", exit_on_error=False, description="open a timeline")
+    async def _open_timeline(self, report: Report, turn: int) -> None:
+        whys = await in_daemon_thread(partial(causes_of, report), name="inspector-causes")
+        marks = partial(turn_marks, report, whys)
+        self.push_screen(TimelineScreen(report, tool_turns(report), turn, marks))
+
     def on_unmount(self) -> None:
         return_to_collections()  # the app may live on in a longer process (tests, embedding)
 
@@ -822,6 +852,26 @@ def _position(node: TreeNode[NodeRef] | None) -> tuple[int, int]:
     if item is not None:
         return (item.anchor, 1 << 30)
     return (-1, 0)
+
+
+def _message_of(node: TreeNode[NodeRef] | None, view: ConversationView) -> int:
+    """The message a row belongs to in its own conversation; for the session row (or a
+    row that has none) the message of the first problem, else the last message."""
+    ref = node.data if node is not None else None
+    if ref is not None:
+        if ref.kind is NodeKind.MESSAGE:
+            row = ref.owner.message_row(ref.key)
+            if row is not None:
+                return row.index
+        if ref.kind in (NodeKind.CALL, NodeKind.RESULT, NodeKind.SUBAGENT):
+            call = ref.owner.call_row(ref.key)
+            if call is not None:
+                return call.message_index
+        item = ref.owner.item(ref.key) if ref.kind is not NodeKind.SESSION else None
+        if item is not None:
+            return max(item.anchor, 0)
+    first = next((p.message_index for p in view.problems if p.message_index is not None), None)
+    return first if first is not None else view.message_count - 1
 
 
 def _shows(

@@ -17,7 +17,7 @@ from tests.app.helpers import copy_sample, cursor_label, loaded, open_app, scree
 NARROW = [(80, 24), (100, 30)]
 VERDICT = "✗ messages.2: `tool_use` ids were found without"
 MAIN_KEYS = ("n Next problem", "/ Filter", "s Sessions", "r Rewind", "? Help", "q Quit")
-SECONDARY_KEYS = ("p Prev problem", "f Follow", "e Show all", "R Repair")
+SECONDARY_KEYS = ("p Prev problem", "f Follow", "e Show all", "t Timeline", "R Repair")
 
 
 @pytest.mark.parametrize("size", NARROW, ids=lambda size: f"{size[0]}x{size[1]}")

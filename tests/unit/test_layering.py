@@ -36,6 +36,7 @@ DOMAIN = (
     "otlp",
     "watch",
     "report",
+    "timeline",
     "cli",
 )
 """Everything but the Textual front end (``inspector.tui``)."""

@@ -20,6 +20,7 @@ KEYS = (
     ("f", "follow the session: jump to the newest turn as lines arrive"),
     ("/", "filter by tool name, id or text (escape clears)"),
     ("e", "show a folded output in full (and fold it again)"),
+    ("t", "timeline of the selected turn: its calls as bars in time (← / → other turns)"),
     ("s", "session picker (every project and session, with health badges)"),
     ("/ · h", "in the picker: filter by project, agent, title or id · by health"),
     ("w", "live sessions: their health and last event, updating"),
