@@ -45,7 +45,6 @@ from inspector.rewrite.plan import (
     SessionLive,
     apply,
 )
-from inspector.rules import Report
 from inspector.timeline import tool_turns, turn_for, turn_marks
 from inspector.tui.collector import (
     keep_out_of_collections,
@@ -66,7 +65,7 @@ from inspector.tui.screens.confirm import Choice, LiveScreen, RewriteScreen, Wri
 from inspector.tui.screens.help import HelpScreen
 from inspector.tui.screens.no_session import NoSessionScreen
 from inspector.tui.screens.picker import SessionPicker
-from inspector.tui.screens.timeline import TimelineScreen, causes_of
+from inspector.tui.screens.timeline import TimelineScreen
 from inspector.tui.screens.watching import WatchScreen
 from inspector.tui.threads import (
     failure_text,
@@ -601,11 +600,12 @@ class InspectorApp(App[None]):
         if turn is None:
             self.say("No tool calls in this conversation: no timeline to show.", timeout=3)
             return
-        self._open_timeline(report, turn)
+        self._open_timeline(view, turn)
 
     @work(exclusive=True, group="timeline", exit_on_error=False, description="open a timeline")
-    async def _open_timeline(self, report: Report, turn: int) -> None:
-        whys = await in_daemon_thread(partial(causes_of, report), name="inspector-causes")
+    async def _open_timeline(self, view: ConversationView, turn: int) -> None:
+        whys = await in_daemon_thread(view.causes, name="inspector-causes")
+        report = view.snapshot.report
         marks = partial(turn_marks, report, whys)
         self.push_screen(TimelineScreen(report, tool_turns(report), turn, marks))
 

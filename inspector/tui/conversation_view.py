@@ -177,16 +177,20 @@ class ConversationView:
     message_findings: dict[int, list[Finding]] = field(default_factory=dict)
     """Findings shown on a message row rather than on one of its calls."""
     _preview: list[ResumePreview | None] = field(default_factory=list)
-    _causes: list[dict[int, Why | None]] = field(default_factory=list)
+    _causes: list[list[Why | None]] = field(default_factory=list)
 
-    def cause_of(self, finding: Finding) -> Why | None:
-        """Why a finding of this view's report happened (worked out once, on first use:
+    def causes(self) -> list[Why | None]:
+        """Why each finding of this view's report happened (worked out once, on first use:
         it re-reads the lines near the defects)."""
         if not self._causes:
-            report = self.snapshot.report
-            whys = explain(report)
-            self._causes.append({id(f): why for f, why in zip(report.findings, whys, strict=True)})
-        return self._causes[0].get(id(finding))
+            self._causes.append(explain(self.snapshot.report))
+        return self._causes[0]
+
+    def cause_of(self, finding: Finding) -> Why | None:
+        findings = self.snapshot.report.findings
+        return next(
+            (why for f, why in zip(findings, self.causes(), strict=True) if f is finding), None
+        )
 
     def resume_preview(self) -> ResumePreview | None:
         """What resuming the session does to it (worked out once, on first use: it

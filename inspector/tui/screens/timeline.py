@@ -8,7 +8,7 @@ calls; escape (or t) goes back to the session.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar, Final, cast
+from typing import ClassVar, Final
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,8 +18,6 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from inspector import causes
-from inspector.causes import Why
 from inspector.rules import Report
 from inspector.timeline import MIN_WIDTH, Ink, Mark, Timeline, build_timeline, render_rows
 
@@ -36,13 +34,6 @@ INKS: Final[dict[Ink, str]] = {
 
 MarksOf = Callable[[int], Sequence[Mark]]
 """The marks to put on the turn of a message index (an interrupt, a hook's output…)."""
-
-
-def causes_of(report: Report) -> Sequence[Why | None]:
-    """The cause of each finding, from ``inspector.causes.explain`` when it is there (it
-    is built alongside this screen: without it the timeline has no marks but ✗)."""
-    explain = getattr(causes, "explain", None)
-    return cast("Sequence[Why | None]", explain(report)) if callable(explain) else []
 
 
 def timeline_text(timeline: Timeline, width: int) -> Text:
