@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from inspector.causes.model import Evidence, Why
+from inspector.causes.model import CauseKind, Evidence, Why
 from inspector.core.model import TOOL_RESULT, Conversation, Origin
 from inspector.core.safe_text import escaped
 from inspector.core.timestamps import parse_timestamp
@@ -58,24 +58,28 @@ def marks_from_evidence(evidence: Iterable[Evidence]) -> list[Mark]:
     return [Mark(each.timestamp, each.text, each.line) for each in evidence]
 
 
-def marks_from_why(why: Why | None) -> list[Mark]:
-    """The evidence of ``why`` as marks (none for None: a finding that is not a defect)."""
-    return [] if why is None else marks_from_evidence(why.evidence)
+def marks_from_why(why: Why | None, bars: Iterable[int] = ()) -> list[Mark]:
+    """The evidence of ``why`` as marks, but for the lines ``bars`` (the calls and results
+    the timeline draws as bars). None for a finding that is not a defect, and none for a
+    cause not known: the lines it looked at are no events."""
+    if why is None or why.kind is CauseKind.UNKNOWN:
+        return []
+    drawn = set(bars)
+    return marks_from_evidence(each for each in why.evidence if each.line not in drawn)
 
 
 def turn_marks(report: Report, whys: Sequence[Why | None], message_index: int) -> list[Mark]:
     """The evidence of the causes (``whys``, aligned with ``report.findings`` as
     ``inspector.causes.explain`` gives them) of the findings that name a call of the turn
-    at ``message_index``, once per line and text."""
-    ids = {
-        call.tool_id
-        for call in report.calls
-        if call.use_message == message_index and call.tool_id is not None
-    }
+    at ``message_index``, once per line and text: the interrupt, hook output, compaction…
+    that the cause names."""
+    calls = [call for call in report.calls if call.use_message == message_index]
+    ids = {call.tool_id for call in calls if call.tool_id is not None}
+    bars = {block.origin.line for call in calls for block in (call.use, call.result) if block}
     marks: dict[tuple[int, str], Mark] = {}
     for finding, why in zip(report.findings, whys, strict=False):
         if ids.intersection(finding.ids):
-            for mark in marks_from_why(why):
+            for mark in marks_from_why(why, bars):
                 marks.setdefault((mark.line, mark.label), mark)
     return list(marks.values())
 

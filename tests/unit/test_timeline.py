@@ -3,6 +3,7 @@ and its plain-text layout at every width."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -203,8 +204,10 @@ def test_a_cause_becomes_marks_on_its_turn_only() -> None:
     first, second = tool_turns(report)
     assert turn_marks(report, whys, second) == []  # the finding names a call of the first
     marks = turn_marks(report, whys, first)
-    assert [mark.line for mark in marks] == [9, 10]  # the same line and text once
-    timeline = build_timeline(report, first, marks)
+    assert [mark.line for mark in marks] == [10]  # line 9 is a result: drawn as a bar
+    unknown = [replace(why, kind=CauseKind.UNKNOWN) if why else None for why in whys]
+    assert turn_marks(report, unknown, first) == []  # the lines it looked at are no events
+    timeline = build_timeline(report, first, marks_from_evidence(evidence[1:]))
     hook, untimed = timeline.marks
     assert hook.at == pytest.approx(6.949)
     assert untimed.at == pytest.approx(14.862)  # no time: the time of its line (10)
