@@ -22,6 +22,10 @@ from inspector.report.model import (
 )
 from inspector.resume import ResumePreview, preview_resume
 from inspector.rules import Finding, Report, Severity, ToolCall
+from inspector.timeline import build_timeline, render_text, turn_marks
+
+CHART_WIDTH = 100
+"""Columns of the timeline charts (a report is read in a browser or an editor)."""
 
 
 def build_report(report: Report) -> SessionReport:
@@ -63,7 +67,7 @@ def build_report(report: Report) -> SessionReport:
         last_valid_line=None if report.ok or report.last_valid is None else report.last_valid.line,
         resume=None if preview is None else preview.summary(),
         defects=defects,
-        timelines=turns.timelines(),
+        timelines=turns.timelines(whys),
     )
 
 
@@ -124,6 +128,7 @@ class _Turns:
     """The assistant turns that hold a defect's calls, numbered as first met."""
 
     def __init__(self, report: Report) -> None:
+        self._report = report
         self._calls = report.calls
         self._numbers: dict[int, int] = {}
         self._defect_ids: dict[int, set[str]] = {}
@@ -147,7 +152,7 @@ class _Turns:
                 return call.result_message - 1
         return None
 
-    def timelines(self) -> tuple[TurnTimeline, ...]:
+    def timelines(self, whys: Sequence[Why | None]) -> tuple[TurnTimeline, ...]:
         timelines: list[TurnTimeline] = []
         for message, number in self._numbers.items():
             defect_ids = self._defect_ids[message]
@@ -158,8 +163,14 @@ class _Turns:
             ]
             spans = tuple(_span(call, call.tool_id in defect_ids) for call in calls)
             first = next((span.call_line for span in spans if span.call_line), None)
-            timelines.append(TurnTimeline(number, first, spans))
+            timelines.append(TurnTimeline(number, first, spans, self._chart(message, whys)))
         return tuple(timelines)
+
+    def _chart(self, message: int, whys: Sequence[Why | None]) -> str:
+        if not any(call.use_message == message for call in self._calls):
+            return ""  # results without their calls: nothing to draw
+        marks = turn_marks(self._report, whys, message)
+        return render_text(build_timeline(self._report, message, marks), CHART_WIDTH)
 
 
 def _span(call: ToolCall, in_defect: bool) -> CallSpan:

@@ -40,6 +40,8 @@ td.bar{width:100%;min-width:160px;padding:3px 4px}
   min-width:3px}.lane span.open{background:repeating-linear-gradient(45deg,#cf222e,
   #cf222e 4px,#ff8182 4px,#ff8182 8px)}
 table.timeline td,table.timeline th{white-space:nowrap}
+pre.chart{font:13px/1.3 ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;
+  padding:8px 10px;overflow-x:auto;margin:6px 0}
 table.removed{width:auto;min-width:280px}.removed td:last-child{text-align:right}
 .small{color:#57606a;font-size:13px}
 """
@@ -125,6 +127,8 @@ def _timeline(turn: TurnTimeline) -> list[str]:
         cells = "".join(f"<td>{escape(cell)}</td>" for cell in layout.timeline_row(span))
         parts.append(f'<tr{row_class}>{cells}<td class="bar">{_bar(span, bounds)}</td></tr>')
     parts.append("</table>")
+    if turn.chart:
+        parts.append(f'<pre class="chart">{escape(turn.chart)}</pre>')
     return parts
 
 

@@ -51,6 +51,8 @@ def render(report: SessionReport) -> str:
         out += [f"### {escape(layout.timeline_heading(turn))}", ""]
         rows = [layout.timeline_row(span) for span in turn.calls]
         out += _fenced(layout.text_table(layout.TIMELINE_HEADER, rows))
+        if turn.chart:
+            out += _fenced(turn.chart.splitlines())
     out += _removed(report)
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -42,6 +42,9 @@ class TurnTimeline:
     line: int | None
     """Line of the turn's first call."""
     calls: tuple[CallSpan, ...]
+    chart: str = ""
+    """The calls as bars in time with the events the causes name, as the app's timeline
+    draws them (:mod:`inspector.timeline`, plain text)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -197,11 +197,20 @@ def test_the_timeline_shows_each_call_of_the_turn(
 ) -> None:
     _, out, _ = _run(capsys, str(seeded))
     timeline = out.split("## Timeline", 1)[1].split("### Turn 2", 1)[0]
-    rows = [line for line in timeline.splitlines() if line.startswith(("Bash", "✗ Bash"))]
+    table, chart = timeline.split("```text")[1:3]
+    rows = [line for line in table.splitlines() if line.startswith(("Bash", "✗ Bash"))]
     assert len(rows) == 2
     assert re.search(r"^Bash .* \d\d:\d\d:\d\d\.\d{3} \(line \d+\) .* answered$", rows[0])
     assert rows[1].startswith("✗ Bash")
     assert "no result" in rows[1]
+    # the same turn as the app's timeline draws it: a bar per call, the open one marked
+    bars = [line for line in chart.splitlines() if line.startswith("Bash ")]
+    assert len(bars) == 2
+    assert "█" in bars[0]
+    assert bars[1].rstrip().endswith("s")
+    assert "░" in bars[1]
+    assert "✗" in bars[1]
+    assert all(len(line) <= 100 for line in chart.splitlines())
 
 
 def _samples() -> Iterator[tuple[str, Path]]:
