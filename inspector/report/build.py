@@ -132,6 +132,7 @@ class _Turns:
         self._calls = report.calls
         self._numbers: dict[int, int] = {}
         self._defect_ids: dict[int, set[str]] = {}
+        self._error_ids: set[str] = set()
         self._has_turn = {call.use_message for call in report.calls if call.use is not None}
 
     def number_of(self, finding: Finding) -> int | None:
@@ -139,6 +140,8 @@ class _Turns:
         if message is None:
             return None
         self._defect_ids.setdefault(message, set()).update(finding.ids)
+        if finding.severity is Severity.ERROR:
+            self._error_ids.update(finding.ids)
         return self._numbers.setdefault(message, len(self._numbers) + 1)
 
     def _turn_of(self, finding: Finding) -> int | None:
@@ -161,10 +164,16 @@ class _Turns:
                 for call in self._calls
                 if call.use_message == message or (call.use is None and call.tool_id in defect_ids)
             ]
-            spans = tuple(_span(call, call.tool_id in defect_ids) for call in calls)
+            spans = tuple(_span(call, self._named_by(call, defect_ids)) for call in calls)
             first = next((span.call_line for span in spans if span.call_line), None)
             timelines.append(TurnTimeline(number, first, spans, self._chart(message, whys)))
         return tuple(timelines)
+
+    def _named_by(self, call: ToolCall, defect_ids: set[str]) -> Severity | None:
+        """The gravest finding that names the call: an error, a warning, or none."""
+        if call.tool_id in self._error_ids:
+            return Severity.ERROR
+        return Severity.WARNING if call.tool_id in defect_ids else None
 
     def _chart(self, message: int, whys: Sequence[Why | None]) -> str:
         if not any(call.use_message == message for call in self._calls):
@@ -173,7 +182,7 @@ class _Turns:
         return render_text(build_timeline(self._report, message, marks), CHART_WIDTH)
 
 
-def _span(call: ToolCall, in_defect: bool) -> CallSpan:
+def _span(call: ToolCall, named_by: Severity | None) -> CallSpan:
     use, result = call.use, call.result
     made_up = result is not None and result.made_up is not None
     called = None if use is None else use.origin.timestamp
@@ -189,7 +198,7 @@ def _span(call: ToolCall, in_defect: bool) -> CallSpan:
         status=status,
         call_line=None if use is None else use.origin.line,
         result_line=None if result is None or made_up else result.origin.line,
-        in_defect=in_defect,
+        named_by=None if named_by is None else named_by.value,
     )
 
 

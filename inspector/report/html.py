@@ -33,7 +33,7 @@ table{border-collapse:collapse;font:13px/1.35 ui-monospace,SFMono-Regular,Menlo,
   width:100%;margin:6px 0}
 th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.excerpt{overflow-wrap:anywhere;color:#57606a}
-tr.here td{background:#fff8c5}tr.named td{background:#ffebe9}
+tr.here td{background:#fff8c5}tr.named td{background:#ffebe9}tr.warned td{background:#fff8c5}
 td.bar{width:100%;min-width:160px;padding:3px 4px}
 .lane{position:relative;height:12px;background:#f6f8fa}
 .lane span{position:absolute;top:0;height:12px;border-radius:2px;background:#54aeff;
@@ -70,7 +70,8 @@ def render(report: SessionReport) -> str:
         parts.append('<h2 id="timeline">Timeline of the turns with a defect</h2>')
         parts.append(
             '<p class="small">Each tool call of the turn: call written → result written '
-            "(UTC). Red rows: the calls a defect names; a hatched bar: no result.</p>"
+            "(UTC). Red rows: the calls an error names; yellow: a warning; a hatched bar: "
+            "no result.</p>"
         )
     for turn in report.timelines:
         parts += _timeline(turn)
@@ -123,7 +124,9 @@ def _timeline(turn: TurnTimeline) -> list[str]:
         + "<th>in time</th></tr>",
     ]
     for span in turn.calls:
-        row_class = ' class="named"' if span.in_defect else ""
+        row_class = {"error": ' class="named"', "warning": ' class="warned"'}.get(
+            span.named_by or "", ""
+        )
         cells = "".join(f"<td>{escape(cell)}</td>" for cell in layout.timeline_row(span))
         parts.append(f'<tr{row_class}>{cells}<td class="bar">{_bar(span, bounds)}</td></tr>')
     parts.append("</table>")

@@ -114,6 +114,11 @@ def took(seconds: float | None) -> str:
     return f"{seconds * 1000:.0f} ms" if abs(seconds) < 1 else f"{seconds:.1f} s"
 
 
+_NAMED_MARKS: dict[str | None, str] = {"error": "✗ ", "warning": "⚠ "}
+"""A call an error names is marked as the app marks what the API rejects; one only a
+warning names, as the app marks warnings."""
+
+
 def timeline_heading(turn: TurnTimeline) -> str:
     where = f" (calls from line {turn.line})" if turn.line is not None else ""
     return f"Turn {turn.number}{where}"
@@ -121,7 +126,7 @@ def timeline_heading(turn: TurnTimeline) -> str:
 
 def timeline_row(span: CallSpan) -> tuple[str, ...]:
     return (
-        ("✗ " if span.in_defect else "") + one_line(span.tool, 40),
+        _NAMED_MARKS.get(span.named_by, "") + one_line(span.tool, 40),
         one_line(span.tool_id, 60),
         _moment(span.called, span.call_line, "not written"),
         _moment(span.answered, span.result_line, "no result"),

@@ -46,7 +46,7 @@ def render(report: SessionReport) -> str:
     if report.timelines:
         out += ["## Timeline of the turns with a defect", ""]
         out.append("Each tool call of the turn: when the call was written → when its result was")
-        out += ["(times in UTC; ✗ marks the calls a defect names).", ""]
+        out += ["(times in UTC; ✗ marks the calls an error names, ⚠ those a warning names).", ""]
     for turn in report.timelines:
         out += [f"### {escape(layout.timeline_heading(turn))}", ""]
         rows = [layout.timeline_row(span) for span in turn.calls]

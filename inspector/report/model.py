@@ -29,8 +29,8 @@ class CallSpan:
     status: str
     call_line: int | None
     result_line: int | None
-    in_defect: bool
-    """A defect names this call."""
+    named_by: str | None
+    """``error`` or ``warning``: the gravest finding that names this call (None: none)."""
 
 
 @dataclass(frozen=True, slots=True)
