@@ -20,7 +20,8 @@ RUNNING_CAUSE = "results still being written: the client is running the batch"
 
 def running_calls(report: Report) -> frozenset[str]:
     """Ids of the calls of the last response that no result answers yet (its results
-    come one by one, after the calls or between them)."""
+    come one by one, after the calls or between them); none once an API error was
+    stored after that response (a request went out with the batch as it stands)."""
     messages = report.conversation.messages
     last = len(messages) - 1
     if (
@@ -31,6 +32,9 @@ def running_calls(report: Report) -> frozenset[str]:
         last -= 1  # the results written so far
     if last < 0 or messages[last].role != ASSISTANT_ROLE:
         return frozenset()
+    response_line = messages[last].last_origin.line
+    if any(error.origin.line > response_line for error in report.conversation.api_errors):
+        return frozenset()  # the client sent it already, and stored the API's answer
     answered = {block.tool_id for message in messages[last + 1 :] for block in message.blocks}
     return frozenset(
         block.tool_id

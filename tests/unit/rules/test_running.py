@@ -38,3 +38,18 @@ def test_the_calls_of_a_batch_being_written_are_running(tmp_path: Path) -> None:
 def test_a_result_missing_before_the_last_response_is_no_running_call() -> None:
     report = check_file(SAMPLES / "orphan-tool-use.jsonl")
     assert hold_running(report) is report
+
+
+def test_a_batch_the_api_already_rejected_is_not_running(tmp_path: Path) -> None:
+    """Claude Code sent the broken batch and stored the API's 400: nothing is running."""
+    writer = SessionWriter(seed=4)
+    writer.prompt("Read the config and run the tests")
+    calls = [read_call("/srv/config.toml", "debug = false"), bash_call("pytest", "3 passed")]
+    batch = writer.tool_batch(calls, streaming=False, defer_results=[0, 1])
+    writer.late_result(batch.tool_ids[0])
+    writer.api_error()
+    writer.write(tmp_path / "s.jsonl")
+    report = check_file(tmp_path / "s.jsonl")
+    assert Rule.R1 in [f.rule for f in report.errors]
+    assert running_calls(report) == frozenset()
+    assert hold_running(report) is report
