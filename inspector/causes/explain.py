@@ -32,7 +32,7 @@ from typing import Final
 import orjson
 
 from inspector.agents import agent_of
-from inspector.causes.lines import Anchor, LineReader
+from inspector.causes.lines import LineReader, known_lines
 from inspector.causes.model import CauseKind, Evidence, Why
 from inspector.core.line_event import LineEvent, LineEventKind
 from inspector.core.model import TOOL_RESULT, TOOL_USE, Block, IssueKind, MadeUpResult
@@ -104,20 +104,16 @@ class _Explainer:
         conversation = report.conversation
         self.conversation = conversation
         self.agent = agent_of(conversation)
-        origins = list(conversation.chain)
-        origins += [origin for branch in conversation.abandoned for origin in branch.origins]
+        origins = known_lines(conversation)
         self.blocks: dict[int, list[Block]] = {}
         self.roles: dict[int, str] = {}
         for message in conversation.messages:
-            origins += message.origins
             for block in message.blocks:
                 if block.made_up is None:
                     self.blocks.setdefault(block.origin.line, []).append(block)
                     self.roles[block.origin.line] = message.role
         self.timestamps = {origin.line: origin.timestamp for origin in origins}
-        self.reader = LineReader(
-            conversation.path, [Anchor(origin.line, origin.offset) for origin in origins]
-        )
+        self.reader = LineReader.anchored(conversation.path, origins)
         self.seen: dict[int, _Seen] = {}
         self._speaks: bool | None = None
         self.calls: dict[str, list[ToolCall]] = {}

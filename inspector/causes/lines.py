@@ -5,10 +5,12 @@ file (a window is capped in bytes)."""
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Final
 
+from inspector.core.model import Conversation, Origin
 from inspector.core.safe_read import open_regular
 
 _CHUNK: Final = 1 << 16
@@ -24,8 +26,22 @@ class Anchor:
     offset: int
 
 
+def known_lines(conversation: Conversation) -> list[Origin]:
+    """Every line whose start the conversation knows: the lines its rebuild walked, its
+    abandoned branches' and its messages'."""
+    origins = list(conversation.chain)
+    origins += [origin for branch in conversation.abandoned for origin in branch.origins]
+    origins += [origin for message in conversation.messages for origin in message.origins]
+    return origins
+
+
 class LineReader:
     """Reads lines ``first`` … ``last`` of one file, starting from the nearest anchor."""
+
+    @classmethod
+    def anchored(cls, path: Path, origins: Iterable[Origin]) -> LineReader:
+        """A reader of ``path`` anchored at the starts of these lines."""
+        return cls(path, [Anchor(origin.line, origin.offset) for origin in origins])
 
     def __init__(self, path: Path, anchors: list[Anchor]) -> None:
         self.path = path

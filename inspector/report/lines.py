@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 from inspector.agents import block_payload
+from inspector.causes.lines import LineReader, known_lines
 from inspector.core.model import TOOL_USE, Conversation
-from inspector.core.safe_read import open_regular
 from inspector.report.model import TranscriptLine
 
 AROUND = 2
@@ -41,7 +40,7 @@ def context_lines(conversation: Conversation, wanted: Iterable[int]) -> dict[int
     """The summaries of the wanted lines (1-based) the transcript has. Raises OSError."""
     first = next((m.origins[0] for m in conversation.messages if m.origins), None)
     if first is None or first.offset >= 0:
-        return read_lines(conversation.path, wanted)
+        return read_lines(conversation, wanted)
     return _document_messages(conversation, set(wanted))
 
 
@@ -75,20 +74,26 @@ def _document_messages(conversation: Conversation, wanted: set[int]) -> dict[int
     return found
 
 
-def read_lines(path: Path, wanted: Iterable[int]) -> dict[int, TranscriptLine]:
-    """The summaries of the wanted lines (1-based) that the file has. Raises OSError."""
-    numbers = set(wanted)
+def read_lines(conversation: Conversation, wanted: Iterable[int]) -> dict[int, TranscriptLine]:
+    """The summaries of the wanted lines (1-based) that the file has, each run of them
+    read from the nearest line whose start the conversation knows. Raises OSError."""
+    reader = LineReader.anchored(conversation.path, known_lines(conversation))
     found: dict[int, TranscriptLine] = {}
-    if not numbers:
-        return found
-    last = max(numbers)
-    with open_regular(path) as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number in numbers:
-                found[number] = summarise(number, raw[:_LINE_LIMIT].rstrip(b"\r\n"))
-            if number >= last:
-                break
+    for first, last in _runs(wanted):
+        for number, raw in reader.read(first, last).items():
+            found[number] = summarise(number, raw[:_LINE_LIMIT])
     return found
+
+
+def _runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive numbers as (first, last) runs, in order."""
+    runs: list[tuple[int, int]] = []
+    for number in sorted(set(numbers)):
+        if runs and number == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs
 
 
 def summarise(number: int, raw: bytes) -> TranscriptLine:
