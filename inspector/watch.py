@@ -35,7 +35,6 @@ from inspector.core.client import ClientRelease
 from inspector.core.json_out import path_text
 from inspector.core.model import TOOL_USE, Conversation
 from inspector.core.safe_text import one_line
-from inspector.core.timestamps import parse_timestamp
 from inspector.live import LiveSession
 from inspector.rules import Finding, Report, Rule
 from inspector.rules.running import only_running, running_calls
@@ -379,16 +378,11 @@ def _time_calls(followed: _Followed, report: Report) -> None:
     if len(report.calls) < followed.timed:  # read again from the start
         followed.longest, followed.timed = {}, 0
     for call in report.calls[followed.timed :]:
-        use, result = call.use, call.result
-        if use is None or result is None or not use.name:
+        took = call.seconds
+        if took is None or call.use is None or not call.use.name:
             continue
-        started = parse_timestamp(use.origin.timestamp)
-        ended = parse_timestamp(result.origin.timestamp)
-        if started is None or ended is None:
-            continue
-        took = (ended - started).total_seconds()
-        if took >= 0 and took > followed.longest.get(use.name, -1.0):
-            followed.longest[use.name] = took
+        if took >= 0 and took > followed.longest.get(call.use.name, -1.0):
+            followed.longest[call.use.name] = took
     followed.timed = len(report.calls)
 
 

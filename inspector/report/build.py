@@ -10,7 +10,6 @@ from inspector.causes import Why, explain
 from inspector.check import check_file
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.json_out import path_text
-from inspector.core.timestamps import parse_timestamp
 from inspector.report.lines import AROUND, context_lines
 from inspector.report.model import (
     CallSpan,
@@ -187,14 +186,13 @@ def _span(call: ToolCall, named_by: Severity | None) -> CallSpan:
     made_up = result is not None and result.made_up is not None
     called = None if use is None else use.origin.timestamp
     answered = None if result is None or made_up else result.origin.timestamp
-    start, end = parse_timestamp(called), parse_timestamp(answered)
     status = call.status.value + (" (made up by the client)" if made_up else "")
     return CallSpan(
         tool=(use.name if use is not None and use.name else "?"),
         tool_id=call.tool_id or "?",
         called=called,
         answered=answered,
-        seconds=None if start is None or end is None else (end - start).total_seconds(),
+        seconds=None if made_up else call.seconds,
         status=status,
         call_line=None if use is None else use.origin.line,
         result_line=None if result is None or made_up else result.origin.line,

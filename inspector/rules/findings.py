@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from inspector.core.model import Block, Conversation
+from inspector.core.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from inspector.rules.memo import ValidationMemo
@@ -99,6 +100,16 @@ class ToolCall:
     result: Block | None = None
     result_message: int | None = None
     status: CallStatus = CallStatus.ANSWERED
+
+    @property
+    def seconds(self) -> float | None:
+        """From the call's line to its result's line, by their times (None: either side,
+        or either time, is missing)."""
+        if self.use is None or self.result is None:
+            return None
+        sent = parse_timestamp(self.use.origin.timestamp)
+        written = parse_timestamp(self.result.origin.timestamp)
+        return None if sent is None or written is None else (written - sent).total_seconds()
 
 
 @dataclass(frozen=True, slots=True)

@@ -212,14 +212,9 @@ def result_label(row: CallRow) -> Text:
 
 
 def call_duration(row: CallRow) -> str | None:
-    call = row.call
-    if call.use is None or call.result is None:
+    seconds = row.call.seconds
+    if seconds is None:
         return None
-    start = parse_timestamp(call.use.origin.timestamp)
-    end = parse_timestamp(call.result.origin.timestamp)
-    if start is None or end is None:
-        return None
-    seconds = (end - start).total_seconds()
     return f"+{seconds:.1f}s" if seconds < 120 else f"+{seconds / 60:.1f}min"
 
 
