@@ -47,7 +47,7 @@ class Context:
             else None
         )
         """The turn the next validation may start at, if this one notes what it found
-        before it (the passes fill :attr:`marks`)."""
+        before it (the passes fill :attr:`pairing_mark` and :attr:`block_mark`)."""
         self.pairing_mark: tuple[tuple[ToolCall, ...], tuple[Finding, ...]] | None = None
         self.block_mark: BlockMark | None = None
         self._first_use: dict[str, int] | None = None

@@ -187,6 +187,7 @@ class ConversationView:
         return self._causes[0]
 
     def cause_of(self, finding: Finding) -> Why | None:
+        """Why ``finding``, one of this view's report, happened."""
         findings = self.snapshot.report.findings
         return next(
             (why for f, why in zip(findings, self.causes(), strict=True) if f is finding), None
