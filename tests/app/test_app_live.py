@@ -23,7 +23,7 @@ from tests.app.helpers import (
     tree_text,
     wait_for,
 )
-from tests.support.synthetic import SessionWriter, bash_call, read_call
+from tests.support.synthetic import SessionWriter, bash_call, batch_being_written, read_call
 
 
 def pending_session(path: Path) -> tuple[SessionWriter, str]:
@@ -259,16 +259,13 @@ async def test_what_a_read_keeps_is_left_out_of_collections(tmp_path: Path) -> N
     assert gc.get_freeze_count() == 0
 
 
-def batch_being_written(path: Path) -> tuple[SessionWriter, list[str], int]:
+def session_writing_a_batch(path: Path) -> tuple[SessionWriter, list[str], int]:
     """A session whose last response is a batch of two calls, the first one answered:
     (the writer, the call ids, the lines written)."""
     writer = SessionWriter(seed=12)
-    writer.prompt("Read the config and run the tests")
-    calls = [read_call("/srv/app/config.toml", "debug = false"), bash_call("pytest", "3 passed")]
-    batch = writer.tool_batch(calls, streaming=False, defer_results=[0, 1])
-    writer.late_result(batch.tool_ids[0])
+    tool_ids = batch_being_written(writer)
     writer.write(path)
-    return writer, batch.tool_ids, len(writer.lines())
+    return writer, tool_ids, len(writer.lines())
 
 
 def mark_live(root: Path, session_id: str) -> Path:
@@ -289,7 +286,7 @@ async def test_a_batch_being_written_is_running_until_its_client_ends(tmp_path: 
     """While Claude Code writes a parallel batch, the calls without a result yet are
     running, not an error; once its process is gone without them, they are."""
     path = tmp_path / "live.jsonl"
-    writer, tool_ids, written = batch_being_written(path)
+    writer, tool_ids, written = session_writing_a_batch(path)
     record = mark_live(tmp_path / "claude", writer.session_id)
     app = open_app(path, follow=True, root=tmp_path / "claude")
     async with app.run_test(size=SIZE) as pilot:
@@ -313,7 +310,7 @@ async def test_a_batch_being_written_is_running_until_its_client_ends(tmp_path: 
 
 async def test_a_batch_in_a_session_no_client_has_open_is_broken(tmp_path: Path) -> None:
     path = tmp_path / "live.jsonl"
-    batch_being_written(path)
+    session_writing_a_batch(path)
     app = open_app(path, follow=True)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot, app)

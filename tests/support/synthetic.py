@@ -956,3 +956,13 @@ def agent_tool(subagent: Subagent) -> ToolCall:
         "prompt": subagent.prompt,
     }
     return ToolCall("Agent", tool_input, subagent=subagent)
+
+
+def batch_being_written(writer: SessionWriter) -> list[str]:
+    """A prompt, then a batch of two parallel calls (Read, Bash) of which only the first
+    is answered yet, as Claude Code has written it while the second runs; their ids."""
+    writer.prompt("Read the config and run the tests")
+    calls = [read_call("/srv/app/config.toml", "debug = false"), bash_call("pytest", "3 passed")]
+    batch = writer.tool_batch(calls, streaming=False, defer_results=[0, 1])
+    writer.late_result(batch.tool_ids[0])
+    return batch.tool_ids

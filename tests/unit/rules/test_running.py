@@ -8,28 +8,25 @@ from inspector.check import check_file
 from inspector.rules import CallStatus, Rule
 from inspector.rules.running import hold_running, running_calls
 from tests.conftest import SAMPLES
-from tests.support.synthetic import SessionWriter, bash_call, read_call
+from tests.support.synthetic import SessionWriter, batch_being_written
 
 
 def test_the_calls_of_a_batch_being_written_are_running(tmp_path: Path) -> None:
     writer = SessionWriter(seed=3)
-    writer.prompt("Read the config and run the tests")
-    calls = [read_call("/srv/config.toml", "debug = false"), bash_call("pytest", "3 passed")]
-    batch = writer.tool_batch(calls, streaming=False, defer_results=[0, 1])
-    writer.late_result(batch.tool_ids[0])
+    tool_ids = batch_being_written(writer)
     writer.write(tmp_path / "s.jsonl")
     report = check_file(tmp_path / "s.jsonl")
     assert [f.rule for f in report.errors] == [Rule.R1]  # as it stands, if sent
-    assert running_calls(report) == {batch.tool_ids[1]}
+    assert running_calls(report) == {tool_ids[1]}
     held = hold_running(report)
     assert held.ok
     assert [f.rule for f in held.findings] == [Rule.PENDING]
-    assert held.findings[0].ids == (batch.tool_ids[1],)
+    assert held.findings[0].ids == (tool_ids[1],)
     assert held.findings[0].cut_before == report.errors[0].cut_before
     statuses = {call.tool_id: call.status for call in held.calls}
     assert statuses == {
-        batch.tool_ids[0]: CallStatus.ANSWERED,
-        batch.tool_ids[1]: CallStatus.PENDING,
+        tool_ids[0]: CallStatus.ANSWERED,
+        tool_ids[1]: CallStatus.PENDING,
     }
     assert held.last_valid == report.last_valid
     assert not report.ok  # the report itself is left as it was
@@ -43,10 +40,7 @@ def test_a_result_missing_before_the_last_response_is_no_running_call() -> None:
 def test_a_batch_the_api_already_rejected_is_not_running(tmp_path: Path) -> None:
     """Claude Code sent the broken batch and stored the API's 400: nothing is running."""
     writer = SessionWriter(seed=4)
-    writer.prompt("Read the config and run the tests")
-    calls = [read_call("/srv/config.toml", "debug = false"), bash_call("pytest", "3 passed")]
-    batch = writer.tool_batch(calls, streaming=False, defer_results=[0, 1])
-    writer.late_result(batch.tool_ids[0])
+    batch_being_written(writer)
     writer.api_error()
     writer.write(tmp_path / "s.jsonl")
     report = check_file(tmp_path / "s.jsonl")
