@@ -7,9 +7,12 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from rich.console import Console
 from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Button
 from textual.widgets.tree import TreeNode
 
 from inspector.tui.app import InspectorApp, make_app
@@ -19,6 +22,8 @@ from inspector.tui.widgets.tool_tree import NodeRef
 from tests.conftest import SAMPLES
 
 SIZE = (150, 44)
+
+ScreenT = TypeVar("ScreenT", bound=Screen[Any])
 
 
 def copy_sample(name: str, folder: Path) -> Path:
@@ -43,6 +48,22 @@ async def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within}s waiting for {what}")
         await pilot.pause(0.02)
+
+
+async def dialog(pilot: Pilot[None], app: InspectorApp, kind: type[ScreenT]) -> ScreenT:
+    """Wait until a dialog of ``kind`` is on top with its buttons mounted and one focused.
+
+    A screen is on the stack before the children of its containers are mounted, so
+    waiting for the screen (or its first widget) alone races its buttons.
+    """
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, kind) and isinstance(app.screen.focused, Button),
+        f"the {kind.__name__}",
+    )
+    screen = app.screen
+    assert isinstance(screen, kind)
+    return screen
 
 
 async def loaded(pilot: Pilot[None], app: InspectorApp) -> None:

@@ -27,6 +27,7 @@ from inspector.tui.screens.picker import SessionPicker
 from tests.app.helpers import (
     copy_sample,
     detail_text,
+    dialog,
     loaded,
     nodes_of,
     open_app,
@@ -162,11 +163,9 @@ async def test_in_place_on_a_live_session_says_why_and_can_go_ahead(tmp_path: Pa
     async with app.run_test(size=NARROW) as pilot:
         await loaded(pilot, app)
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RewriteScreen), "the plan")
-        app.screen.query_one("#in-place", Button).press()
-        await wait_for(pilot, lambda: app.screen.query("#live"), "the confirm step")
-        live = app.screen
-        assert isinstance(live, LiveScreen)
+        plan = await dialog(pilot, app, RewriteScreen)
+        plan.query_one("#in-place", Button).press()
+        live = await dialog(pilot, app, LiveScreen)
         console = Console(width=200, color_system=None)
         with console.capture() as capture:
             console.print(live_text(live.plan, live.reason))
@@ -175,7 +174,7 @@ async def test_in_place_on_a_live_session_says_why_and_can_go_ahead(tmp_path: Pa
         assert "s ago" in text
         assert "--force" not in text
         assert sha(path) == before
-        app.screen.query_one("#in-place", Button).press()  # Replace anyway
+        live.query_one("#in-place", Button).press()  # Replace anyway
         await wait_for(pilot, lambda: isinstance(app.screen, WrittenScreen), "the result")
         written = app.screen
         assert isinstance(written, WrittenScreen)
@@ -193,10 +192,9 @@ async def test_live_session_confirm_can_fork_instead_or_cancel(tmp_path: Path) -
         await loaded(pilot, app)
         for answer in ("escape", "enter"):  # cancel, then Fork instead (the default)
             await pilot.press("r")
-            await wait_for(pilot, lambda: isinstance(app.screen, RewriteScreen), "the plan")
-            app.screen.query_one("#in-place", Button).press()
-            await wait_for(pilot, lambda: app.screen.query("#live"), "the confirm step")
-            assert isinstance(app.screen, LiveScreen)
+            plan = await dialog(pilot, app, RewriteScreen)
+            plan.query_one("#in-place", Button).press()
+            await dialog(pilot, app, LiveScreen)
             await pilot.press(answer)
             if answer == "escape":
                 await wait_for(pilot, lambda: app.rewriting is None, "cancelled")

@@ -12,7 +12,15 @@ import pytest
 from textual.widgets import Button
 
 from inspector.tui.screens.confirm import RewriteScreen
-from tests.app.helpers import copy_sample, cursor_label, loaded, open_app, screen_lines, wait_for
+from tests.app.helpers import (
+    copy_sample,
+    cursor_label,
+    dialog,
+    loaded,
+    open_app,
+    screen_lines,
+    wait_for,
+)
 
 NARROW = [(80, 24), (100, 30)]
 VERDICT = "✗ messages.2: `tool_use` ids were found without"
@@ -85,7 +93,7 @@ async def test_every_rewind_button_is_on_screen(tmp_path: Path, size: tuple[int,
     async with app.run_test(size=size) as pilot:
         await loaded(pilot, app)
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RewriteScreen), "the rewind dialog")
+        await dialog(pilot, app, RewriteScreen)
         app.clear_notifications()  # the "Planning…" toast goes after 2 s
         await pilot.pause()
         buttons = list(app.screen.query(Button))

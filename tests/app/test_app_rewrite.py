@@ -25,7 +25,7 @@ from tests.agents.test_formats import (
     codex_message,
     codex_output,
 )
-from tests.app.helpers import SIZE, copy_sample, loaded, open_app, status_text, wait_for
+from tests.app.helpers import SIZE, copy_sample, dialog, loaded, open_app, status_text, wait_for
 from tests.conftest import SAMPLES
 
 
@@ -44,9 +44,7 @@ async def test_rewind_forks_a_new_session_and_opens_it(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot, app)
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RewriteScreen), "the plan")
-        screen = app.screen
-        assert isinstance(screen, RewriteScreen)
+        screen = await dialog(pilot, app, RewriteScreen)
         assert screen.plan.cut is not None
         assert screen.plan.cut.message_index == 0
         await pilot.press("enter")
@@ -71,7 +69,7 @@ async def test_rewind_can_switch_to_repair_and_cancel(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot, app)
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RewriteScreen), "the rewind plan")
+        await dialog(pilot, app, RewriteScreen)
         await pilot.press("tab", "enter")
         await wait_for(
             pilot,
@@ -125,7 +123,7 @@ async def test_a_write_is_never_abandoned(tmp_path: Path, monkeypatch: pytest.Mo
         async with app.run_test(size=SIZE) as pilot:
             await loaded(pilot, app)
             await pilot.press("r")
-            await wait_for(pilot, lambda: isinstance(app.screen, RewriteScreen), "the plan")
+            await dialog(pilot, app, RewriteScreen)
             await pilot.press("enter")
             await wait_for(pilot, started.is_set, "the write")
             await pilot.press("q")

@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 
 from inspector.tui.app import InspectorApp, make_app
 from inspector.tui.screens.confirm import RewriteScreen
-from tests.app.helpers import detail_text, loaded, screen_lines, wait_for
+from tests.app.helpers import detail_text, dialog, loaded, screen_lines, wait_for
 from tests.conftest import SAMPLES
 
 SnapCompare = Callable[..., bool]
@@ -97,7 +97,7 @@ def test_rewind_dialog_at_size(
     async def run_before(pilot: Pilot[None]) -> None:
         await loaded(pilot, app)
         await pilot.press("n", "r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RewriteScreen), "the rewind dialog")
+        await dialog(pilot, app, RewriteScreen)
         # The "Planning…" toast leaves after a time of its own: wait until it is gone.
         app.clear_notifications()
         screens = app.screen_stack
