@@ -34,6 +34,7 @@ import orjson
 from inspector.agents import agent_of
 from inspector.causes.lines import LineReader, known_lines
 from inspector.causes.model import CauseKind, Evidence, Why
+from inspector.core.durations import spoken
 from inspector.core.line_event import LineEvent, LineEventKind
 from inspector.core.model import TOOL_RESULT, TOOL_USE, Block, IssueKind, MadeUpResult
 from inspector.core.timestamps import parse_timestamp
@@ -520,7 +521,7 @@ class _Explainer:
         sent = parse_timestamp(first.use.origin.timestamp if first.use else None)
         timing = f"line {at}"
         if when is not None and sent is not None:
-            timing += f", {_seconds((when - sent).total_seconds())} after the call"
+            timing += f", {spoken((when - sent).total_seconds())} after the call"
         lines = [at, *call_lines]
         if pending:
             state = f"while {len(pending)} of the batch's {len(calls)} calls had no result yet"
@@ -529,7 +530,7 @@ class _Explainer:
             lines.append(last_result.line)
             written = parse_timestamp(last_result.timestamp)
             gap = (
-                f", {_seconds((when - written).total_seconds())} after it"
+                f", {spoken((when - written).total_seconds())} after it"
                 if when is not None and written is not None
                 else ""
             )
@@ -660,11 +661,3 @@ def _line_of(block: Block | None) -> int:
 
 def _numbers(lines: list[int]) -> str:
     return ", ".join(str(line) for line in lines)
-
-
-def _seconds(seconds: float) -> str:
-    if abs(seconds) < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if abs(seconds) < 120:
-        return f"{seconds:.1f} s"
-    return f"{seconds / 60:.1f} min"

@@ -6,6 +6,7 @@ then escapes it for its own format.
 
 from __future__ import annotations
 
+from inspector.core.durations import spoken
 from inspector.core.safe_text import one_line
 from inspector.core.timestamps import parse_timestamp
 from inspector.core.wording import counted
@@ -111,7 +112,7 @@ def clock(timestamp: str | None) -> str:
 def took(seconds: float | None) -> str:
     if seconds is None:
         return ""
-    return f"{seconds * 1000:.0f} ms" if abs(seconds) < 1 else f"{seconds:.1f} s"
+    return spoken(seconds)
 
 
 _NAMED_MARKS: dict[str | None, str] = {"error": "✗ ", "warning": "⚠ "}

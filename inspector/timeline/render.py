@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from inspector.core.durations import compact
 from inspector.core.safe_text import escaped, one_line
 from inspector.rules.findings import CallStatus
 from inspector.timeline.model import MIN_WIDTH, Bar, PlacedMark, Timeline
@@ -58,20 +59,6 @@ def render_text(timeline: Timeline, width: int = 80) -> str:
 def render_rows(timeline: Timeline, width: int = 80) -> list[Row]:
     """The timeline as rows of inked pieces, each row at most ``width`` cells."""
     return _Layout(timeline, max(width, MIN_WIDTH)).rows()
-
-
-def duration(seconds: float) -> str:
-    """``0.35s``, ``4.2s``, ``42s``, ``2m05s``, ``1h02m``."""
-    if seconds < 1:
-        return f"{seconds:.2f}s"
-    if seconds < 10:
-        return f"{seconds:.1f}s"
-    if seconds < 60:
-        return f"{seconds:.0f}s"
-    whole = round(seconds)
-    if whole < 3600:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
 
 
 def _tick_label(seconds: float) -> str:
@@ -168,7 +155,7 @@ class _Layout:
     def _duration(self, bar: Bar) -> str:
         if not self.timeline.timed:
             return "open" if bar.open_ended else "—"
-        length = duration(bar.end - bar.start)
+        length = compact(bar.end - bar.start)
         return f"≥{length}" if bar.open_ended else length
 
     def _marks_row(self, mark_columns: set[int]) -> Row:
@@ -249,7 +236,7 @@ class _Layout:
             when = "no time"
         elif self.timeline.timed:
             sign = "+" if placed.at >= 0 else "-"
-            when = f"{sign}{duration(abs(placed.at))}"
+            when = f"{sign}{compact(abs(placed.at))}"
         else:
             when = ""
         where = f"line {mark.line}" + (f", {when}" if when else "")

@@ -13,6 +13,7 @@ from typing import Final
 
 from rich.text import Text
 
+from inspector.core.durations import compact
 from inspector.core.model import Origin
 from inspector.core.safe_text import escaped, one_line
 from inspector.core.timestamps import parse_timestamp
@@ -215,7 +216,7 @@ def call_duration(row: CallRow) -> str | None:
     seconds = row.call.seconds
     if seconds is None:
         return None
-    return f"+{seconds:.1f}s" if seconds < 120 else f"+{seconds / 60:.1f}min"
+    return f"+{compact(seconds)}"
 
 
 def subagent_label(row: CallRow, view: ConversationView | None, error: str | None) -> Text:

@@ -11,6 +11,7 @@ import pytest
 
 from inspector.causes import CauseKind, Evidence, Why
 from inspector.check import check_file
+from inspector.core.durations import compact
 from inspector.rules import CallStatus, Report
 from inspector.timeline import (
     Mark,
@@ -23,7 +24,6 @@ from inspector.timeline import (
     turn_for,
     turn_marks,
 )
-from inspector.timeline.render import duration
 from tests.conftest import SAMPLES
 from tests.support.conversations import (
     assistant,
@@ -274,7 +274,7 @@ def test_transcript_text_is_escaped(tmp_path: Path) -> None:
 
 
 def test_long_turns_are_labelled_in_minutes_and_hours() -> None:
-    assert [duration(s) for s in (0.345, 4.21, 42.4, 125, 3720)] == [
+    assert [compact(s) for s in (0.345, 4.21, 42.4, 125, 3720)] == [
         "0.34s",
         "4.2s",
         "42s",
