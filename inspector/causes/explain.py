@@ -11,7 +11,7 @@ Which findings get a :class:`Why`:
 * BADLINE and CHAIN only where they bear on a call: within two lines of a line holding a
   tool call or result. Other findings get None.
 
-What a line is comes from its agent (:meth:`Agent.line_event`); what is read is only the
+The lines come from :class:`~inspector.causes.evidence.LinesAround`; what is read is only the
 lines of those windows, re-read from disk from the nearest line the conversation knows,
 so a healthy file costs nothing. The first evidence found, in this order, is the cause:
 a client-made result, a damaged line, a user interrupt, a compaction boundary, a new
@@ -25,18 +25,13 @@ claimed without the line that shows it.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Final
 
-import orjson
-
-from inspector.agents import agent_of
-from inspector.causes.lines import LineReader, known_lines
-from inspector.causes.model import CauseKind, Evidence, Why
+from inspector.causes.evidence import SPAN, LinesAround, SeenLine
+from inspector.causes.model import CauseKind, Why
 from inspector.core.durations import spoken
 from inspector.core.line_event import LineEvent, LineEventKind
-from inspector.core.model import TOOL_RESULT, TOOL_USE, Block, IssueKind, MadeUpResult
+from inspector.core.model import TOOL_RESULT, TOOL_USE, Block, MadeUpResult
 from inspector.core.timestamps import parse_timestamp
 from inspector.rules.findings import Finding, Report, Rule, ToolCall
 
@@ -47,10 +42,6 @@ EXPLAINED: Final = CALL_RULES | DUPLICATE_RULES | FILE_RULES | {Rule.R2, Rule.MA
 """The rules whose findings :func:`explain` may give a cause."""
 NEAR: Final = 2
 """Lines either side of a window (or of a damaged line) that still bear on it."""
-SPAN: Final = 200
-"""A window longer than twice this is read at its two ends only."""
-LONGEST_PARSED: Final = 1 << 20
-"""Longer lines (tool outputs) are not parsed: no line that explains a defect is this big."""
 
 
 def explain(report: Report, *, order_alone: bool = True) -> list[Why | None]:
@@ -91,157 +82,19 @@ def tools_and_batches(report: Report) -> list[tuple[list[str], int | None]]:
     return facts
 
 
-@dataclass(frozen=True, slots=True)
-class _Seen:
-    """One line re-read: what its agent says it is, or that it is damaged."""
-
-    line: int
-    event: LineEvent | None
-
-
 class _Explainer:
     def __init__(self, report: Report) -> None:
-        self.report = report
-        conversation = report.conversation
-        self.conversation = conversation
-        self.agent = agent_of(conversation)
-        origins = known_lines(conversation)
-        self.blocks: dict[int, list[Block]] = {}
-        self.roles: dict[int, str] = {}
-        for message in conversation.messages:
-            for block in message.blocks:
-                if block.made_up is None:
-                    self.blocks.setdefault(block.origin.line, []).append(block)
-                    self.roles[block.origin.line] = message.role
-        self.timestamps = {origin.line: origin.timestamp for origin in origins}
-        self.reader = LineReader.anchored(conversation.path, origins)
-        self.seen: dict[int, _Seen] = {}
-        self._speaks: bool | None = None
-        self.calls: dict[str, list[ToolCall]] = {}
-        for call in report.calls:
-            if call.tool_id:
-                self.calls.setdefault(call.tool_id, []).append(call)
-        self.bad_lines = {
-            issue.line: issue.text
-            for issue in conversation.issues
-            if issue.kind is IssueKind.BADLINE
-        }
+        self.conversation = report.conversation
+        self.lines = LinesAround(report)
         self.made_up: dict[str, MadeUpResult] = {}
-        for made_up in conversation.made_up_results:
+        for made_up in self.conversation.made_up_results:
             self.made_up.setdefault(made_up.tool_id, made_up)
-        self.subagent_ids = {link.tool_use_id for link in conversation.subagents}
+        self.subagent_ids = {link.tool_use_id for link in self.conversation.subagents}
         self.tool_lines = sorted(
             line
-            for line, blocks in self.blocks.items()
+            for line, blocks in self.lines.blocks.items()
             if any(block.type in (TOOL_USE, TOOL_RESULT) for block in blocks)
         )
-
-    # ------------------------------------------------------------------ reading
-
-    def _speaks_lines(self) -> bool:
-        """Whether the agent describes its lines (asked of the first message's line, once):
-        the files of one that does not (a whole JSON document) are not read here."""
-        if self._speaks is None:
-            self._speaks = False
-            first = next((m.origins[0] for m in self.conversation.messages if m.origins), None)
-            if first is not None:
-                try:
-                    raw = self.reader.read(first.line, first.line).get(first.line, b"")
-                except OSError:
-                    raw = b""
-                seen = self._parse(first.line, raw)
-                self.seen[first.line] = seen
-                self._speaks = seen.event is not None
-        return self._speaks
-
-    def _load(self, first: int, last: int | None) -> None:
-        if not self._speaks_lines():
-            return
-        first = max(1, first)
-        if last is not None and all(n in self.seen for n in range(first, last + 1)):
-            return
-        try:
-            raw_lines = self.reader.read(first, last)
-        except OSError:
-            return  # the file went away: no evidence, UNKNOWN
-        for number, raw in raw_lines.items():
-            if number not in self.seen:
-                self.seen[number] = self._parse(number, raw)
-
-    def _parse(self, number: int, raw: bytes) -> _Seen:
-        if not raw.strip():
-            return _Seen(number, None)
-        if len(raw) > LONGEST_PARSED:
-            return _Seen(number, None)
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return _Seen(number, None)
-        return _Seen(number, self.agent.line_event(value))
-
-    def _window(self, first: int, last: int | None) -> list[_Seen]:
-        """Lines ``first`` … ``last`` (None: to the end of the file) read, in order; a long
-        window at its two ends only."""
-        if last is not None and last - first > 2 * SPAN:
-            self._load(first, first + SPAN)
-            self._load(last - SPAN, last)
-        else:
-            self._load(first, last)
-        end = last if last is not None else (self.reader.last_line or first)
-        return [self.seen[n] for n in range(max(1, first), end + 1) if n in self.seen]
-
-    # ------------------------------------------------------------------ evidence
-
-    def evidence(self, line: int) -> Evidence:
-        seen = self.seen.get(line)
-        event = seen.event if seen is not None else None
-        timestamp = (event.timestamp if event is not None else None) or self.timestamps.get(line)
-        if line in self.bad_lines:
-            reason = self.bad_lines[line]
-            return Evidence(line, f"damaged line (glued or cut): {reason}", timestamp)
-        blocks = self.blocks.get(line)
-        calls = blocks and any(block.type in (TOOL_USE, TOOL_RESULT) for block in blocks)
-        if blocks and (calls or event is None):
-            return Evidence(line, self._blocks_text(line, blocks), timestamp)
-        if event is not None:
-            return Evidence(line, event.text, timestamp)
-        return Evidence(line, "a line of the file", timestamp)
-
-    def _blocks_text(self, line: int, blocks: list[Block]) -> str:
-        said: list[str] = []
-        for block in blocks[:3]:
-            if block.type == TOOL_USE:
-                said.append(f"tool call {block.name or '?'} ({block.tool_id})")
-            elif block.type == TOOL_RESULT:
-                name = self._name_of(block.tool_id)
-                error = ", error" if block.is_error else ""
-                said.append(f"tool result for {block.tool_id}{f' ({name}{error})' if name else ''}")
-            else:
-                said.append(f"{self.roles.get(line, '?')} {block.type}")
-        if len(blocks) > 3:
-            said.append(f"{len(blocks) - 3} more blocks")
-        return "; ".join(said)
-
-    def _name_of(self, tool_id: str | None) -> str | None:
-        for call in self.calls.get(tool_id or "", ()):
-            if call.use is not None:
-                return call.use.name
-        return None
-
-    def _why(
-        self, kind: CauseKind, summary: str, lines: Iterable[int], version_from: Iterable[int] = ()
-    ) -> Why:
-        ordered = list(dict.fromkeys(lines))  # the cause's own line first
-        numbers = sorted(ordered)
-        version = None
-        for number in [*ordered, *version_from]:
-            seen = self.seen.get(number)
-            if seen is not None and seen.event is not None and seen.event.version:
-                version = seen.event.version
-                break
-        return Why(kind, summary, tuple(self.evidence(n) for n in numbers), version)
-
-    # ------------------------------------------------------------------ causes
 
     def why(self, finding: Finding) -> Why | None:
         rule = finding.rule
@@ -273,10 +126,10 @@ class _Explainer:
 
     def _faked(self, made_up: MadeUpResult) -> Why:
         call_lines = self._use_lines(made_up.tool_id)
-        self._load(made_up.line, made_up.line)
+        self.lines.load(made_up.line, made_up.line)
         for line in call_lines:
-            self._load(line, line)
-        return self._why(
+            self.lines.load(line, line)
+        return self.lines.cause(
             CauseKind.CLIENT_FAKED,
             f"the client made up the result of {made_up.tool_id} {made_up.when} "
             f"(line {made_up.line}): the call's real result was never recorded",
@@ -285,18 +138,20 @@ class _Explainer:
 
     def _use_lines(self, tool_id: str) -> list[int]:
         return sorted(
-            call.use.origin.line for call in self.calls.get(tool_id, ()) if call.use is not None
+            call.use.origin.line
+            for call in self.lines.calls.get(tool_id, ())
+            if call.use is not None
         )
 
     def _file_issue(self, finding: Finding) -> Why | None:
         line = finding.line
         if line is None or not self._bears_on_a_call(line):
             return None
-        window = self._window(line - NEAR, line + NEAR)
+        window = self.lines.window(line - NEAR, line + NEAR)
         neighbours = [line - 1, line + 1, line - 2, line + 2]
         calls = [n for n in range(line - NEAR, line + NEAR + 1) if n in self.tool_lines]
         if finding.rule is Rule.BADLINE:
-            return self._why(
+            return self.lines.cause(
                 CauseKind.DAMAGED_FILE,
                 f"line {line} is damaged (glued to another line or cut short), next to a "
                 "tool call or result",
@@ -304,11 +159,11 @@ class _Explainer:
                 neighbours,
             )
         before = [seen for seen in window if seen.line < line and seen.event is not None]
-        here = self.seen.get(line)
+        here = self.lines.seen.get(line)
         if before and here is not None and here.event is not None:
             changed = _session_change(before[-1].event, here.event)
             if changed:
-                return self._why(
+                return self.lines.cause(
                     CauseKind.RESUMED_ONTO_OLDER,
                     f"the chain breaks at line {line} where {changed}: a resumed session "
                     "was appended onto an older one",
@@ -325,7 +180,7 @@ class _Explainer:
 
     def _duplicate(self, finding: Finding) -> Why:
         tool_id = finding.ids[0] if finding.ids else ""
-        calls = self.calls.get(tool_id, [])
+        calls = self.lines.calls.get(tool_id, [])
         uses = {call.use.origin.line for call in calls if call.use is not None}
         results = {call.result.origin.line for call in calls if call.result is not None}
         twice = results if finding.rule is Rule.R5B else uses
@@ -336,12 +191,12 @@ class _Explainer:
         if len(lines) < 2:
             return self._unknown(lines, "")
         first, last = lines[0], lines[-1]
-        self._load(first - NEAR, first + NEAR)
-        window = [self.seen[n] for n in range(first, first + 1) if n in self.seen]
-        window += self._window(max(first + 1, last - SPAN // 4), last + NEAR)
+        self.lines.load(first - NEAR, first + NEAR)
+        window = [self.lines.seen[n] for n in range(first, first + 1) if n in self.lines.seen]
+        window += self.lines.window(max(first + 1, last - SPAN // 4), last + NEAR)
         damaged = self._damaged(first - NEAR, last + NEAR)
         if damaged:
-            return self._why(
+            return self.lines.cause(
                 CauseKind.DAMAGED_FILE,
                 f"damaged line(s) {_numbers(damaged)} near the reused id {tool_id}",
                 [*damaged, first, last],
@@ -349,7 +204,7 @@ class _Explainer:
         resumed = self._session_changes(window, first, last)
         if resumed is not None:
             at, what = resumed
-            return self._why(
+            return self.lines.cause(
                 CauseKind.RESUMED_ONTO_OLDER,
                 f"{tool_id} is used at line {first} and again at line {last}, after {what} "
                 f"at line {at}: a resumed session appended onto an older one",
@@ -368,11 +223,11 @@ class _Explainer:
         else:
             chain = [origin.line for origin in self.conversation.chain]
             start = (min(chain) if chain else result_line) - 1
-        window = self._window(start - NEAR, result_line + NEAR)
+        window = self.lines.window(start - NEAR, result_line + NEAR)
         inside = [seen for seen in window if start < seen.line < result_line]
         damaged = self._damaged(start - NEAR, result_line + NEAR)
         if damaged:
-            return self._why(
+            return self.lines.cause(
                 CauseKind.DAMAGED_FILE,
                 f"damaged line(s) {_numbers(damaged)} just before the result: the line of "
                 "its call may be the one lost",
@@ -382,9 +237,9 @@ class _Explainer:
             (LineEventKind.INTERRUPT, CauseKind.INTERRUPT, "a user interrupt"),
             (LineEventKind.COMPACTION, CauseKind.COMPACTION, "a compaction boundary"),
         ):
-            found = [seen.line for seen in inside if _is(seen, kind)]
+            found = [seen.line for seen in inside if seen.is_a(kind)]
             if found:
-                return self._why(
+                return self.lines.cause(
                     cause,
                     f"{said} (line {found[0]}) comes between the result (line {result_line}) "
                     "and the call it answers, which the request no longer holds",
@@ -393,15 +248,15 @@ class _Explainer:
         resumed = self._session_changes(window, start, result_line)
         if resumed is not None:
             at, what = resumed
-            return self._why(
+            return self.lines.cause(
                 CauseKind.RESUMED_ONTO_OLDER,
                 f"{what} at line {at}, before the result at line {result_line}: a resumed "
                 "session appended onto an older one",
                 [at, result_line],
             )
-        hooks = [seen.line for seen in inside if _is(seen, LineEventKind.HOOK_OUTPUT)]
+        hooks = [seen.line for seen in inside if seen.is_a(LineEventKind.HOOK_OUTPUT)]
         if hooks and _displaced(finding):
-            return self._why(
+            return self.lines.cause(
                 CauseKind.HOOK_OUTPUT,
                 f"hook output (line {_numbers(hooks)}) was written just before the result "
                 f"at line {result_line}",
@@ -415,7 +270,7 @@ class _Explainer:
         named = [
             call
             for tool_id in finding.ids
-            for call in self.calls.get(tool_id, ())
+            for call in self.lines.calls.get(tool_id, ())
             if call.use is not None and call.use_message is not None
         ]
         if not named:
@@ -429,16 +284,16 @@ class _Explainer:
         answered = [call.result.origin.line for call in named if call.result is not None]
         end: int | None
         end = max(answered) if answered else self._next_turn(first_call.use_message, call_line)
-        window = self._window(start - NEAR, None if end is None else end + NEAR)
-        if end is None and self.reader.last_line is None:
+        window = self.lines.window(start - NEAR, None if end is None else end + NEAR)
+        if end is None and self.lines.reader.last_line is None:
             end = window[-1].line if window else call_line  # the window stopped short
-        last = end if end is not None else (self.reader.last_line or call_line)
+        last = end if end is not None else (self.lines.reader.last_line or call_line)
         after = [seen for seen in window if call_line < seen.line <= last]
         call_lines = sorted({_line_of(call.use) for call in named})
 
         damaged = self._damaged(start - NEAR, last + NEAR)
         if damaged:
-            return self._why(
+            return self.lines.cause(
                 CauseKind.DAMAGED_FILE,
                 f"damaged line(s) {_numbers(damaged)} within the batch: a call or result "
                 "line glued to another or cut short",
@@ -450,13 +305,13 @@ class _Explainer:
         interrupts = [
             seen
             for seen in window
-            if call_line < seen.line <= last + NEAR and _is(seen, LineEventKind.INTERRUPT)
+            if call_line < seen.line <= last + NEAR and seen.is_a(LineEventKind.INTERRUPT)
         ]
         if interrupts:
             return self._interrupt(interrupts[0], first_call, batch, call_lines)
-        compactions = [seen.line for seen in after if _is(seen, LineEventKind.COMPACTION)]
+        compactions = [seen.line for seen in after if seen.is_a(LineEventKind.COMPACTION)]
         if compactions:
-            return self._why(
+            return self.lines.cause(
                 CauseKind.COMPACTION,
                 f"a compaction boundary (line {compactions[0]}) comes between the call "
                 f"(line {call_line}) and where its result belongs",
@@ -465,23 +320,23 @@ class _Explainer:
         resumed = self._session_changes([s for s in window if s.line >= call_line], call_line, last)
         if resumed is not None:
             at, what = resumed
-            return self._why(
+            return self.lines.cause(
                 CauseKind.RESUMED_ONTO_OLDER,
                 f"{what} at line {at}, with the call of line {call_line} still unanswered: "
                 "a resumed session appended onto an older one",
                 [at, *call_lines],
             )
-        if end is None and self.reader.last_line is not None:
+        if end is None and self.lines.reader.last_line is not None:
             ended = self._ended(after, first_call, batch, call_lines)
             if ended is not None:
                 return ended
         running = self._subagents_running(batch, last)
         if running is not None:
             return running
-        hooks = [seen.line for seen in after if _is(seen, LineEventKind.HOOK_OUTPUT)]
+        hooks = [seen.line for seen in after if seen.is_a(LineEventKind.HOOK_OUTPUT)]
         if hooks and _displaced(finding):
             shown = hooks[:3]
-            return self._why(
+            return self.lines.cause(
                 CauseKind.HOOK_OUTPUT,
                 f"hook output was written between the call (line {call_line}) and its "
                 f"results (line {_numbers(shown)}"
@@ -492,7 +347,7 @@ class _Explainer:
         return self._unknown([*call_lines, last], span)
 
     def _call_of(self, block: Block) -> ToolCall | None:
-        for call in self.calls.get(block.tool_id or "", ()):
+        for call in self.lines.calls.get(block.tool_id or "", ()):
             if call.use is block:
                 return call
         return None
@@ -508,7 +363,11 @@ class _Explainer:
         return None
 
     def _interrupt(
-        self, interrupt: _Seen, first: ToolCall, batch: list[ToolCall | None], call_lines: list[int]
+        self,
+        interrupt: SeenLine,
+        first: ToolCall,
+        batch: list[ToolCall | None],
+        call_lines: list[int],
     ) -> Why:
         at = interrupt.line
         calls = [call for call in batch if call is not None]
@@ -517,7 +376,7 @@ class _Explainer:
             c.result.origin for c in calls if c.result is not None and c.result.origin.line < at
         ]
         stamp = interrupt.event.timestamp if interrupt.event else None
-        when = parse_timestamp(stamp or self.timestamps.get(at))
+        when = parse_timestamp(stamp or self.lines.timestamps.get(at))
         sent = parse_timestamp(first.use.origin.timestamp if first.use else None)
         timing = f"line {at}"
         if when is not None and sent is not None:
@@ -538,18 +397,20 @@ class _Explainer:
                 f"just after the batch's last result (line {last_result.line}{gap}): the calls "
                 "it cut short were answered as it stopped them"
             )
-        return self._why(CauseKind.INTERRUPT, f"the user interrupted ({timing}) {state}", lines)
+        return self.lines.cause(
+            CauseKind.INTERRUPT, f"the user interrupted ({timing}) {state}", lines
+        )
 
     def _ended(
         self,
-        after: list[_Seen],
+        after: list[SeenLine],
         first: ToolCall,
         batch: list[ToolCall | None],
         call_lines: list[int],
     ) -> Why | None:
-        if any(_is(seen, LineEventKind.TURN_END) for seen in after):
+        if any(seen.is_a(LineEventKind.TURN_END) for seen in after):
             return None  # the client ended the turn: not cut off
-        last_line = self.reader.last_line
+        last_line = self.lines.reader.last_line
         assert last_line is not None
         written = [c.result.origin.line for c in batch if c is not None and c.result is not None]
         missing = [c for c in batch if c is not None and c.result is None]
@@ -557,7 +418,7 @@ class _Explainer:
         if written:
             lines.append(max(written))
         size = len([c for c in batch if c is not None])
-        return self._why(
+        return self.lines.cause(
             CauseKind.ENDED_MID_BATCH,
             f"the file ends at line {last_line} with {len(missing)} of the batch's {size} "
             "calls unanswered and no end of turn: the client stopped writing mid-batch "
@@ -572,10 +433,10 @@ class _Explainer:
         subagents: list[ToolCall] = []
         for call in calls:
             line = _line_of(call.use)
-            self._load(line, line)
-            seen = self.seen.get(line)
+            self.lines.load(line, line)
+            seen = self.lines.seen.get(line)
             if call.tool_id in self.subagent_ids or (
-                seen is not None and _is(seen, LineEventKind.SUBAGENT_CALL)
+                seen is not None and seen.is_a(LineEventKind.SUBAGENT_CALL)
             ):
                 subagents.append(call)
         running = [
@@ -585,7 +446,7 @@ class _Explainer:
             return None
         lines = [_line_of(call.use) for call in subagents]
         lines += [call.result.origin.line for call in running if call.result is not None]
-        return self._why(
+        return self.lines.cause(
             CauseKind.SUBAGENTS,
             f"{len(running)} subagent call(s) of this batch of {len(calls)} parallel calls "
             f"had no result yet by line {last}: subagents were still running",
@@ -595,10 +456,10 @@ class _Explainer:
     def _damaged(self, first: int, last: int) -> list[int]:
         """The lines ``first`` … ``last`` the agent could not read (its BADLINE issues: a
         line this module fails to parse may be no line of the agent's at all)."""
-        return sorted(line for line in self.bad_lines if first <= line <= last)
+        return sorted(line for line in self.lines.bad_lines if first <= line <= last)
 
     def _session_changes(
-        self, window: list[_Seen], first: int, last: int
+        self, window: list[SeenLine], first: int, last: int
     ) -> tuple[int, str] | None:
         """The first line after ``first`` (up to ``last``) where another session or client
         version writes, or a client process starts: (line, what changed)."""
@@ -620,9 +481,9 @@ class _Explainer:
 
     def _unknown(self, lines: list[int], where: str) -> Why:
         for line in lines:
-            self._load(line, line)
+            self.lines.load(line, line)
         looked = f" {where}" if where else ""
-        return self._why(
+        return self.lines.cause(
             CauseKind.UNKNOWN,
             "nothing in the transcript shows it: no interrupt, hook output, compaction, "
             f"session change or damaged line{looked}",
@@ -649,10 +510,6 @@ def _session_change(before: LineEvent | None, after: LineEvent | None) -> str | 
     if before.version and after.version and before.version != after.version:
         return f"the client version changes ({before.version} → {after.version})"
     return None
-
-
-def _is(seen: _Seen, kind: LineEventKind) -> bool:
-    return seen.event is not None and seen.event.kind is kind
 
 
 def _line_of(block: Block | None) -> int:
