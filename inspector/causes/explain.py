@@ -14,12 +14,12 @@ Which findings get a :class:`Why`:
 The lines come from :class:`~inspector.causes.evidence.LinesAround`; what is read is only the
 lines of those windows, re-read from disk from the nearest line the conversation knows,
 so a healthy file costs nothing. The first evidence found, in this order, is the cause:
-a client-made result, a damaged line, a user interrupt, a compaction boundary, a new
-session or client version appended, the file ending mid-batch, subagents of the batch
-still running, hook output (only for a result that exists but stands after other
-content or in a later turn: a hook line after every result is how a healthy session with
-hooks looks); else UNKNOWN, with the lines that were looked at. A cause is never
-claimed without the line that shows it.
+a client-made result, the file starting mid-session, a damaged line, a user interrupt, a
+compaction boundary, a new session or client version appended, the file ending mid-batch,
+subagents of the batch still running, hook output (only for a result that exists but
+stands after other content or in a later turn: a hook line after every result is how a
+healthy session with hooks looks); else UNKNOWN, with the lines that were looked at. A
+cause is never claimed without the line that shows it.
 """
 
 from __future__ import annotations
@@ -90,6 +90,9 @@ class _Explainer:
         for made_up in self.conversation.made_up_results:
             self.made_up.setdefault(made_up.tool_id, made_up)
         self.subagent_ids = {link.tool_use_id for link in self.conversation.subagents}
+        self.starts_midway = {
+            issue.line for issue in self.conversation.issues if issue.starts_midway
+        }
         self.tool_lines = sorted(
             line
             for line, blocks in self.lines.blocks.items()
@@ -158,6 +161,8 @@ class _Explainer:
                 [line, *calls],
                 neighbours,
             )
+        if line in self.starts_midway:
+            return self._partial(line)
         before = [seen for seen in window if seen.line < line and seen.event is not None]
         here = self.lines.seen.get(line)
         if before and here is not None and here.event is not None:
@@ -223,6 +228,8 @@ class _Explainer:
         else:
             chain = [origin.line for origin in self.conversation.chain]
             start = (min(chain) if chain else result_line) - 1
+        if result_line in self.starts_midway:
+            return self._partial(result_line)
         window = self.lines.window(start - NEAR, result_line + NEAR)
         inside = [seen for seen in window if start < seen.line < result_line]
         damaged = self._damaged(start - NEAR, result_line + NEAR)
@@ -262,8 +269,16 @@ class _Explainer:
                 f"at line {result_line}",
                 [*hooks, result_line],
             )
-        return self._unknown(
-            [result_line], f"between line {start} and the result at line {result_line}"
+        where = f"between line {start} and" if start > 0 else "in the file before"
+        return self._unknown([result_line], f"{where} the result at line {result_line}")
+
+    def _partial(self, line: int) -> Why:
+        self.lines.load(line, line)
+        return self.lines.cause(
+            CauseKind.PARTIAL_FILE,
+            f"the file starts mid-session: line {line} answers a call, and hangs off a line, "
+            "that are not in it (the earlier part of the session was kept elsewhere)",
+            [line],
         )
 
     def _call(self, finding: Finding) -> Why:

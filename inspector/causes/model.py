@@ -27,6 +27,8 @@ class CauseKind(StrEnum):
     """The client made up a result in place of the real one."""
     DAMAGED_FILE = "damaged_file"
     """The file itself is damaged: glued or cut lines."""
+    PARTIAL_FILE = "partial_file"
+    """The file starts mid-session: the calls its first lines answer are not in it."""
     RESUMED_ONTO_OLDER = "resumed_onto_older"
     """A resumed session was appended onto an older one."""
     UNKNOWN = "unknown"

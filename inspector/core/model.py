@@ -121,6 +121,9 @@ class TranscriptIssue:
     text: str
     uuid: str | None = None
     note: str | None = None
+    starts_midway: bool = False
+    """The file holds only the later part of a session: this line answers calls, and
+    hangs off lines, that are not in it (a slice saved on its own, say)."""
 
 
 @dataclass(frozen=True, slots=True)

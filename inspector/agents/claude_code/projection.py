@@ -408,6 +408,7 @@ def _midway_issue(entry: Entry, parent: str, absent: list[str]) -> TranscriptIss
             "since the last one, say): sent as is, the API rejects the result (R2); with the "
             "earlier part of the session it is whole."
         ),
+        starts_midway=True,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from inspector.causes import CauseKind, explain
 from inspector.check import check_file
 from inspector.rules import Rule
 from tests.conftest import REPO
@@ -40,6 +41,12 @@ def test_a_real_slice_says_it_starts_mid_session(relative: str) -> None:
     assert len(midway) == 1
     assert midway[0].line == 1 == report.errors[0].line
     assert "is not in the file either" in midway[0].text
+    # the cause of both is that the file starts mid-session, shown by line 1
+    whys = [why for why in explain(report) if why is not None]
+    assert [(why.kind, [e.line for e in why.evidence]) for why in whys] == [
+        (CauseKind.PARTIAL_FILE, [1]),
+        (CauseKind.PARTIAL_FILE, [1]),
+    ]
 
 
 def _slice(tmp_path: Path, first_parent: str | None, call_in_file: bool) -> Path:
@@ -66,6 +73,10 @@ def test_a_slice_is_said_to_start_mid_session_in_check_json(tmp_path: Path) -> N
     findings = orjson.loads(done.stdout)["findings"]
     rules = {(f["rule"], f["severity"], f["line"]) for f in findings}
     assert {("R2", "error", 1), ("CHAIN", "warning", 1)} <= rules
+    assert {f["rule"]: f["why"]["cause"] for f in findings} == {
+        "R2": "partial_file",
+        "CHAIN": "partial_file",
+    }
     chain = next(f for f in findings if f["rule"] == "CHAIN")
     assert chain["text"] == (
         "the file starts mid-session: line 1 answers a call that is not in it (toolu_gone), "
@@ -81,3 +92,4 @@ def test_a_root_result_or_a_known_call_is_not_mid_session(
 ) -> None:
     report = check_file(_slice(tmp_path, parent, call_in_file))
     assert not any("mid-session" in f.text for f in report.findings)
+    assert not any(why and why.kind is CauseKind.PARTIAL_FILE for why in explain(report))
