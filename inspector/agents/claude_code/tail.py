@@ -17,7 +17,9 @@ falls back to the full rebuild whenever the new lines do anything but extend:
   compaction, gap or loop on the way and no gap in the previous walk;
 * no old line names a parent that only arrives now (a line, or a ``progress`` line
   bridging it);
-* every new line hangs off the sent conversation or off another new line;
+* every new line hangs off the sent conversation, off another new line, or off the
+  previous newest leaf when only unsent lines (attachments, system lines) stand between
+  it and the conversation;
 * nothing on an abandoned branch comes back into the conversation;
 * no new line merges into a message before the ones rebuilt (see
   :class:`~inspector.agents.claude_code.fold.MessageFold`).
@@ -157,6 +159,12 @@ def _branch_members(branches: list[Branch]) -> tuple[set[Entry], set[str]]:
     return entries, ids  # type: ignore[return-value]
 
 
+LEAF_RUN_LONGEST = 32
+"""Unsent lines between the chain's end and the newest leaf that an extension walks."""
+LOOKED_BACK = 256
+"""Lines after the chain's end an extension looks through for another unsent one."""
+
+
 class _CannotExtend(Exception):
     """The new lines do more than extend the conversation: rebuild it whole."""
 
@@ -179,6 +187,8 @@ class _Extension:
         self.projector = Projector(transcript, behaviour=behaviour)
         self.dropped: set[Entry] = set()
         """Lines that left the chain in this extension."""
+        self.leaf_run: list[Entry] = []
+        """The previous newest leaf and the unsent lines up to the chain (:meth:`_leaf_run`)."""
 
     def run(self) -> tuple[Conversation, ProjectionState] | None:
         try:
@@ -199,6 +209,7 @@ class _Extension:
             # An old line names a parent that only arrives now (or a progress line that
             # bridges it): the leaves, and maybe the walk, change in the old part.
             raise _CannotExtend
+        self.leaf_run = self._leaf_run()
         self._check_hanging_off_the_conversation(fresh)
         leaf = self._newest_leaf(fresh)
         start = self.projector.message_ancestor(leaf) if leaf is not None else None
@@ -239,18 +250,53 @@ class _Extension:
         selected = state.selected_index
         allowed = set(fresh)
         effective_parent = self.projector.effective_parent
-        leaf = state.leaf
-        if leaf is not None and leaf not in selected:
+        if self.leaf_run:
             # The previous newest leaf (an attachment or a system line after the last
             # message) is where the next line hangs: fine if nothing else hangs there.
-            leaf_parent = effective_parent(leaf)
-            if leaf_parent is not None and by_uuid.get(leaf_parent) is state.chain[-1]:
-                allowed.add(leaf)
+            allowed.add(self.leaf_run[0])
         for entry in fresh:
             parent_uuid = effective_parent(entry)
             parent = by_uuid.get(parent_uuid) if parent_uuid is not None else None
             if parent is None or (parent not in allowed and parent not in selected):
                 raise _CannotExtend
+
+    def _leaf_run(self) -> list[Entry]:
+        """The previous newest leaf when it is not sent, and the unsent lines between it
+        and the end of the chain (attachments and system lines written after the last
+        message: a prompt's hook output, say), from the leaf back; empty if there are
+        others. Lines between must be the only unsent lines written after the chain's end:
+        another child of one of them would fork there once it is on the chain."""
+        state, by_uuid = self.state, self.transcript.by_uuid
+        end, selected = state.chain[-1], state.selected_index
+        run: list[Entry] = []
+        current = state.leaf
+        while current is not None and len(run) <= LEAF_RUN_LONGEST:
+            if current in selected or current.is_message:
+                return []
+            run.append(current)
+            parent = self.projector.effective_parent(current)
+            current = by_uuid.get(parent) if parent is not None else None
+            if current is end:
+                return run if len(run) == 1 or self._only_unsent_after(end, run) else []
+        return []
+
+    def _only_unsent_after(self, end: Entry, run: list[Entry]) -> bool:
+        """Whether ``run`` holds every unsent line written after ``end`` (progress lines
+        aside: they are walked through)."""
+        state, entries = self.state, self.transcript.entries
+        side = not state.has_main
+        members = set(run)
+        at = state.entry_count - 1
+        lowest = max(-1, at - LOOKED_BACK)
+        while at >= 0 and entries[at].line > end.line:
+            if at == lowest:
+                return False  # too far to look: rebuild whole
+            entry = entries[at]
+            counts = entry.sidechain == side and entry.kind != PROGRESS
+            if counts and entry not in members and entry not in state.selected_index:
+                return False
+            at -= 1
+        return True
 
     def _newest_leaf(self, fresh: list[Entry]) -> Entry | None:
         """The newest leaf, as the full rebuild picks it (unless an old leaf might win)."""
@@ -322,9 +368,10 @@ class _Extension:
                     # chain entry it was put after: re-select from there.
                     placed_after = bisect_right(state.chain_positions, state.selected_index[entry])
                     first_changed = min(first_changed, placed_after - 1)
-                elif entry is not state.leaf:
+                elif entry not in self.leaf_run:
                     # An unsent line: an abandoned branch may run through it (its fork
-                    # would move). The previous newest leaf has no children: it is fine.
+                    # would move). The previous newest leaf has no children, and the
+                    # lines up to it only the next one of them: those are fine.
                     raise _CannotExtend
         del chain[junction + 1 :]
         state.chain_set.difference_update(dropped)

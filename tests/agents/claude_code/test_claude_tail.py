@@ -117,6 +117,32 @@ def test_a_new_branch_leaves_the_earlier_snapshot_alone(tmp_path: Path) -> None:
     follow(transcript_lines(tmp_path / "branch.jsonl", rows), [2, 2])
 
 
+def hook_line(uuid: str, parent: str, second: int) -> dict[str, Any]:
+    attachment = {"type": "hook_success", "hookEvent": "UserPromptSubmit", "content": "ok"}
+    return line("attachment", uuid, parent, second, attachment=attachment)
+
+
+def test_the_reply_after_a_prompts_hook_lines_is_an_extension(tmp_path: Path) -> None:
+    """A prompt's hook output (two attachment lines after it) was the end of the last
+    read; the reply hangs off the last of them: that extends, it is not rebuilt whole."""
+    rows = [user("u1", None, 1, "hi"), assistant("a1", "u1", 2, "hello")]
+    rows += [user("u2", "a1", 3, "more"), hook_line("h1", "u2", 3), hook_line("h2", "h1", 3)]
+    rows += [assistant("a2", "h2", 4, "sure"), user("u3", "a2", 5, "thanks")]
+    path = transcript_lines(tmp_path / "hooks.jsonl", rows)
+    assert follow(path, [5, 2]) == (2, 1)  # 2 full rebuilds before
+
+
+def test_lines_after_the_chain_with_another_child_are_rebuilt(tmp_path: Path) -> None:
+    """The system line between the prompt and the newest leaf has another child (an
+    abandoned reply): on the chain, it would be that branch's new fork. Rebuilt whole,
+    and equal to the full rebuild."""
+    rows = [user("u1", None, 1, "hi"), line("system", "s1", "u1", 2, subtype="informational")]
+    rows += [assistant("x1", "s1", 3, "abandoned"), hook_line("h1", "s1", 4)]
+    rows += [assistant("a1", "h1", 5, "the reply")]
+    path = transcript_lines(tmp_path / "fork.jsonl", rows)
+    assert follow(path, [4, 1]) == (2, 0)
+
+
 def cases() -> list[Path]:
     return sorted(SAMPLES.glob("*.jsonl")) + realworld_files()
 
@@ -151,7 +177,7 @@ def test_the_real_sessions_are_mostly_extended() -> None:
     totals = [follow(path) for path in realworld_files()]
     rebuilds = sum(total for total, _ in totals)
     extensions = sum(extended for _, extended in totals)
-    assert extensions >= 0.97 * rebuilds  # 7,068 of 7,258 lines (6,996 before)
+    assert extensions >= 0.98 * rebuilds  # 7,120 of 7,258 lines (7,068 before)
 
 
 def tool_call(uuid: str, parent: str, second: int, tool_id: str) -> dict[str, Any]:
