@@ -36,6 +36,8 @@ class ResumeVerdict:
     heals: bool
     text: str
     steps: tuple[HealStep, ...] = ()
+    without_inputs: str = ""
+    """:attr:`text` naming the calls by their tool alone (for a redacted report)."""
 
 
 @dataclass(slots=True)
@@ -95,18 +97,37 @@ def preview_resume(report: Report) -> ResumePreview | None:
         if not has_verdict(finding):
             continue
         if _key(finding) in remaining:
-            verdicts[index] = ResumeVerdict(False, REPAIR_HINT)
+            verdicts[index] = ResumeVerdict(False, REPAIR_HINT, without_inputs=REPAIR_HINT)
             continue
         steps = tuple(resumed.steps_for(finding.ids))
-        described = "; ".join(describe_step(recorded, step, payloads) for step in steps)
-        text = f"{program} heals this" + (f": {described}" if described else "")
-        verdicts[index] = ResumeVerdict(True, text, steps)
+        verdicts[index] = ResumeVerdict(
+            True,
+            _heals_text(program, recorded, steps, payloads, inputs=True),
+            steps,
+            _heals_text(program, recorded, steps, payloads, inputs=False),
+        )
     return ResumePreview(resumed, after, verdicts, command, report.findings)
 
 
-def describe_step(conversation: Conversation, step: HealStep, payloads: dict[int, Any]) -> str:
+def _heals_text(
+    program: str,
+    conversation: Conversation,
+    steps: tuple[HealStep, ...],
+    payloads: dict[int, Any],
+    *,
+    inputs: bool,
+) -> str:
+    described = "; ".join(
+        describe_step(conversation, step, payloads, inputs=inputs) for step in steps
+    )
+    return f"{program} heals this" + (f": {described}" if described else "")
+
+
+def describe_step(
+    conversation: Conversation, step: HealStep, payloads: dict[int, Any], *, inputs: bool = True
+) -> str:
     """One step in plain words: "Claude Code 2.1.332 drops the call Bash `make` (line 4);
-    the model will not know it ran"."""
+    the model will not know it ran" (``inputs=False``: "the call Bash (line 4)")."""
     block = step.block
     release = _release(conversation)
     where = f"(line {block.origin.line})"
@@ -114,7 +135,7 @@ def describe_step(conversation: Conversation, step: HealStep, payloads: dict[int
         return f"{release} strips the result for {block.tool_id} {where}"
     if step.kind is HealKind.MOVED_RESULT:
         return f"{release} moves the result for {block.tool_id} {where} back after its call"
-    call = _call_text(conversation, block, payloads)
+    call = _call_text(conversation, block, payloads) if inputs else (block.name or "tool")
     if step.kind is HealKind.DROPPED_REPEAT:
         return f"{release} drops the repeated call {call} {where} and its result"
     if step.kind is HealKind.FAKED_RESULT:

@@ -40,3 +40,6 @@ class LineEvent:
     """The client version that wrote the line (None: the line does not say)."""
     timestamp: str | None = None
     session_id: str | None = None
+    folder: str | None = None
+    """The folder the client ran in, when the line says (a report learns the user's name
+    from it to take it out)."""

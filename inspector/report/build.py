@@ -6,10 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import orjson
+
+from inspector.agents import agent_of
 from inspector.causes import Why, explain
+from inspector.causes.evidence import LONGEST_PARSED
+from inspector.causes.lines import LineReader, known_lines
 from inspector.check import check_file
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.json_out import path_text
+from inspector.core.model import Conversation
 from inspector.report.lines import AROUND, context_lines
 from inspector.report.model import (
     CallSpan,
@@ -19,7 +25,7 @@ from inspector.report.model import (
     TranscriptLine,
     TurnTimeline,
 )
-from inspector.resume import ResumePreview, preview_resume
+from inspector.resume import ResumePreview, ResumeVerdict, preview_resume
 from inspector.rules import Finding, Report, Severity, ToolCall
 from inspector.timeline import build_timeline, render_text, turn_marks
 
@@ -45,7 +51,7 @@ def build_report(report: Report) -> SessionReport:
         _defect(
             report.findings[index],
             _cause(whys, index),
-            _resume_text(preview, index),
+            _verdict(preview, index),
             turns.number_of(report.findings[index]),
             lines,
         )
@@ -54,6 +60,7 @@ def build_report(report: Report) -> SessionReport:
     client = conversation.client
     return SessionReport(
         path=path_text(conversation.path),
+        folder=_session_folder(conversation),
         format=conversation.format,
         session_id=conversation.session_id,
         client=None if client is None else f"{client.label} {client.version} ({client.source})",
@@ -81,17 +88,33 @@ def _cause(whys: Sequence[Why | None], index: int) -> Cause:
     return Cause(why.kind.value, why.summary, why.client_version, tuple(why.evidence))
 
 
-def _resume_text(preview: ResumePreview | None, index: int) -> str | None:
-    if preview is None:
+def _verdict(preview: ResumePreview | None, index: int) -> ResumeVerdict | None:
+    return None if preview is None else preview.verdicts.get(index)
+
+
+def _session_folder(conversation: Conversation) -> str | None:
+    """The folder the session ran in, as its first known line says (None: it does not)."""
+    origins = known_lines(conversation)
+    if not origins:
         return None
-    verdict = preview.verdicts.get(index)
-    return None if verdict is None else verdict.text
+    first = min(origin.line for origin in origins)
+    try:
+        raw = LineReader.anchored(conversation.path, origins).read(first, first).get(first)
+    except OSError:
+        return None
+    if raw is None or len(raw) > LONGEST_PARSED:
+        return None
+    try:
+        event = agent_of(conversation).line_event(orjson.loads(raw))
+    except orjson.JSONDecodeError:
+        return None
+    return None if event is None else event.folder
 
 
 def _defect(
     finding: Finding,
     cause: Cause,
-    resume: str | None,
+    resume: ResumeVerdict | None,
     turn: int | None,
     lines: dict[int, TranscriptLine],
 ) -> Defect:
@@ -108,7 +131,8 @@ def _defect(
         ids=finding.ids,
         structural_cause=finding.cause,
         note=finding.note,
-        resume=resume,
+        resume=None if resume is None else resume.text,
+        resume_without_inputs=None if resume is None else resume.without_inputs,
         cause=cause,
         turn=turn,
         context=context,

@@ -32,6 +32,7 @@ def facts(report: SessionReport) -> list[tuple[str, str]]:
     """The summary list under the title: (label, value)."""
     rows = [
         ("File", one_line(report.path, 400)),
+        *([("Folder", one_line(report.folder, 400))] if report.folder else []),
         ("Session", one_line(report.session_id or "no session id", 200)),
         ("Format", one_line(report.format, 80)),
         (
@@ -52,8 +53,9 @@ def facts(report: SessionReport) -> list[tuple[str, str]]:
     rows.append(
         (
             "Redaction",
-            "on: secrets, home folders, user names, prompts, tool outputs and file "
-            "contents removed (list at the end)"
+            "on: secrets, paths, user names, prompts, tool outputs (file contents), "
+            "the model's and system lines' text and dropped calls' inputs removed "
+            "(list at the end)"
             if report.redacted
             else "off (--no-redact): this report holds the transcript's text as is",
         )

@@ -89,6 +89,8 @@ class Defect:
     """The validator's own cause (``result absent: …``)."""
     note: str | None
     resume: str | None
+    resume_without_inputs: str | None
+    """:attr:`resume` naming the calls by their tool alone: what a redacted report shows."""
     cause: Cause
     turn: int | None
     """The :attr:`TurnTimeline.number` of its turn, None: no call to place in time."""
@@ -98,6 +100,8 @@ class Defect:
 @dataclass(frozen=True, slots=True)
 class SessionReport:
     path: str
+    folder: str | None
+    """The folder the session ran in, when its lines say."""
     format: str
     session_id: str | None
     client: str | None

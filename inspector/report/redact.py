@@ -6,9 +6,11 @@ so a report can end with "removed: 2 API keys, 1 private key, …". Whole kinds 
 :meth:`Redactor.drop`, which counts them the same way.
 
 The patterns run in order, the most specific first: a private key block before anything
-that could match inside it, provider keys before the generic ``api_key=…`` form, and the
-home folders before the bare user name (so ``/home/alice/x`` becomes ``~/x``, not
-``/home/[user]/x``).
+that could match inside it, provider keys before the generic ``api_key=…`` form, a
+``.env`` line's whole value before a password inside it, and the home folders before the
+bare user name (so ``/home/alice/x`` becomes ``~/x``, not ``/home/[user]/x``). User names
+come from the home folders the report names (its session's folder among them), Claude
+Code's project folders (``-Users-alice-…``) and the account running the inspector.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields, is_dataclass, replace
 from enum import Enum
+from pathlib import PurePath
 
-from inspector.report.model import SessionReport, TranscriptLine
+from inspector.agents import AGENTS
+from inspector.report.model import Defect, SessionReport, TranscriptLine
 
 PLACEHOLDER = "[redacted]"
 
@@ -70,13 +74,18 @@ _SECRETS = (
         keep_group=1,
     ),
     _Pattern(
-        "email address",
-        re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
-    ),
-    _Pattern(
         ".env value",
         re.compile(rf"(^[ \t]*(?:export[ \t]+)?[A-Z_][A-Z0-9_]*=){_NOT_REDACTED}[^\n]+", re.M),
         keep_group=1,
+    ),
+    _Pattern(
+        "password in a URL",
+        re.compile(rf"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:){_NOT_REDACTED}[^\s/@]+(?=@)"),
+        keep_group=1,
+    ),
+    _Pattern(
+        "email address",
+        re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
     ),
 )
 
@@ -85,7 +94,22 @@ _HOME = re.compile(
     r"(?:/home/|/Users/|\b[A-Za-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/))"
     r"(?P<name>[A-Za-z0-9._-]+)",
 )
+# Claude Code's project folders spell the folder the session ran in with dashes:
+# -Users-alice-src-shop (the name's end is a guess there: a name may hold dashes).
+_DASHED_HOME = re.compile(r"(?:^|[\s/\\])-(?:home|Users)-(?P<name>[A-Za-z0-9._]+)-")
 _NOT_NAMES = frozenset({"shared", "public", "default", "runner", "root", "user", "users"})
+_OWN_WORDS = (
+    "agent assistant bash edit error file grep line read result session system task text "
+    "tool user warning write"
+)
+_REPORT_WORDS = frozenset(_OWN_WORDS.split()) | frozenset(
+    word.lower()
+    for agent in AGENTS
+    for word in re.split(r"[^A-Za-z0-9]+", f"{agent.name} {agent.label}")
+    if word
+)
+"""Words the report itself uses (labels, tool names, the agents' names): a user so named
+keeps the word (the home folder still goes)."""
 
 
 class Redactor:
@@ -106,10 +130,11 @@ class Redactor:
     def learn_names(self, texts: Iterable[str]) -> None:
         """Take the user names out of the home folders these texts name."""
         for text in texts:
-            for match in _HOME.finditer(text):
-                name = match.group("name")
-                if _usable_name(name):
-                    self._names.add(name)
+            for pattern in (_HOME, _DASHED_HOME):
+                for match in pattern.finditer(text):
+                    name = match.group("name")
+                    if _usable_name(name):
+                        self._names.add(name)
 
     def text(self, text: str) -> str:
         """``text`` without secrets, home folders or user names (as is when disabled)."""
@@ -147,6 +172,10 @@ class Redactor:
 
     def _home(self, match: re.Match[str]) -> str:
         self.removed["home folder"] += 1
+        before = match.string[match.start() - 1] if match.start() > 0 else ""
+        if before and not before.isspace() and before not in "\"'`([{=:,":
+            # inside a longer path (/mnt/c/Users/alice): only the name goes
+            return match.group(0)[: match.start("name") - match.start()] + "[user]"
         return "~"
 
     def _name(self, match: re.Match[str]) -> str:
@@ -155,8 +184,15 @@ class Redactor:
 
 
 def _usable_name(name: str) -> bool:
-    """A name worth replacing everywhere: not a one-letter word, not a shared account."""
-    return len(name) >= 3 and name.lower() not in _NOT_NAMES
+    """A name worth replacing everywhere: three characters or more with a letter, not a
+    shared account, not a word of the report's own."""
+    lowered = name.lower()
+    return (
+        len(name) >= 3
+        and any(char.isalpha() for char in name)
+        and lowered not in _NOT_NAMES
+        and lowered not in _REPORT_WORDS
+    )
 
 
 def _home_name() -> str | None:
@@ -165,10 +201,19 @@ def _home_name() -> str | None:
 
 
 DROPPED_KINDS = frozenset(
-    {"prompt", "tool output", "assistant text", "thinking", "hook output", "unreadable line"}
+    {
+        "prompt",
+        "tool output",
+        "assistant text",
+        "thinking",
+        "hook output",
+        "system text",
+        "unreadable line",
+    }
 )
 """Excerpt kinds removed whole: what the user wrote, what tools read or printed (file
-contents), what the model wrote. Client messages and system text are kept, scrubbed."""
+contents), what the model wrote, and system lines' text (a command's output, a recap the
+model wrote). The client's own messages (an interrupt, an API error) are kept, scrubbed."""
 
 
 def redact_report(report: SessionReport, redactor: Redactor) -> SessionReport:
@@ -177,7 +222,11 @@ def redact_report(report: SessionReport, redactor: Redactor) -> SessionReport:
     if not redactor.enabled:
         return report
     redactor.learn_names(_texts(report))
-    redacted = _rewrite(report, redactor)
+    # Where the transcript and the session were is the user's business: the file's name
+    # says which transcript it was (a Claude Code project folder spells the session's).
+    name = PurePath(report.path.replace("\\", "/")).name
+    redactor.removed["path"] += (name != report.path) + (report.folder is not None)
+    redacted = _rewrite(replace(report, path=name, folder=None), redactor)
     assert isinstance(redacted, SessionReport)
     removed = tuple(sorted(redactor.removed.items(), key=lambda item: (-item[1], item[0])))
     return replace(redacted, redacted=True, removed=removed)
@@ -206,6 +255,10 @@ def _rewrite(value: object, redactor: Redactor) -> object:
     if isinstance(value, TranscriptLine) and value.excerpt and value.excerpt_kind in DROPPED_KINDS:
         dropped = redactor.drop(value.excerpt_kind, value.excerpt)
         value = replace(value, excerpt=dropped)
+    if isinstance(value, Defect) and value.resume != value.resume_without_inputs:
+        # the calls a resume drops are named by their tool alone: an input may hold anything
+        redactor.removed["tool input"] += 1
+        value = replace(value, resume=value.resume_without_inputs)
     assert is_dataclass(value)
     assert not isinstance(value, type)
     changes = {

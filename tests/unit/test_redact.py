@@ -51,6 +51,8 @@ def neutral_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         ("token: tT0kenVaLue9988", "tT0kenVaLue9988", "secret value"),
         ("PASSWORD=hunter2hunter2", "hunter2hunter2", "secret value"),
         ("DATABASE_URL=postgres://admin:pw@db/shop", "postgres://admin:pw@db/shop", ".env value"),
+        ('psql "postgresql://admin:s3cr3tPw0rd@db:5432/x"', "s3cr3tPw0rd", "password in a URL"),
+        ("cache at redis://:s3cr3tRedis@cache:6379", "s3cr3tRedis", "password in a URL"),
         (
             "Signed-off-by: Alice <alice.smith@example.org>",
             "alice.smith@example.org",
@@ -114,6 +116,31 @@ def test_names_are_whole_words_and_short_or_shared_names_are_left() -> None:
     assert redactor.text("annual report by ann, al and root in /srv/shared") == (
         "annual report by [user], al and root in /srv/shared"
     )
+
+
+def test_a_project_folder_named_after_the_home_folder_gives_the_name_away() -> None:
+    """Claude Code names a project's folder after the folder it ran in: -Users-dain-src-x."""
+    redactor = Redactor()
+    path = "projects/-Users-dain-src-shop/5e55.jsonl and -home-gtrrz-victor-cli/x.jsonl"
+    redactor.learn_names([path])
+    assert redactor.text(path) == (
+        "projects/-Users-[user]-src-shop/5e55.jsonl and -home-[user]-victor-cli/x.jsonl"
+    )
+
+
+def test_the_reports_own_words_and_names_without_letters_are_no_names() -> None:
+    redactor = Redactor()
+    redactor.learn_names(["/home/claude/x", "/Users/tool/y", "/Users/.../z"])
+    text = "Claude Code: the tool_result at line 3 ... read by Bash"
+    assert redactor.text(text) == text
+    assert redactor.text("/home/claude/x") == "~/x"  # the home folder still goes
+
+
+def test_a_home_folder_inside_a_longer_path_loses_only_its_name() -> None:
+    redactor = Redactor()
+    redactor.learn_names(["/mnt/c/Users/alice/proj"])
+    assert redactor.text("cd /mnt/c/Users/alice/proj") == "cd /mnt/c/Users/[user]/proj"
+    assert redactor.text('"/home/alice/x"') == '"~/x"'
 
 
 def test_the_user_running_it_is_known_without_a_home_folder_in_sight(

@@ -41,6 +41,7 @@ def line_event(entry: Any) -> LineEvent | None:
         version=_str(entry.get("version")),
         timestamp=_str(entry.get("timestamp")),
         session_id=_str(entry.get("sessionId")),
+        folder=_str(entry.get("cwd")),
     )
 
 
