@@ -32,6 +32,8 @@ blockquote{margin:6px 0;padding:4px 10px;background:#f6f8fa;border-left:3px soli
 table{border-collapse:collapse;font:13px/1.35 ui-monospace,SFMono-Regular,Menlo,monospace;
   width:100%;margin:6px 0}
 th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}
+.wide{overflow-x:auto}table.lines td:nth-child(-n+3){white-space:nowrap}
+table.lines td:nth-child(4){overflow-wrap:anywhere;min-width:12ch}
 th{background:#f6f8fa}td.excerpt{overflow-wrap:anywhere;color:#57606a}
 tr.here td{background:#fff8c5}tr.named td{background:#ffebe9}tr.warned td{background:#fff8c5}
 td.bar{width:100%;min-width:160px;padding:3px 4px}
@@ -100,7 +102,9 @@ def _defect(number: int, defect: Defect) -> list[str]:
     if defect.context:
         parts.append('<p class="small">Transcript lines around it (highlighted: its line)</p>')
         parts.append(
-            "<table><tr>" + "".join(f"<th>{h}</th>" for h in layout.CONTEXT_HEADER) + "</tr>"
+            '<div class="wide"><table class="lines"><tr>'
+            + "".join(f"<th>{h}</th>" for h in layout.CONTEXT_HEADER)
+            + "</tr>"
         )
         for line in defect.context:
             cells = layout.context_row(line)
@@ -110,7 +114,7 @@ def _defect(number: int, defect: Defect) -> list[str]:
                 + "".join(f"<td>{escape(cell)}</td>" for cell in cells[:-1])
                 + f'<td class="excerpt">{escape(cells[-1])}</td></tr>'
             )
-        parts.append("</table>")
+        parts.append("</table></div>")
     parts.append("</section>")
     return parts
 
@@ -119,7 +123,7 @@ def _timeline(turn: TurnTimeline) -> list[str]:
     bounds = _bounds(turn.calls)
     parts = [
         f"<h3>{escape(layout.timeline_heading(turn))}</h3>",
-        '<table class="timeline"><tr>'
+        '<div class="wide"><table class="timeline"><tr>'
         + "".join(f"<th>{h}</th>" for h in layout.TIMELINE_HEADER)
         + "<th>in time</th></tr>",
     ]
@@ -129,7 +133,7 @@ def _timeline(turn: TurnTimeline) -> list[str]:
         )
         cells = "".join(f"<td>{escape(cell)}</td>" for cell in layout.timeline_row(span))
         parts.append(f'<tr{row_class}>{cells}<td class="bar">{_bar(span, bounds)}</td></tr>')
-    parts.append("</table>")
+    parts.append("</table></div>")
     if turn.chart:
         parts.append(f'<pre class="chart">{escape(turn.chart)}</pre>')
     return parts
