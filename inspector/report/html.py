@@ -7,12 +7,15 @@ result written), placed with inline percentages.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from inspector.core.safe_text import one_line
 from inspector.core.timestamps import parse_timestamp
 from inspector.report import layout
 from inspector.report.model import CallSpan, Defect, SessionReport, TurnTimeline
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 _STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;
@@ -46,6 +49,8 @@ pre.chart{font:13px/1.3 ui-monospace,SFMono-Regular,Menlo,monospace;background:#
   padding:8px 10px;overflow-x:auto;margin:6px 0}
 table.removed{width:auto;min-width:280px}.removed td:last-child{text-align:right}
 .small{color:#57606a;font-size:13px}
+code{font:0.9em ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;
+  padding:0 3px;border-radius:3px}
 """
 
 
@@ -58,11 +63,11 @@ def render(report: SessionReport) -> str:
         f"<title>{escape(layout.title(report))}</title>",
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>{escape(layout.title(report))}</h1>",
-        f'<div class="verdict {state}">{escape(layout.verdict(report))}</div>',
+        f'<div class="verdict {state}">{_prose(layout.verdict(report))}</div>',
         '<dl class="facts">',
     ]
     for label, value in layout.facts(report):
-        parts.append(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>")
+        parts.append(f"<dt>{escape(label)}</dt><dd>{_prose(value)}</dd>")
     parts.append("</dl>")
     if report.defects:
         parts.append('<h2 id="defects">Defects</h2>')
@@ -82,13 +87,18 @@ def render(report: SessionReport) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _prose(text: str) -> str:
+    """``text`` escaped, its `code spans` (commands, the API's field names) set as code."""
+    return _CODE_SPAN.sub(r"<code>\1</code>", escape(text))
+
+
 def _defect(number: int, defect: Defect) -> list[str]:
     severity = "error" if defect.severity == "error" else "warning"
     parts = [
         f'<section class="defect {severity}">',
         f"<h3>{escape(layout.defect_heading(number, defect))}</h3>",
-        f"<blockquote>{escape(one_line(defect.text, 600))}</blockquote>",
-        f'<div class="cause"><b>Cause:</b> {escape(layout.cause_text(defect))}',
+        f"<blockquote>{_prose(one_line(defect.text, 600))}</blockquote>",
+        f'<div class="cause"><b>Cause:</b> {_prose(layout.cause_text(defect))}',
     ]
     evidence = layout.evidence_lines(defect)
     if evidence:
@@ -97,7 +107,7 @@ def _defect(number: int, defect: Defect) -> list[str]:
     details = layout.details(defect)
     if details:
         parts.append('<dl class="facts">')
-        parts += [f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in details]
+        parts += [f"<dt>{escape(k)}</dt><dd>{_prose(v)}</dd>" for k, v in details]
         parts.append("</dl>")
     if defect.context:
         parts.append('<p class="small">Transcript lines around it (highlighted: its line)</p>')

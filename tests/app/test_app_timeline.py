@@ -111,3 +111,30 @@ async def test_the_footer_and_help_name_the_key(tmp_path: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert any("t  timeline of the selected turn" in line for line in screen_lines(app))
+
+
+def offered(screen: TimelineScreen) -> dict[str, bool]:
+    """Footer key → whether it can be pressed now (greyed: False); hidden keys left out."""
+    return {
+        key: active.enabled
+        for key, active in screen.active_bindings.items()
+        if active.binding.show and key in ("left", "right")
+    }
+
+
+async def test_the_turn_keys_are_offered_only_where_they_lead(tmp_path: Path) -> None:
+    app = open_app(copy_sample("orphan-tool-use", tmp_path))  # two turns with calls
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("n")
+        screen = await open_timeline(app, pilot)
+        assert offered(screen) == {"left": False, "right": True}
+        await pilot.press("right")
+        await wait_for(pilot, lambda: offered(screen) == {"left": True, "right": False}, "turn 2")
+    app = open_app(copy_sample("compacted", tmp_path))  # one turn with calls
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        screen = await open_timeline(app, pilot)
+        assert len(screen.turns) == 1
+        assert offered(screen) == {}
+        assert "Prev turn" not in screen_lines(app)[-1]

@@ -308,6 +308,25 @@ def test_html_escapes_transcript_text(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "<img" not in page
 
 
+def test_html_sets_code_spans_as_code_and_never_opens_a_tag_inside_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    writer = SessionWriter(seed=3)
+    writer.prompt("hi")
+    writer.tool_batch(
+        [bash_call("echo `<b onmouseover=x>`", "a"), bash_call("ls", "b")],
+        streaming=False,
+        drop_results=[0],
+    )
+    path = tmp_path / "ticks.jsonl"
+    writer.write(path)
+    _, page, _ = _run(capsys, str(path), "--html", "--no-redact")
+    assert "<code>tool_use</code> ids were found without <code>tool_result</code>" in page
+    assert "<code>claude --resume " in page
+    assert "<b onmouseover" not in page
+    assert "&lt;b onmouseover=x&gt;" in page
+
+
 def test_a_json_document_is_summarised_message_by_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -112,6 +112,15 @@ class TimelineScreen(Screen[None]):
             title.append("  ← / → other turns", style="dim")
         self.query_one("#timeline-title", Static).update(title)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """← / → are offered only with another turn to go to (greyed at either end)."""
+        if action != "turn":
+            return True
+        if len(self.turns) < 2:
+            return False
+        step = parameters[0] if parameters and isinstance(parameters[0], int) else 0
+        return True if 0 <= self.turns.index(self.turn) + step < len(self.turns) else None
+
     def action_turn(self, step: int) -> None:
         position = self.turns.index(self.turn) + step
         if not 0 <= position < len(self.turns):
@@ -121,6 +130,7 @@ class TimelineScreen(Screen[None]):
         self.view.show(self._timeline())
         self.query_one("#timeline-box", VerticalScroll).scroll_home(animate=False)
         self._title()
+        self.refresh_bindings()
 
     def action_back(self) -> None:
         self.dismiss(None)
