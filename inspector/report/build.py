@@ -6,16 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import orjson
-
-from inspector.agents import agent_of
 from inspector.causes import Why, explain
-from inspector.causes.evidence import LONGEST_PARSED
-from inspector.causes.lines import LineReader, known_lines
+from inspector.causes.evidence import LinesAround
 from inspector.check import check_file
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.json_out import path_text
-from inspector.core.model import Conversation
 from inspector.report.lines import AROUND, context_lines
 from inspector.report.model import (
     CallSpan,
@@ -60,7 +55,7 @@ def build_report(report: Report) -> SessionReport:
     client = conversation.client
     return SessionReport(
         path=path_text(conversation.path),
-        folder=_session_folder(conversation),
+        folder=_session_folder(report),
         format=conversation.format,
         session_id=conversation.session_id,
         client=None if client is None else f"{client.label} {client.version} ({client.source})",
@@ -92,23 +87,15 @@ def _verdict(preview: ResumePreview | None, index: int) -> ResumeVerdict | None:
     return None if preview is None else preview.verdicts.get(index)
 
 
-def _session_folder(conversation: Conversation) -> str | None:
+def _session_folder(report: Report) -> str | None:
     """The folder the session ran in, as its first known line says (None: it does not)."""
-    origins = known_lines(conversation)
-    if not origins:
+    lines = LinesAround(report)
+    first = min(lines.timestamps, default=None)  # keyed by every line the conversation knows
+    if first is None:
         return None
-    first = min(origin.line for origin in origins)
-    try:
-        raw = LineReader.anchored(conversation.path, origins).read(first, first).get(first)
-    except OSError:
-        return None
-    if raw is None or len(raw) > LONGEST_PARSED:
-        return None
-    try:
-        event = agent_of(conversation).line_event(orjson.loads(raw))
-    except orjson.JSONDecodeError:
-        return None
-    return None if event is None else event.folder
+    lines.load(first, first)
+    seen = lines.seen.get(first)
+    return None if seen is None or seen.event is None else seen.event.folder
 
 
 def _defect(
