@@ -600,14 +600,26 @@ class InspectorApp(App[None]):
         if turn is None:
             self.say("No tool calls in this conversation: no timeline to show.", timeout=3)
             return
-        self._open_timeline(view, turn)
+        self._open_timeline(nodes, view, turn)
 
     @work(exclusive=True, group="timeline", exit_on_error=False, description="open a timeline")
-    async def _open_timeline(self, view: ConversationView, turn: int) -> None:
+    async def _open_timeline(
+        self, nodes: ConversationNodes, view: ConversationView, turn: int
+    ) -> None:
         whys = await in_daemon_thread(view.causes, name="inspector-causes")
         report = view.snapshot.report
         marks = partial(turn_marks, report, whys)
-        self.push_screen(TimelineScreen(report, tool_turns(report), turn, marks))
+
+        def back(shown: int | None) -> None:
+            """Closed on another turn than it opened on: the cursor goes to that turn."""
+            now = nodes.view
+            if shown is None or shown == turn or now is None or shown >= now.message_count:
+                return
+            node = self.tool_tree.node_for(nodes, shown, None)
+            if node is not None:
+                self.tool_tree.reveal(node)
+
+        self.push_screen(TimelineScreen(report, tool_turns(report), turn, marks), back)
 
     def on_unmount(self) -> None:
         return_to_collections()  # the app may live on in a longer process (tests, embedding)

@@ -138,3 +138,19 @@ async def test_the_turn_keys_are_offered_only_where_they_lead(tmp_path: Path) ->
         assert len(screen.turns) == 1
         assert offered(screen) == {}
         assert "Prev turn" not in screen_lines(app)[-1]
+
+
+async def test_the_tree_cursor_goes_to_the_turn_the_timeline_closed_on(tmp_path: Path) -> None:
+    app = open_app(copy_sample("orphan-tool-use", tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: "missing result (R1)" in cursor_label(app), "the R1 call")
+        screen = await open_timeline(app, pilot)
+        second = screen.turns[1]
+        await pilot.press("escape")  # closed on the turn it opened on: the cursor stays
+        await wait_for(pilot, lambda: not isinstance(app.screen, TimelineScreen), "the session")
+        assert "missing result (R1)" in cursor_label(app)
+        await open_timeline(app, pilot)
+        await pilot.press("right", "escape")
+        await wait_for(pilot, lambda: f"#{second} " in cursor_label(app), "the second turn")

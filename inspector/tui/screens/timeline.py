@@ -69,8 +69,9 @@ class TimelineView(Static):
         return str(self.render())
 
 
-class TimelineScreen(Screen[None]):
-    """The tool calls of one turn, and ← / → through the others."""
+class TimelineScreen(Screen[int]):
+    """The tool calls of one turn, and ← / → through the others; closed, it gives the
+    turn it showed last (the tree's cursor goes there)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,t", "back", "Back", id="timeline.back"),
@@ -133,4 +134,4 @@ class TimelineScreen(Screen[None]):
         self.refresh_bindings()
 
     def action_back(self) -> None:
-        self.dismiss(None)
+        self.dismiss(self.turn)
