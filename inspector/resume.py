@@ -36,8 +36,13 @@ class ResumeVerdict:
     heals: bool
     text: str
     steps: tuple[HealStep, ...] = ()
-    without_inputs: str = ""
-    """:attr:`text` naming the calls by their tool alone (for a redacted report)."""
+    without_inputs: str | None = None
+    """:attr:`text` naming the calls by their tool alone, for a redacted report (None: the
+    text names no tool input)."""
+
+    @property
+    def text_without_inputs(self) -> str:
+        return self.text if self.without_inputs is None else self.without_inputs
 
 
 @dataclass(slots=True)
@@ -97,7 +102,7 @@ def preview_resume(report: Report) -> ResumePreview | None:
         if not has_verdict(finding):
             continue
         if _key(finding) in remaining:
-            verdicts[index] = ResumeVerdict(False, REPAIR_HINT, without_inputs=REPAIR_HINT)
+            verdicts[index] = ResumeVerdict(False, REPAIR_HINT)
             continue
         steps = tuple(resumed.steps_for(finding.ids))
         verdicts[index] = ResumeVerdict(

@@ -119,7 +119,7 @@ def _defect(
         structural_cause=finding.cause,
         note=finding.note,
         resume=None if resume is None else resume.text,
-        resume_without_inputs=None if resume is None else resume.without_inputs,
+        resume_without_inputs=None if resume is None else resume.text_without_inputs,
         cause=cause,
         turn=turn,
         context=context,
