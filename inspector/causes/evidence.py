@@ -18,6 +18,7 @@ import orjson
 from inspector.agents import agent_of
 from inspector.causes.lines import LineReader, known_lines
 from inspector.causes.model import CauseKind, Evidence, Why
+from inspector.core.agent import Agent
 from inspector.core.line_event import LineEvent, LineEventKind
 from inspector.core.model import TOOL_RESULT, TOOL_USE, Block, IssueKind
 from inspector.rules.findings import Report, ToolCall
@@ -37,6 +38,18 @@ class SeenLine:
 
     def is_a(self, kind: LineEventKind) -> bool:
         return self.event is not None and self.event.kind is kind
+
+
+def line_event_of(agent: Agent, raw: bytes) -> LineEvent | None:
+    """What ``agent`` says one raw line is (None: blank, too long to bear on a cause, not
+    JSON, or not one of its lines)."""
+    if not raw.strip() or len(raw) > LONGEST_PARSED:
+        return None
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return agent.line_event(value)
 
 
 class LinesAround:
@@ -104,13 +117,7 @@ class LinesAround:
                 self.seen[number] = self._parse(number, raw)
 
     def _parse(self, number: int, raw: bytes) -> SeenLine:
-        if not raw.strip() or len(raw) > LONGEST_PARSED:
-            return SeenLine(number, None)
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return SeenLine(number, None)
-        return SeenLine(number, self.agent.line_event(value))
+        return SeenLine(number, line_event_of(self.agent, raw))
 
     def window(self, first: int, last: int | None) -> list[SeenLine]:
         """Lines ``first`` … ``last`` (None: to the end of the file) read, in order; a long

@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from inspector.agents import agent_of
 from inspector.causes import Why, explain
-from inspector.causes.evidence import LinesAround
+from inspector.causes.evidence import line_event_of
+from inspector.causes.lines import LineReader
 from inspector.check import check_file
 from inspector.core.client import NEWEST_KNOWN, ClientChoice
 from inspector.core.json_out import path_text
+from inspector.core.model import Conversation
 from inspector.report.lines import AROUND, context_lines
 from inspector.report.model import (
     CallSpan,
@@ -55,7 +58,7 @@ def build_report(report: Report) -> SessionReport:
     client = conversation.client
     return SessionReport(
         path=path_text(conversation.path),
-        folder=_session_folder(report),
+        folder=_session_folder(conversation),
         format=conversation.format,
         session_id=conversation.session_id,
         client=None if client is None else f"{client.label} {client.version} ({client.source})",
@@ -87,15 +90,19 @@ def _verdict(preview: ResumePreview | None, index: int) -> ResumeVerdict | None:
     return None if preview is None else preview.verdicts.get(index)
 
 
-def _session_folder(report: Report) -> str | None:
-    """The folder the session ran in, as its first known line says (None: it does not)."""
-    lines = LinesAround(report)
-    first = min(lines.timestamps, default=None)  # keyed by every line the conversation knows
-    if first is None:
+def _session_folder(conversation: Conversation) -> str | None:
+    """The folder the session ran in, as its first line the conversation knows says (None:
+    it does not). Only that line is read."""
+    firsts = [*conversation.chain[:1], *(m.origins[0] for m in conversation.messages[:1])]
+    if not firsts:
         return None
-    lines.load(first, first)
-    seen = lines.seen.get(first)
-    return None if seen is None or seen.event is None else seen.event.folder
+    first = min(firsts, key=lambda origin: origin.line)
+    try:
+        raw = LineReader.anchored(conversation.path, [first]).read(first.line, first.line)
+    except OSError:
+        return None
+    event = line_event_of(agent_of(conversation), raw.get(first.line, b""))
+    return None if event is None else event.folder
 
 
 def _defect(
