@@ -113,6 +113,11 @@ class TimelineScreen(Screen[int]):
             title.append("  ← / → other turns", style="dim")
         self.query_one("#timeline-title", Static).update(title)
 
+    def _turn_after(self, step: int) -> int | None:
+        """The turn ``step`` turns from the one shown (None: there is none)."""
+        position = self.turns.index(self.turn) + step
+        return self.turns[position] if 0 <= position < len(self.turns) else None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """← / → are offered only with another turn to go to (greyed at either end)."""
         if action != "turn":
@@ -120,14 +125,14 @@ class TimelineScreen(Screen[int]):
         if len(self.turns) < 2:
             return False
         step = parameters[0] if parameters and isinstance(parameters[0], int) else 0
-        return True if 0 <= self.turns.index(self.turn) + step < len(self.turns) else None
+        return True if self._turn_after(step) is not None else None
 
     def action_turn(self, step: int) -> None:
-        position = self.turns.index(self.turn) + step
-        if not 0 <= position < len(self.turns):
+        turn = self._turn_after(step)
+        if turn is None:
             self.app.bell()
             return
-        self.turn = self.turns[position]
+        self.turn = turn
         self.view.show(self._timeline())
         self.query_one("#timeline-box", VerticalScroll).scroll_home(animate=False)
         self._title()
