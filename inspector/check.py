@@ -12,6 +12,7 @@ from inspector.core.json_out import path_text
 from inspector.core.model import Conversation
 from inspector.resume import ResumePreview, ResumeVerdict, step_dict
 from inspector.rules import Cut, Finding, Report, validate
+from inspector.rules.findings import Earlier, Severity
 
 
 def check_file(
@@ -89,35 +90,46 @@ def resume_dict(preview: ResumePreview | None) -> dict[str, Any] | None:
     }
 
 
-def report_dict(report: Report, preview: ResumePreview | None = None) -> dict[str, Any]:
-    """The machine-readable result for one transcript (``inspector check --json``)."""
+def report_dict(
+    report: Report, preview: ResumePreview | None = None, earlier: Earlier | None = None
+) -> dict[str, Any]:
+    """The machine-readable result for one transcript (``inspector check --json``);
+    ``earlier``: what the start of a followed session held, when the report is only on
+    the part after it (:meth:`inspector.live.LiveSession.forget_settled`)."""
     conversation: Conversation = report.conversation
     verdicts = preview.verdicts if preview is not None else {}
     # reads nothing for a healthy file (no findings, or R4 order warnings alone)
     whys = explain(report, order_alone=False)
     facts = tools_and_batches(report) if report.findings else []
+    before = earlier.messages if earlier is not None else 0
+    findings = [
+        finding_dict(finding.after(before), verdicts.get(index), whys[index], *facts[index])
+        for index, finding in enumerate(report.findings)
+    ]
+    errors, warnings = len(report.errors), len(report.warnings)
+    tool_uses, tool_results = report.tool_use_count, report.tool_result_count
+    last_valid = report.last_valid
+    if earlier is not None:
+        tool_uses += earlier.tool_uses
+        tool_results += earlier.tool_results
+        findings[:0] = [finding_dict(finding) for finding in earlier.findings]
+        errors += sum(1 for f in earlier.findings if f.severity is Severity.ERROR)
+        warnings += sum(1 for f in earlier.findings if f.severity is Severity.WARNING)
+        last_valid = earlier.last_valid_with(last_valid)
     return {
         "path": path_text(conversation.path),
         "format": conversation.format,
         "session_id": conversation.session_id,
-        "ok": report.ok,
+        "ok": errors == 0,
         "counts": {
-            "messages": len(conversation.messages),
-            "tool_uses": report.tool_use_count,
-            "tool_results": report.tool_result_count,
-            "errors": len(report.errors),
-            "warnings": len(report.warnings),
+            "messages": before + len(conversation.messages),
+            "tool_uses": tool_uses,
+            "tool_results": tool_results,
+            "errors": errors,
+            "warnings": warnings,
         },
-        "findings": [
-            finding_dict(
-                finding,
-                verdicts.get(index),
-                whys[index],
-                *facts[index],
-            )
-            for index, finding in enumerate(report.findings)
-        ],
-        "last_valid": cut_dict(report.last_valid),
+        "findings": findings,
+        "last_valid": cut_dict(last_valid),
         "client": client_dict(conversation.client),
         "written_by": conversation.written_by,
         "resume": resume_dict(preview),

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inspector.agents import FORMATS, detect_format, load_conversation
-from inspector.core.agent import Follower
-from inspector.core.model import Conversation
+from inspector.core.agent import Followed, Follower, Kept
+from inspector.core.model import TOOL_RESULT, Conversation
 from inspector.rules import Report, validate
+from inspector.rules.findings import Cut, Earlier, Finding, Rule, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,25 @@ class Snapshot:
     """Lines consumed by this refresh (for a reloaded file: all of them)."""
     size: int
     """Bytes of the file consumed so far."""
+    earlier: Earlier | None = None
+    """What the start of the session held, when it was let go of
+    (:meth:`LiveSession.forget_settled`): the conversation and the report are then those
+    of the part held, from line :attr:`kept_from` on. None: they are the whole session's."""
+    kept_from: Kept | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The whole session's findings, the part let go of included."""
+        if self.earlier is None:
+            return self.report.findings
+        return self.earlier.merged(self.report.findings)
+
+    @property
+    def last_valid(self) -> Cut | None:
+        """The whole session's last valid turn."""
+        if self.earlier is None:
+            return self.report.last_valid
+        return self.earlier.last_valid_with(self.report.last_valid)
 
 
 class LiveSession:
@@ -47,6 +67,8 @@ class LiveSession:
         """The format is known, and with it whether the file is followed by its tail."""
         self._snapshot: Snapshot | None = None
         self._stamp: tuple[int, int, int] | None = None
+        self._earlier: Earlier | None = None
+        """What the part let go of held (:meth:`forget_settled`)."""
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -69,11 +91,32 @@ class LiveSession:
             return self._append(self._follower)
         return self._reload()
 
+    def forget_settled(self) -> Snapshot | None:
+        """Let go of the start of the session that appends can no longer change (every
+        finding so far included: they are kept as said) and rebuild what is held: memory
+        then stays in proportion to the recent part of the session. The new snapshot, or
+        None when nothing could be let go of (or the file is not followed by its tail).
+        Raises what :meth:`refresh` raises."""
+        last = self._snapshot
+        if self._follower is None or last is None:
+            return None
+        findings = last.findings
+        after_line = max((finding.line or 0 for finding in findings), default=0)
+        kept = self._follower.forget_settled(after_line)
+        if kept is None:
+            return None
+        self._earlier = _earlier_part(last, findings, kept.messages_before)
+        read = self._follower.read(changed_only=False)
+        return None if read is None else self._keep_read(read)
+
     def _append(self, follower: Follower) -> Snapshot | None:
         read = follower.read(changed_only=self._snapshot is not None)
-        if read is None:
-            return None
-        return self._keep(read.conversation, read.restarted, read.lines_read, read.size)
+        return None if read is None else self._keep_read(read)
+
+    def _keep_read(self, read: Followed) -> Snapshot:
+        return self._keep(
+            read.conversation, read.restarted, read.lines_read, read.size, read.kept_from
+        )
 
     def _reload(self) -> Snapshot | None:
         stat = os.stat(self.path)
@@ -86,11 +129,51 @@ class LiveSession:
         return self._keep(conversation, restarted, len(conversation.messages), stat.st_size)
 
     def _keep(
-        self, conversation: Conversation, restarted: bool, lines_read: int, size: int
+        self,
+        conversation: Conversation,
+        restarted: bool,
+        lines_read: int,
+        size: int,
+        kept_from: Kept | None = None,
     ) -> Snapshot:
-        previous = self._snapshot.report if self._snapshot is not None and not restarted else None
+        last = self._snapshot
+        same_start = last is not None and last.kept_from == kept_from and not restarted
+        previous = last.report if last is not None and same_start else None
         # Only a file followed by its tail is validated again on top of its last report: a
         # file read again whole is read from the start each time, so its memo would go unused.
         report = validate(conversation, previous, remember=self._follower is not None)
-        self._snapshot = Snapshot(conversation, report, restarted, lines_read, size)
+        if kept_from is None:
+            self._earlier = None  # read whole again
+        earlier = self._earlier
+        self._snapshot = Snapshot(
+            conversation, report, restarted, lines_read, size, earlier, kept_from
+        )
         return self._snapshot
+
+
+def _earlier_part(last: Snapshot, findings: list[Finding], messages: int) -> Earlier:
+    """What the session up to its ``messages``-th message holds, as ``last`` saw it."""
+    held_before = last.kept_from.messages_before if last.kept_from is not None else 0
+    let_go = last.conversation.messages[: messages - held_before]
+    tool_uses = sum(
+        1
+        for call in last.report.calls
+        if call.use is not None and call.use_message is not None and call.use_message < len(let_go)
+    )
+    tool_results = sum(
+        1 for message in let_go for block in message.blocks if block.type == TOOL_RESULT
+    )
+    if last.earlier is not None:
+        tool_uses += last.earlier.tool_uses
+        tool_results += last.earlier.tool_results
+    limited = any(
+        finding.cut_before is not None
+        and (finding.severity is Severity.ERROR or finding.rule is Rule.PENDING)
+        for finding in findings
+    )
+    last_valid = last.last_valid
+    if not limited:
+        # the message just before the part held: a finished answer, a valid place to cut
+        origin = let_go[-1].last_origin
+        last_valid = Cut(messages - 1, origin.line, origin.uuid)
+    return Earlier(tuple(findings), messages, tool_uses, tool_results, last_valid, limited)

@@ -16,6 +16,11 @@ compares what they hold with what they held:
 * ``ended``: nothing was written for ``idle_after`` seconds (it is watched again when it
   changes).
 
+A session followed for hours is not held whole: every :data:`LET_GO_EVERY` lines read,
+the settled start of it is let go of (:meth:`~inspector.live.LiveSession.forget_settled`:
+its findings are kept as they were said), so the memory a watch takes stays in proportion
+to the recent part of each session, not to how long it has run.
+
 Plain domain code: ``inspector watch`` prints the events, the app may show them.
 """
 
@@ -31,12 +36,13 @@ from pathlib import Path
 from typing import Any
 
 from inspector.agents import FORMATS, NotATranscript, agent_of
+from inspector.core.agent import Kept
 from inspector.core.client import ClientRelease
 from inspector.core.json_out import path_text
 from inspector.core.model import TOOL_USE, Conversation
 from inspector.core.safe_text import one_line
-from inspector.live import LiveSession
-from inspector.rules import Finding, Report, Rule
+from inspector.live import LiveSession, Snapshot
+from inspector.rules import Finding, Report, Rule, Severity
 from inspector.rules.running import only_running, running_calls
 
 BROKE = "broke"
@@ -49,6 +55,8 @@ ENDED = "ended"
 SESSION_SUFFIXES = (".jsonl", ".json")
 STALL_FACTOR = 10.0
 STALL_FLOOR = 60.0
+LET_GO_EVERY = 400
+"""Lines read from a session between two tries to let go of its settled start."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +138,11 @@ class _Followed:
     """Tool name → the longest a call of it took here (call line → result line)."""
     timed: int = 0
     """Calls of the report already timed (the report's calls only grow while followed)."""
+    timed_from: Kept | None = None
+    """Where the session held started when the calls were timed."""
     pending_tools: frozenset[str] = frozenset()
+    read_since_let_go: int = 0
+    """Lines read since the session's settled start was last let go of (or tried)."""
 
 
 class Watcher:
@@ -180,17 +192,21 @@ class Watcher:
         if path not in self._sessions:
             self._sessions[path] = _Followed(LiveSession(path), changed_at=now)
 
-    def query(self, path: Path, now: float | None = None) -> tuple[Report | None, list[WatchEvent]]:
-        """The session's report as of now (followed from now on, if it was not), and the
-        events its refresh gave."""
+    def query(
+        self, path: Path, now: float | None = None, *, whole: bool = False
+    ) -> tuple[Snapshot | None, list[WatchEvent]]:
+        """The session as of now (followed from now on, if it was not), and the events
+        its refresh gave. ``whole``: a snapshot of the whole session, not of its recent
+        part (read again whole if its start was let go of)."""
         now = time.time() if now is None else now
         self._follow(path, now)
-        events = self._poll_one(path, self._sessions[path], now)
-        followed = self._sessions.get(path)
-        if followed is not None and events:
+        followed = self._sessions[path]
+        if whole and followed.live.snapshot is not None and followed.live.snapshot.earlier:
+            followed.live, followed.stamp = LiveSession(path), None
+        events = self._poll_one(path, followed, now, let_go=not whole)
+        if events:
             followed.last_event = events[-1].kind
-        snapshot = None if followed is None else followed.live.snapshot
-        return (None if snapshot is None else snapshot.report), events
+        return followed.live.snapshot, events
 
     def poll(self, now: float | None = None) -> list[WatchEvent]:
         """Refresh what changed; the events since the last poll."""
@@ -222,7 +238,9 @@ class Watcher:
         ]
         return sorted(states, key=lambda state: (-state.written_at, str(state.path)))
 
-    def _poll_one(self, path: Path, followed: _Followed, now: float) -> list[WatchEvent]:
+    def _poll_one(
+        self, path: Path, followed: _Followed, now: float, *, let_go: bool = True
+    ) -> list[WatchEvent]:
         try:
             found = os.stat(path)
         except OSError:
@@ -243,23 +261,38 @@ class Watcher:
         if snapshot is None:
             return []
         followed.unreadable = False
-        return self._compare(path, followed, snapshot.report, now)
+        events = self._compare(path, followed, snapshot, now)
+        if let_go:
+            self._let_go_when_due(followed, snapshot)
+        return events
+
+    def _let_go_when_due(self, followed: _Followed, snapshot: Snapshot) -> None:
+        """Let go of the session's settled start once enough was read since last time."""
+        followed.read_since_let_go += snapshot.lines_read
+        if followed.read_since_let_go < LET_GO_EVERY or followed.pending:
+            return
+        followed.read_since_let_go = 0
+        try:
+            followed.live.forget_settled()
+        except (OSError, NotATranscript):
+            followed.unreadable = True  # said when it is read next
 
     def _compare(
-        self, path: Path, followed: _Followed, report: Report, now: float
+        self, path: Path, followed: _Followed, snapshot: Snapshot, now: float
     ) -> list[WatchEvent]:
+        report = snapshot.report
         conversation = report.conversation
+        findings = snapshot.findings
+        all_errors = [f for f in findings if f.severity is Severity.ERROR]
         followed.session_id, followed.agent = conversation.session_id, conversation.format
-        followed.warnings = len(report.warnings)
+        followed.warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
 
         events: list[WatchEvent] = []
         followed.pending = running_calls(report)
         followed.pending_tools = _tools_of(report, followed.pending)
-        _time_calls(followed, report)
-        followed.held = [f for f in report.errors if only_running(f, followed.pending)]
-        errors = [
-            f for f in report.errors if f.rule is not Rule.APIERROR and f not in followed.held
-        ]
+        _time_calls(followed, snapshot)
+        followed.held = [f for f in all_errors if only_running(f, followed.pending)]
+        errors = [f for f in all_errors if f.rule is not Rule.APIERROR and f not in followed.held]
         keys = frozenset(_key(f) for f in errors)
         new = [f for f in errors if _key(f) not in followed.errors]
         if new:
@@ -277,7 +310,7 @@ class Watcher:
                 )
             )
         followed.errors = keys
-        for finding in report.findings:
+        for finding in findings:
             if finding.rule not in (Rule.MADEUP, Rule.APIERROR):
                 continue
             key = _key(finding)
@@ -373,9 +406,12 @@ def _event(
     )
 
 
-def _time_calls(followed: _Followed, report: Report) -> None:
+def _time_calls(followed: _Followed, snapshot: Snapshot) -> None:
     """Add the calls answered since the last report to the longest time per tool."""
-    if len(report.calls) < followed.timed:  # read again from the start
+    report = snapshot.report
+    if snapshot.kept_from != followed.timed_from:  # its start let go of, or read whole again
+        followed.timed, followed.timed_from = 0, snapshot.kept_from
+    elif len(report.calls) < followed.timed:  # read again from the start
         followed.longest, followed.timed = {}, 0
     for call in report.calls[followed.timed :]:
         took = call.seconds

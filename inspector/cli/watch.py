@@ -91,13 +91,15 @@ def _answer_hook(watcher: Watcher, emit: Callable[[WatchEvent], None], request: 
         hook = HookInput.parse(request)
         if hook is None:
             return b"{}"
-        report, events = watcher.query(hook.transcript)
+        whole = needs_resume_preview(hook)  # a resume preview is of the whole session
+        snapshot, events = watcher.query(hook.transcript, whole=whole)
         for event in events:
             emit(event)
-        if report is None:
+        if snapshot is None:
             return b"{}"
-        preview = preview_resume(report) if needs_resume_preview(hook) else None
-        reply = answer_from(hook, report_dict(report, preview), cache_root() / STATE_FOLDER)
+        preview = preview_resume(snapshot.report) if whole else None
+        result = report_dict(snapshot.report, preview, snapshot.earlier)
+        reply = answer_from(hook, result, cache_root() / STATE_FOLDER)
         return orjson.dumps({} if reply is None else reply.wire(hook.event))
     except Exception as error:  # a hook's question never stops the watch
         print(f"inspector watch: answering a hook: {escaped(repr(error))}", file=sys.stderr)

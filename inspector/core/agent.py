@@ -78,6 +78,19 @@ class Followed:
     lines_read: int
     size: int
     """Bytes of the file consumed so far."""
+    kept_from: Kept | None = None
+    """Where the conversation starts when the follower forgot the session's settled
+    start (:meth:`Follower.forget_settled`); None: it is the whole session."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """The part of a session a follower still holds: from a line of the file on."""
+
+    line: int
+    """The first line held (the file's lines before it are forgotten)."""
+    messages_before: int
+    """Messages of the whole conversation before the first one held."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +120,14 @@ class Follower(Protocol):
     def read(self, *, changed_only: bool) -> Followed | None:
         """Read what was appended and rebuild; None when ``changed_only`` and nothing was.
         Raises OSError, and NotATranscript when the file is not the agent's."""
+        ...
+
+    def forget_settled(self, after_line: int) -> Kept | None:
+        """Forget the start of the session that what is appended can no longer change,
+        up to a point after ``after_line``, and hold only what follows: memory then stays
+        in proportion to the recent part of a session, however long it runs. The next
+        :meth:`read` rebuilds what is held (the whole session again if a new line reaches
+        back into what was forgotten). None: nothing can be forgotten now."""
         ...
 
 

@@ -8,7 +8,8 @@ a user message, Gemini one that opens with a function call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -89,6 +90,36 @@ class Finding:
         """The finding in one phrase: ``R1 at line 12: <its text>``."""
         return f"{self.rule.value} at line {self.line}: {self.text}"
 
+    def after(self, messages_before: int) -> Finding:
+        """The same finding where ``messages_before`` messages precede the ones it was
+        found in (a live session held from its recent part on): message indexes, and
+        those an API rule's words name, count from the start of the whole conversation."""
+        if not messages_before:
+            return self
+
+        def shifted(text: str | None) -> str | None:
+            if text is None or not self.rule.value.startswith("R"):
+                return text  # a stored API error's words are the API's own: left as said
+            return _MESSAGE_INDEX.sub(
+                lambda index: f"messages.{int(index[1]) + messages_before}", text
+            )
+
+        return replace(
+            self,
+            text=shifted(self.text) or "",
+            message_index=_plus(self.message_index, messages_before),
+            cut_before=_plus(self.cut_before, messages_before),
+            cause=shifted(self.cause),
+            note=shifted(self.note),
+        )
+
+
+_MESSAGE_INDEX = re.compile(r"\bmessages\.(\d+)")
+
+
+def _plus(index: int | None, more: int) -> int | None:
+    return None if index is None else index + more
+
 
 @dataclass(slots=True)
 class ToolCall:
@@ -119,6 +150,32 @@ class Cut:
     message_index: int
     line: int
     uuid: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """What the start of a session, let go of while it is followed, was found to hold:
+    its findings, and where the last valid turn is if they fix it there."""
+
+    findings: tuple[Finding, ...]
+    messages: int
+    """Messages of the conversation let go of."""
+    tool_uses: int
+    tool_results: int
+    last_valid: Cut | None
+    """The last valid turn: fixed by an error of the earlier part (:attr:`limited`), or
+    its last message, the last valid turn when what follows has none."""
+    limited: bool
+
+    def merged(self, findings: list[Finding]) -> list[Finding]:
+        """These findings and those of the part held, counted from the session's start."""
+        return [*self.findings, *(finding.after(self.messages) for finding in findings)]
+
+    def last_valid_with(self, held: Cut | None) -> Cut | None:
+        """The whole session's last valid turn, ``held`` the held part's."""
+        if self.limited or held is None:
+            return self.last_valid
+        return Cut(held.message_index + self.messages, held.line, held.uuid)
 
 
 @dataclass(slots=True)

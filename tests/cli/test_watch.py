@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from inspector.cli.watch import _answer_hook
 from inspector.watch import (
     API_ERROR,
     BROKE,
@@ -20,6 +21,8 @@ from inspector.watch import (
     STALLED,
     Watcher,
 )
+from tests.agents.claude_code.test_claude_tail import tool_answer, tool_call, user
+from tests.agents.claude_code.test_follow_window import turns, write_rows
 from tests.conftest import REPO, SAMPLES
 from tests.support.synthetic import SessionWriter, read_call
 
@@ -190,3 +193,60 @@ def test_stalled_is_measured_against_how_long_the_tool_took_here(tmp_path: Path)
     assert kinds(watcher, start) == []
     assert kinds(watcher, start + 59) == []
     assert kinds(watcher, start + 61) == [STALLED]
+
+
+def test_a_long_session_is_held_from_its_recent_turns(tmp_path: Path) -> None:
+    path = tmp_path / "session.jsonl"
+    write_rows(path, turns(120))  # 480 lines
+    watcher = watcher_on(tmp_path)
+    assert kinds(watcher) == []
+    snapshot = watcher._sessions[path].live.snapshot
+    assert snapshot is not None
+    assert snapshot.earlier is not None
+    assert len(snapshot.conversation.messages) == 4  # the last turn alone
+    # a call that never gets its result: said once, and still said after it is let go of
+    write_rows(path, [user("lost", "a119", 1200, "go"), tool_call("lost-call", "lost", 1201, "x")])
+    write_rows(path, turns(120, "later-", parent="lost-call"))
+    [event] = watcher.poll()
+    assert (event.kind, [f.rule.value for f in event.findings]) == (BROKE, ["R1"])
+    snapshot = watcher._sessions[path].live.snapshot
+    assert snapshot is not None
+    assert snapshot.kept_from is not None
+    assert snapshot.kept_from.line > 482  # after the break
+    assert kinds(watcher) == []
+    [state] = watcher.states()
+    assert state.errors == 1
+    # an id of the part let go of, used again: the whole file is read, the duplicate said
+    write_rows(
+        path,
+        [
+            user("again", "alater-119", 2400, "again"),
+            tool_call("again-call", "again", 2401, "toolu_7"),
+            tool_answer("again-result", "again-call", 2402, "toolu_7"),
+        ],
+    )
+    [event] = watcher.poll()
+    assert event.kind == BROKE
+    assert [f.rule.value for f in event.findings] == ["R5", "R5b"]
+    assert event.findings[0].line == 964  # 480 + 2 + 480 + 2
+
+
+def test_hooks_answered_from_a_session_held_from_its_recent_turns(tmp_path: Path) -> None:
+    path = tmp_path / "session.jsonl"
+    write_rows(path, turns(120))
+    write_rows(path, [user("lost", "a119", 1200, "go"), tool_call("lost-call", "lost", 1201, "x")])
+    write_rows(path, turns(120, "later-", parent="lost-call"))
+    watcher = watcher_on(tmp_path)
+    watcher.poll()
+    snapshot = watcher._sessions[path].live.snapshot
+    assert snapshot is not None
+    assert snapshot.earlier is not None  # the lost call is in the part let go of
+
+    def ask(event: str, **more: str) -> dict[str, object]:
+        request = {"hook_event_name": event, "transcript_path": str(path), "session_id": "s"}
+        answer = _answer_hook(watcher, lambda event: None, orjson.dumps(request | more))
+        return dict(orjson.loads(answer))
+
+    assert "x" in str(ask("PreCompact")["systemMessage"])
+    context = ask("SessionStart", source="resume")["hookSpecificOutput"]
+    assert "line 482" in str(context)  # the call's line, from a read of the whole file
