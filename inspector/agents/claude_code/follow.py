@@ -5,13 +5,14 @@ conversation is rebuilt by extending the previous rebuild
 A session followed for hours need not be held whole. :meth:`TailFollower.forget_settled`
 cuts it before a prompt that opens a turn after a finished one (the answer before it
 calls no tool, every message before it comes from lines before it), and from then on
-holds only the lines from that prompt on: the prompt is the root of what is held. Of
-the lines before, it keeps a hash of each id they carry (8 bytes each). A new line that
-names one (its parent, a uuid written again, a message id, a tool id) reaches back into
-what was forgotten (a rewind, a duplicate id, a late result), and so does a compaction
-(the conversation then starts at its boundary): the file is then read again whole. So
-what is rebuilt never differs from a rebuild of the whole file (the tests let go of
-every sample and real transcript as they are appended, and compare).
+holds only the lines from that prompt on: the prompt is the root of what is held. Of the
+lines before, it keeps a hash of each id they carry (8 bytes each). A new line that names
+one (a uuid written again, a message id, a tool id: a duplicate id, a late result)
+reaches back into what was forgotten, and so do a line whose parent is not held (a
+rewind; or a parent in no line, after which the walk goes on in file order) and a
+compaction (the conversation then starts at its boundary): the file is then read again
+whole. So what is rebuilt never differs from a rebuild of the whole file (the tests let
+go of every sample and real transcript as they are appended, and compare).
 """
 
 from __future__ import annotations
@@ -99,10 +100,10 @@ class TailFollower:
             ):
                 return False  # the file is not what it was when it was cut
             root.parent = None
-        forgotten = self._forgotten
+        forgotten, held = self._forgotten, transcript.by_uuid
         for entry in fresh:
-            if entry.uuid in forgotten or entry.parent in forgotten:
-                return False
+            if entry.uuid in forgotten or (entry.parent is not None and entry.parent not in held):
+                return False  # a parent forgotten, or in no line (the walk goes on in file order)
             if entry.subtype == COMPACT_BOUNDARY:
                 return False  # the conversation now starts there: the rest goes
             if entry.message_id is not None and entry.message_id in forgotten:

@@ -229,3 +229,17 @@ def test_a_file_replaced_before_the_part_held_is_read_reads_it_whole(tmp_path: P
     assert followed.kept_from is None
     assert len(followed.conversation.messages) == 24
     assert followed.conversation.messages[0].origins[0].uuid == "pother-0"
+
+
+def test_a_parent_in_no_line_reads_the_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    write_rows(path, turns(6))
+    live = LiveSession(path, "claude-code")
+    live.refresh()
+    assert live.forget_settled() is not None
+    # the walk from this line goes on with the line before it in the file, whole
+    write_rows(path, [user("adrift", "nowhere", 95, "hello?")])
+    snapshot = live.refresh()
+    assert snapshot is not None
+    assert snapshot.kept_from is None
+    assert_whole(snapshot, path, "dangling parent")
