@@ -18,7 +18,7 @@ from inspector.agents import FORMATS, detect_format, load_conversation
 from inspector.core.agent import Followed, Follower, Kept
 from inspector.core.model import TOOL_RESULT, Conversation
 from inspector.rules import Report, validate
-from inspector.rules.findings import Cut, Earlier, Finding, Rule, Severity
+from inspector.rules.findings import Cut, Earlier, Finding
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +166,7 @@ def _earlier_part(last: Snapshot, findings: list[Finding], messages: int) -> Ear
     if last.earlier is not None:
         tool_uses += last.earlier.tool_uses
         tool_results += last.earlier.tool_results
-    limited = any(
-        finding.cut_before is not None
-        and (finding.severity is Severity.ERROR or finding.rule is Rule.PENDING)
-        for finding in findings
-    )
+    limited = any(finding.limits_last_valid for finding in findings)
     last_valid = last.last_valid
     if not limited:
         # the message just before the part held: a finished answer, a valid place to cut

@@ -86,6 +86,14 @@ class Finding:
     """Index of the first message that must go for the conversation to be accepted."""
 
     @property
+    def limits_last_valid(self) -> bool:
+        """Whether the conversation must be cut before :attr:`cut_before` to be accepted:
+        an error the API rejects, or a call still waiting for its result."""
+        return self.cut_before is not None and (
+            self.severity is Severity.ERROR or self.rule is Rule.PENDING
+        )
+
+    @property
     def headline(self) -> str:
         """The finding in one phrase: ``R1 at line 12: <its text>``."""
         return f"{self.rule.value} at line {self.line}: {self.text}"

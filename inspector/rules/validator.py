@@ -19,7 +19,7 @@ from inspector.core.model import (
 )
 from inspector.rules import anthropic, bedrock
 from inspector.rules.context import Context
-from inspector.rules.findings import CallStatus, Cut, Finding, Report, Rule, Severity
+from inspector.rules.findings import CallStatus, Cut, Finding, Report, Rule
 from inspector.rules.gemini import check_gemini_pairing
 from inspector.rules.memo import Resume
 from inspector.rules.next_turn import RESULT_ABSENT, NextTurnPairing
@@ -119,9 +119,7 @@ def _last_valid(context: Context) -> Cut | None:
     """The last message the conversation can be cut after and be accepted."""
     messages = context.messages
     limits = [
-        f.cut_before
-        for f in context.findings
-        if f.cut_before is not None and (f.severity is Severity.ERROR or f.rule is Rule.PENDING)
+        f.cut_before for f in context.findings if f.cut_before is not None and f.limits_last_valid
     ]
     limit = min(limits, default=len(messages))
     for index in range(min(limit, len(messages)) - 1, -1, -1):

@@ -341,6 +341,19 @@ class TranscriptEntries:
         if entry.sidechain and entry.parent is None and entry.uuid:
             self.sidechain_prompts[entry.uuid] = _first_text(content)
 
+    def continue_after(self, lines_before: int) -> None:
+        """Forget every line, and go on as the same file after its first ``lines_before``
+        lines: what those lines said of the whole session (its id, who wrote it, whether
+        thinking is on, that it is a transcript) stays."""
+        session_id, written_by = self.session_id, self.written_by
+        thinking_blocks, thinking_setting = self.thinking_blocks, self.thinking_setting
+        object_lines, recognised_lines = self.object_lines, self.recognised_lines
+        self.reset()
+        self.line_count = lines_before
+        self.session_id, self.written_by = session_id, written_by
+        self.thinking_blocks, self.thinking_setting = thinking_blocks, thinking_setting
+        self.object_lines, self.recognised_lines = object_lines, recognised_lines
+
     def absorb(self, later: TranscriptEntries) -> None:
         """Append what ``later`` read from the rest of the same file (its line numbers
         already counted from the start of the file), as if fed here in one go."""

@@ -127,7 +127,7 @@ class TailFollower:
         messages_before = index + (self._kept.messages_before if self._kept else 0)
         self._reader = JsonlReader(self._path, start=root.offset)
         self._reader.line_count = root.line - 1
-        self._transcript = _window_of(transcript, root.line - 1)
+        transcript.continue_after(root.line - 1)
         self._projection = None
         self._kept = Kept(root.line, messages_before)
         self._root = root.uuid
@@ -146,11 +146,7 @@ def _settled_cut(
     if len(messages) < 2:
         return None
     earliest_after = _earliest_lines_from(messages)
-    latest_before = 0
-    latest: list[int] = []
-    for message in messages:
-        latest.append(latest_before)
-        latest_before = max(latest_before, max(origin.line for origin in message.origins))
+    latest_before = _latest_lines_before(messages)
     abandoned_after = max(
         (origin.line for branch in state.abandoned for origin in branch.origins), default=0
     )
@@ -162,7 +158,7 @@ def _settled_cut(
             isinstance(root, Entry)
             and _is_prompt(root)
             and _finished_answer(messages[index - 1])
-            and latest[index] < root.line
+            and latest_before[index] < root.line
             and earliest_after[index] == root.line
             and _before(transcript, root.parent, root.line)
         ):
@@ -187,6 +183,16 @@ def _earliest_lines_from(messages: list[Message]) -> list[int]:
         lowest = first if lowest is None else min(lowest, first)
         earliest[index] = lowest
     return earliest
+
+
+def _latest_lines_before(messages: list[Message]) -> list[int]:
+    """For each message, the last line of every message before it (0: none)."""
+    latest: list[int] = []
+    highest = 0
+    for message in messages:
+        latest.append(highest)
+        highest = max(highest, max(origin.line for origin in message.origins))
+    return latest
 
 
 def _is_prompt(entry: Entry) -> bool:
@@ -214,20 +220,6 @@ def _ids_before(transcript: ClaudeCodeTranscript, line: int) -> Iterable[str]:
     for made_up in transcript.made_up:
         if made_up.line < line:
             yield made_up.tool_id
-
-
-def _window_of(whole: ClaudeCodeTranscript, lines_before: int) -> ClaudeCodeTranscript:
-    """An empty transcript for the lines after ``lines_before``, with what the lines
-    before said of the whole session (who wrote it, whether thinking is on)."""
-    window = ClaudeCodeTranscript(whole.path)
-    window.line_count = lines_before
-    window.session_id = whole.session_id
-    window.written_by = whole.written_by
-    window.thinking_blocks = whole.thinking_blocks
-    window.thinking_setting = whole.thinking_setting
-    window.object_lines = whole.object_lines
-    window.recognised_lines = whole.recognised_lines
-    return window
 
 
 class _Hashes:
