@@ -145,8 +145,8 @@ def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
         out.writelines(orjson.dumps(row) + b"\n" for row in rows)
 
 
-def test_a_duplicate_of_a_forgotten_id_is_found(tmp_path: Path) -> None:
-    path = tmp_path / "s.jsonl"
+def six_turns_let_go(path: Path) -> LiveSession:
+    """Six finished turns written to ``path``, followed, all but the last let go of."""
     write_rows(path, turns(6))
     live = LiveSession(path, "claude-code")
     live.refresh()
@@ -155,6 +155,12 @@ def test_a_duplicate_of_a_forgotten_id_is_found(tmp_path: Path) -> None:
     assert held.kept_from is not None
     assert held.kept_from.line == 21  # the last prompt
     assert len(held.conversation.messages) == 4
+    return live
+
+
+def test_a_duplicate_of_a_forgotten_id_is_found(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    live = six_turns_let_go(path)
     # a call that reuses the id of a call of the part let go of
     write_rows(
         path,
@@ -171,17 +177,21 @@ def test_a_duplicate_of_a_forgotten_id_is_found(tmp_path: Path) -> None:
     assert_whole(snapshot, path, "duplicate")
 
 
-def test_a_rewind_into_the_forgotten_part_reads_the_whole_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "parent",
+    [
+        "a1",  # a rewind into the part let go of
+        "nowhere",  # a parent in no line: the walk goes on with the line before, whole
+    ],
+)
+def test_a_line_whose_parent_is_not_held_reads_the_whole_file(tmp_path: Path, parent: str) -> None:
     path = tmp_path / "s.jsonl"
-    write_rows(path, turns(6))
-    live = LiveSession(path, "claude-code")
-    live.refresh()
-    assert live.forget_settled() is not None
-    write_rows(path, [user("p-branch", "a1", 95, "let us go back")])
+    live = six_turns_let_go(path)
+    write_rows(path, [user("p-new", parent, 95, "let us go back")])
     snapshot = live.refresh()
     assert snapshot is not None
     assert snapshot.kept_from is None
-    assert_whole(snapshot, path, "rewind")
+    assert_whole(snapshot, path, f"parent {parent}")
 
 
 def test_a_broken_turn_is_kept_as_found(tmp_path: Path) -> None:
@@ -229,17 +239,3 @@ def test_a_file_replaced_before_the_part_held_is_read_reads_it_whole(tmp_path: P
     assert followed.kept_from is None
     assert len(followed.conversation.messages) == 24
     assert followed.conversation.messages[0].origins[0].uuid == "pother-0"
-
-
-def test_a_parent_in_no_line_reads_the_whole_file(tmp_path: Path) -> None:
-    path = tmp_path / "s.jsonl"
-    write_rows(path, turns(6))
-    live = LiveSession(path, "claude-code")
-    live.refresh()
-    assert live.forget_settled() is not None
-    # the walk from this line goes on with the line before it in the file, whole
-    write_rows(path, [user("adrift", "nowhere", 95, "hello?")])
-    snapshot = live.refresh()
-    assert snapshot is not None
-    assert snapshot.kept_from is None
-    assert_whole(snapshot, path, "dangling parent")
